@@ -1,0 +1,101 @@
+//! The `Notifier` seam of sift: the data-validation report email and where it goes.
+//!
+//! A [`Report`] holds the counts and locations of one run (never a customer value).
+//! [`render`] turns it into a subject, a plain-text part and an HTML part (askama templates
+//! in `templates/`, HTML-escaped), and [`build_mime`] wraps those in a standard
+//! multipart/alternative message. A [`Notifier`] delivers it; [`OutboxNotifier`] writes
+//! one `.eml` file per report into a folder (the CLI's default). With the `mock` feature,
+//! `MockNotifier` (mockall) is available for other crates' tests.
+//!
+//! # Example
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use sift_notifier::{Notifier, OutboxNotifier, Outcome, Report, RuleCount, render};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let report = Report {
+//!     function_name: "sift".into(),
+//!     executed_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 10, 34).single().ok_or("bad date")?,
+//!     source: "incoming/customers.csv".into(),
+//!     outcome: Outcome::Processed,
+//!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10,
+//!     rule_failures: vec![RuleCount { rule: "email".into(), count: 50 }],
+//!     invalid_records_uri: Some("sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
+//!     invalid_records_url: Some("file:///tmp/sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
+//!     alert_threshold_pct: 10.0,
+//! };
+//!
+//! let rendered = render(&report)?;
+//! assert_eq!(rendered.subject, "Lambda sift - Data Validation Report");
+//! assert!(rendered.text.contains("Invalid:         50 (5.0%)"));
+//!
+//! let outbox_dir = tempfile::tempdir()?;
+//! let outbox = OutboxNotifier::new(outbox_dir.path(), "sift@localhost", vec!["data-team@localhost".into()]);
+//! let delivery = outbox.send(&report).await?;
+//! assert!(delivery.id.ends_with("20261126T121034.000Z-customers.eml"));
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod error;
+pub mod message;
+pub mod outbox;
+pub mod report;
+
+pub use error::{Error, Result};
+pub use message::{RenderedReport, build_mime, render};
+pub use outbox::OutboxNotifier;
+pub use report::{Outcome, Report, RuleCount};
+
+/// What became of a notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The message id given by the mail service, or the `.eml` path for the outbox.
+    pub id: String,
+}
+
+/// Delivers report emails; implementations are named by backend (`OutboxNotifier`, `SesNotifier`).
+///
+/// Object-safe: pass it around as `Arc<dyn Notifier>`.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait Notifier: Send + Sync {
+    /// Sends the report; an Err means it was not delivered.
+    async fn send(&self, report: &Report) -> Result<Delivery>;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn mock_notifier_stands_in_for_the_seam() {
+        let mut mock = MockNotifier::new();
+        mock.expect_send()
+            .withf(|r| r.source == "x.csv")
+            .times(1)
+            .returning(|_| Ok(Delivery { id: "msg-1".into() }));
+        let notifier: Arc<dyn Notifier> = Arc::new(mock);
+        let report = Report {
+            function_name: "sift".into(),
+            executed_at: chrono::DateTime::UNIX_EPOCH,
+            source: "x.csv".into(),
+            outcome: Outcome::Processed,
+            total: 0,
+            valid: 0,
+            invalid: 0,
+            inserted: 0,
+            already_present: 0,
+            rule_failures: vec![],
+            invalid_records_uri: None,
+            invalid_records_url: None,
+            alert_threshold_pct: 10.0,
+        };
+        let delivery = notifier.send(&report).await.expect("the mock delivers");
+        assert_eq!(delivery, Delivery { id: "msg-1".into() });
+    }
+}

@@ -1,0 +1,306 @@
+//! Rendering a [`Report`] into an email: askama templates and the MIME message.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use askama::Template;
+use chrono::{DateTime, Utc};
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address;
+
+use crate::error::{Error, Result};
+use crate::report::{Outcome, Report, pct};
+
+/// A report rendered to its subject and both body parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedReport {
+    /// The subject line, see [`Report::subject`].
+    pub subject: String,
+    /// The plain-text part.
+    pub text: String,
+    /// The HTML part (inline styles only, no script, no external resources).
+    pub html: String,
+}
+
+/// One row of the failures-per-rule table.
+#[derive(Debug)]
+struct FailureRow {
+    rule: String,
+    /// The rule id padded to the longest one, for the text part.
+    padded_rule: String,
+    count: u64,
+    /// Share of all data rows, e.g. `1.2%`.
+    pct: String,
+    /// Bar width relative to the most frequent rule, e.g. `41.7`.
+    bar_width: String,
+}
+
+/// What both templates show, computed once and formatted.
+#[derive(Debug)]
+struct View {
+    subject: String,
+    function_name: String,
+    executed_at: String,
+    source: String,
+    rejected_reason: Option<String>,
+    alert: Option<String>,
+    total: u64,
+    valid: u64,
+    invalid: u64,
+    valid_pct: String,
+    invalid_pct: String,
+    inserted: u64,
+    already_present: u64,
+    failures: Vec<FailureRow>,
+    no_invalid: bool,
+    records_uri: Option<String>,
+    records_url: Option<String>,
+    /// `records_url` when its scheme is safe to link to (http, https, file).
+    records_href: Option<String>,
+}
+
+/// The HTML part.
+#[derive(Template)]
+#[template(path = "report.html")]
+struct HtmlReport<'a> {
+    v: &'a View,
+}
+
+/// The plain-text part.
+#[derive(Template)]
+#[template(path = "report.txt")]
+struct TextReport<'a> {
+    v: &'a View,
+}
+
+fn percent(value: f64) -> String {
+    format!("{value:.1}%")
+}
+
+/// Only these schemes become a clickable link; anything else is shown as text.
+fn safe_href(url: &str) -> Option<String> {
+    let lower = url.trim().to_ascii_lowercase();
+    ["https://", "http://", "file://"]
+        .iter()
+        .any(|scheme| lower.starts_with(scheme))
+        .then(|| url.trim().to_owned())
+}
+
+impl View {
+    fn new(report: &Report) -> Self {
+        let failures = report.sorted_failures();
+        let max = failures.iter().map(|f| f.count).max().unwrap_or(0);
+        let width = failures
+            .iter()
+            .map(|f| f.rule.chars().count())
+            .max()
+            .unwrap_or(0);
+        let failures = failures
+            .into_iter()
+            .map(|f| FailureRow {
+                padded_rule: format!("{:<width$}", f.rule),
+                pct: percent(pct(f.count, report.total)),
+                // A visible sliver even for a tiny count next to a huge one.
+                bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
+                count: f.count,
+                rule: f.rule,
+            })
+            .collect();
+        // A rejected file loaded nothing: the FAILED notice says all there is to say.
+        let alert = (report.is_alert() && !report.is_rejected()).then(|| {
+            format!(
+                "The invalid share {} is above the alert threshold {}.",
+                percent(report.invalid_pct()),
+                percent(report.alert_threshold_pct)
+            )
+        });
+        let rejected_reason = match &report.outcome {
+            Outcome::Processed => None,
+            Outcome::Rejected { reason } => Some(reason.clone()),
+        };
+        Self {
+            subject: report.subject(),
+            function_name: report.function_name.clone(),
+            executed_at: report
+                .executed_at
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+            source: report.source.clone(),
+            rejected_reason,
+            alert,
+            total: report.total,
+            valid: report.valid,
+            invalid: report.invalid,
+            valid_pct: percent(report.valid_pct()),
+            invalid_pct: percent(report.invalid_pct()),
+            inserted: report.inserted,
+            already_present: report.already_present,
+            failures,
+            no_invalid: report.invalid == 0,
+            records_uri: report.invalid_records_uri.clone(),
+            records_url: report.invalid_records_url.clone(),
+            records_href: report.invalid_records_url.as_deref().and_then(safe_href),
+        }
+    }
+}
+
+/// Renders the subject, the plain-text part and the HTML part of a report.
+pub fn render(report: &Report) -> Result<RenderedReport> {
+    let view = View::new(report);
+    let text = TextReport { v: &view }
+        .render()
+        .map_err(|source| Error::Render {
+            template: "text",
+            source,
+        })?;
+    let html = HtmlReport { v: &view }
+        .render()
+        .map_err(|source| Error::Render {
+            template: "html",
+            source,
+        })?;
+    Ok(RenderedReport {
+        subject: view.subject,
+        text,
+        html,
+    })
+}
+
+/// A parsed `addr@domain` or `Name <addr@domain>`.
+struct Mailbox<'a> {
+    name: Option<&'a str>,
+    email: &'a str,
+}
+
+impl<'a> Mailbox<'a> {
+    fn parse(field: &'static str, raw: &'a str) -> Result<Self> {
+        let invalid = || Error::InvalidAddress {
+            field,
+            address: raw.to_owned(),
+        };
+        let raw_trimmed = raw.trim();
+        let (name, email) = match raw_trimmed
+            .strip_suffix('>')
+            .and_then(|s| s.rsplit_once('<'))
+        {
+            Some((name, email)) => {
+                let name = name.trim().trim_matches('"').trim();
+                if name.chars().any(|c| c.is_control() || c == '"') {
+                    return Err(invalid());
+                }
+                ((!name.is_empty()).then_some(name), email.trim())
+            }
+            None => (None, raw_trimmed),
+        };
+        let Some((local, domain)) = email.split_once('@') else {
+            return Err(invalid());
+        };
+        let bad = |c: char| c.is_whitespace() || c.is_control() || "<>()[],;:\\\"@".contains(c);
+        if local.is_empty() || domain.is_empty() || local.contains(bad) || domain.contains(bad) {
+            return Err(invalid());
+        }
+        Ok(Self { name, email })
+    }
+
+    fn domain(&self) -> &'a str {
+        self.email.rsplit_once('@').map_or("localhost", |(_, d)| d)
+    }
+
+    fn address(&self) -> Address<'a> {
+        Address::new_address(self.name, self.email)
+    }
+}
+
+/// A Message-ID unique within this process and very likely across processes.
+fn message_id(domain: &str) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let now = Utc::now();
+    let nanos = now
+        .timestamp_nanos_opt()
+        .unwrap_or_else(|| now.timestamp_micros());
+    format!("sift.{nanos}.{}.{n}@{domain}", std::process::id())
+}
+
+/// A standard RFC 5322 multipart/alternative message (text/plain first, then text/html, both UTF-8),
+/// with From, To (several recipients), Subject, Date, Message-ID headers.
+///
+/// Addresses are `name@example.com` or `Name <name@example.com>`.
+pub fn build_mime(
+    from: &str,
+    to: &[String],
+    rendered: &RenderedReport,
+    date: DateTime<Utc>,
+) -> Result<Vec<u8>> {
+    let from = Mailbox::parse("From", from)?;
+    if to.is_empty() {
+        return Err(Error::NoRecipients);
+    }
+    let to = to
+        .iter()
+        .map(|addr| Mailbox::parse("To", addr).map(|m| m.address()))
+        .collect::<Result<Vec<_>>>()?;
+    MessageBuilder::new()
+        .from(from.address())
+        .to(Address::new_list(to))
+        .subject(rendered.subject.as_str())
+        .date(date.timestamp())
+        .message_id(message_id(from.domain()))
+        .text_body(rendered.text.as_str())
+        .html_body(rendered.html.as_str())
+        .write_to_vec()
+        .map_err(|source| Error::Mime { source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        for ok in [
+            "sift@localhost",
+            " a.b+c@example.com ",
+            "Data Team <data@example.com>",
+            "\"Ops\" <ops@x.io>",
+        ] {
+            assert!(Mailbox::parse("To", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "nobody",
+            "@x",
+            "a@",
+            "a b@x.com",
+            "a@x.com, b@y.com",
+            "a@x\r\nBcc: e@vil",
+            "<>",
+        ] {
+            let err = Mailbox::parse("To", bad).err().expect(bad);
+            assert!(
+                matches!(err, Error::InvalidAddress { field: "To", .. }),
+                "{bad}"
+            );
+        }
+        let m = Mailbox::parse("From", "Sift <sift@example.com>").expect("valid");
+        assert_eq!(
+            (m.name, m.email, m.domain()),
+            (Some("Sift"), "sift@example.com", "example.com")
+        );
+    }
+
+    #[test]
+    fn only_safe_schemes_are_links() {
+        assert_eq!(safe_href("https://x/y").as_deref(), Some("https://x/y"));
+        assert_eq!(
+            safe_href("file:///tmp/a.csv").as_deref(),
+            Some("file:///tmp/a.csv")
+        );
+        assert_eq!(safe_href("javascript:alert(1)"), None);
+        assert_eq!(safe_href("s3://bucket/key"), None);
+    }
+
+    #[test]
+    fn message_ids_differ() {
+        assert_ne!(message_id("x"), message_id("x"));
+    }
+}

@@ -1,0 +1,206 @@
+//! The data behind a validation report email.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// What became of the source file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Outcome {
+    /// The file was validated and its valid records loaded.
+    Processed,
+    /// The file as a whole was rejected; nothing was loaded.
+    Rejected {
+        /// Why, in words a person can act on.
+        reason: String,
+    },
+}
+
+/// How many rows failed one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RuleCount {
+    /// The rule's failure id, e.g. `email` or `not_null:age`.
+    pub rule: String,
+    /// Rows that failed it.
+    pub count: u64,
+}
+
+/// Everything a report email says about one source file.
+///
+/// It carries counts and locations only, never a customer value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// `sift` for the CLI, the Lambda's function name otherwise.
+    pub function_name: String,
+    /// When the run happened.
+    pub executed_at: DateTime<Utc>,
+    /// The source file, e.g. `s3://bucket/incoming/customers.csv` or a local path.
+    pub source: String,
+    /// Processed or rejected.
+    pub outcome: Outcome,
+    /// Data rows in the file.
+    pub total: u64,
+    /// Rows that passed every rule.
+    pub valid: u64,
+    /// Rows that failed at least one rule.
+    pub invalid: u64,
+    /// Valid rows newly inserted into the warehouse.
+    pub inserted: u64,
+    /// Valid rows whose customer id was already present.
+    pub already_present: u64,
+    /// Rows per failure id, in any order.
+    pub rule_failures: Vec<RuleCount>,
+    /// Where the invalid records were written, as shown to the reader (`s3://...` or a path).
+    pub invalid_records_uri: Option<String>,
+    /// The clickable form of that location (`https://...` or `file:///...`).
+    pub invalid_records_url: Option<String>,
+    /// Alert when the invalid share is strictly above this percentage, e.g. `10.0`.
+    pub alert_threshold_pct: f64,
+}
+
+/// `part` as a percentage of `total`; 0.0 when `total` is 0.
+pub(crate) fn pct(part: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        // Row counts stay far below 2^53, so the conversions are exact.
+        part as f64 * 100.0 / total as f64
+    }
+}
+
+impl Report {
+    /// Invalid share in percent (0.0 when total is 0).
+    pub fn invalid_pct(&self) -> f64 {
+        pct(self.invalid, self.total)
+    }
+
+    /// Valid share in percent (0.0 when total is 0).
+    pub fn valid_pct(&self) -> f64 {
+        pct(self.valid, self.total)
+    }
+
+    /// True when the invalid share is strictly above `alert_threshold_pct` (never for total == 0).
+    pub fn is_alert(&self) -> bool {
+        self.total > 0 && self.invalid_pct() > self.alert_threshold_pct
+    }
+
+    /// True for [`Outcome::Rejected`].
+    pub fn is_rejected(&self) -> bool {
+        matches!(self.outcome, Outcome::Rejected { .. })
+    }
+
+    /// `Lambda <fn> - Data Validation Report`, with `[ALERT] ` in front when [`is_alert`](Self::is_alert);
+    /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected file.
+    pub fn subject(&self) -> String {
+        let base = format!("Lambda {} - Data Validation Report", self.function_name);
+        if self.is_rejected() {
+            format!("[FAILED] {base}")
+        } else if self.is_alert() {
+            format!("[ALERT] {base}")
+        } else {
+            base
+        }
+    }
+
+    /// Failures sorted most frequent first (ties: rule id ascending).
+    pub fn sorted_failures(&self) -> Vec<RuleCount> {
+        let mut failures = self.rule_failures.clone();
+        failures.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        failures
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn report(total: u64, invalid: u64, threshold: f64) -> Report {
+        Report {
+            function_name: "sift".into(),
+            executed_at: Utc
+                .with_ymd_and_hms(2026, 11, 26, 12, 10, 34)
+                .single()
+                .expect("valid date"),
+            source: "customers.csv".into(),
+            outcome: Outcome::Processed,
+            total,
+            valid: total - invalid,
+            invalid,
+            inserted: total - invalid,
+            already_present: 0,
+            rule_failures: vec![],
+            invalid_records_uri: None,
+            invalid_records_url: None,
+            alert_threshold_pct: threshold,
+        }
+    }
+
+    #[test]
+    fn subject_rules() {
+        let plain = "Lambda sift - Data Validation Report";
+        let alert = "[ALERT] Lambda sift - Data Validation Report";
+        // (total, invalid, threshold, expected subject)
+        let cases = [
+            (1000, 50, 10.0, plain),
+            (1000, 100, 10.0, plain), // exactly at the threshold: no alert
+            (1000, 101, 10.0, alert), // strictly above
+            (3, 3, 10.0, alert),
+            (0, 0, 10.0, plain), // no rows: never an alert
+            (0, 0, 0.0, plain),
+            (10, 1, 0.0, alert),
+            (10, 0, 0.0, plain), // 0% is not above 0%
+        ];
+        for (total, invalid, threshold, expected) in cases {
+            let r = report(total, invalid, threshold);
+            assert_eq!(
+                r.subject(),
+                expected,
+                "total={total} invalid={invalid} threshold={threshold}"
+            );
+            assert_eq!(r.is_alert(), expected == alert);
+        }
+    }
+
+    #[test]
+    fn rejected_subject_says_failed() {
+        let mut r = report(1000, 500, 10.0);
+        r.function_name = "sift-prod".into();
+        r.outcome = Outcome::Rejected {
+            reason: "missing column email".into(),
+        };
+        assert_eq!(
+            r.subject(),
+            "[FAILED] Lambda sift-prod - Data Validation Report"
+        );
+        assert!(r.subject().contains("FAILED"));
+    }
+
+    #[test]
+    fn percentages() {
+        let r = report(1000, 50, 10.0);
+        assert!((r.invalid_pct() - 5.0).abs() < 1e-9);
+        assert!((r.valid_pct() - 95.0).abs() < 1e-9);
+        let empty = report(0, 0, 10.0);
+        assert_eq!(empty.invalid_pct(), 0.0);
+        assert_eq!(empty.valid_pct(), 0.0);
+    }
+
+    #[test]
+    fn failures_sorted_by_count_then_rule() {
+        let mut r = report(100, 20, 10.0);
+        r.rule_failures = [
+            ("email", 5),
+            ("not_null:age", 12),
+            ("duplicate", 5),
+            ("age", 1),
+        ]
+        .into_iter()
+        .map(|(rule, count)| RuleCount {
+            rule: rule.into(),
+            count,
+        })
+        .collect();
+        let order: Vec<_> = r.sorted_failures().into_iter().map(|f| f.rule).collect();
+        assert_eq!(order, ["not_null:age", "duplicate", "email", "age"]);
+    }
+}

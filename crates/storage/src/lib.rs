@@ -1,0 +1,50 @@
+//! Object storage behind one small trait.
+//!
+//! [`ObjectStore`] reads an object as a stream of byte chunks (so a file never has to fit in
+//! memory twice) and writes an object whole. [`LocalStore`] keeps objects as files under a root
+//! folder and refuses any key that would leave it. Other backends (S3) implement the same trait.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> sift_storage::Result<()> {
+//! use futures::TryStreamExt;
+//! use sift_storage::{LocalStore, ObjectStore};
+//!
+//! let dir = tempfile::tempdir().unwrap();
+//! let store = LocalStore::new(dir.path());
+//! store.put("invalid/2026-11-26/a.csv", "a,b\n".into(), "text/csv").await?;
+//! let chunks: Vec<_> = store.get("invalid/2026-11-26/a.csv").await?.try_collect().await?;
+//! assert_eq!(chunks.concat(), b"a,b\n");
+//! # Ok(()) }
+//! ```
+
+mod error;
+mod local;
+
+use std::pin::Pin;
+
+use bytes::Bytes;
+use futures::Stream;
+
+pub use crate::error::{Error, Result};
+pub use crate::local::LocalStore;
+
+/// An object's bytes, in order, as they arrive.
+pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
+
+/// Where objects are read from and written to.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait ObjectStore: Send + Sync {
+    /// Opens the object at `key` for reading, as a stream of chunks.
+    async fn get(&self, key: &str) -> Result<ByteStream>;
+
+    /// Writes `body` at `key`, replacing any object there. Readers never see a partial object.
+    async fn put(&self, key: &str, body: Bytes, content_type: &str) -> Result<()>;
+
+    /// How the object at `key` is named for people and summaries (`s3://bucket/key`, a path).
+    fn uri(&self, key: &str) -> String;
+
+    /// A link a person can click to reach the object at `key` (`https://...`, `file:///...`).
+    fn url(&self, key: &str) -> String;
+}

@@ -1,0 +1,491 @@
+//! Streaming RFC 4180 reader that turns bytes into columnar chunks of raw text, and the writer
+//! for the invalid-records file.
+//!
+//! The reader is push-based: feed it byte slices of any size (a chunk boundary may fall inside
+//! a field, a CRLF pair or a multi-byte character) and it hands back [`RawChunk`]s of up to
+//! `chunk_rows` rows. It enforces the file-level rules of SPEC section 2 itself, because they
+//! need exact line numbers and must hold even for the last byte of the file:
+//! invalid UTF-8, an unterminated quote and a row with more fields than the header reject the
+//! file. Everything else is read leniently, the way common CSV readers do: a quote inside an
+//! unquoted field is literal, text after a closing quote is appended to the field, a lone CR
+//! ends a line like LF or CRLF.
+
+use polars::prelude::{Column, DataFrame, IntoColumn, PlSmallStr, StringChunkedBuilder};
+
+use crate::error::{Rejection, Result};
+
+/// Default rows per chunk: large enough that polars works on long columns, small enough that
+/// memory stays bounded.
+pub const DEFAULT_CHUNK_ROWS: usize = 64 * 1024;
+
+/// The header line of a file: the names as written and their normalised form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    raw: Vec<String>,
+}
+
+impl Header {
+    /// Builds a header from the names as written in the file.
+    pub fn new(raw: Vec<String>) -> Self {
+        Self { raw }
+    }
+
+    /// The header names as written in the file (byte-order mark removed).
+    pub fn raw(&self) -> &[String] {
+        &self.raw
+    }
+
+    /// Number of columns.
+    pub fn len(&self) -> usize {
+        self.raw.len()
+    }
+
+    /// True when the header has no column (never the case for a decoded file).
+    pub fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Position of the column whose name normalises to `name`: trimmed, ASCII case ignored.
+    /// With several matches this returns the first; [`Header::find_all`] returns every one.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.raw.iter().position(|h| normalise(h) == normalise(name))
+    }
+
+    /// Positions of every column whose name normalises to `name`.
+    pub fn find_all(&self, name: &str) -> Vec<usize> {
+        let wanted = normalise(name);
+        (0..self.raw.len()).filter(|&i| normalise(&self.raw[i]) == wanted).collect()
+    }
+}
+
+/// Header-name normalisation of SPEC section 2: trim whitespace, ignore ASCII case.
+pub fn normalise(name: &str) -> String {
+    name.trim().to_ascii_lowercase()
+}
+
+/// The polars column name used for the file's column at `index`. Columns are named by
+/// position because a file may repeat a (non-required) header name, which a DataFrame forbids.
+pub fn column_name(index: usize) -> PlSmallStr {
+    PlSmallStr::from(format!("c{index}"))
+}
+
+/// A run of consecutive data rows, columnar, every value raw (untrimmed) text. A field the row
+/// did not have is null; a present but empty field is the empty string.
+#[derive(Debug, Clone)]
+pub struct RawChunk {
+    /// 1-based data-row number of the first row (the header is not a row; blank lines are not rows).
+    pub first_row: u64,
+    /// One String column per header column, named by [`column_name`].
+    pub frame: DataFrame,
+}
+
+impl RawChunk {
+    /// Rows in the chunk.
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// At the start of a field (nothing of it read yet).
+    FieldStart,
+    /// Inside an unquoted field.
+    Unquoted,
+    /// Inside a quoted field.
+    Quoted,
+    /// Inside a quoted field, just after a quote: either an escaped quote or the closing one.
+    QuotedQuote,
+}
+
+/// The push-based CSV reader. See the module docs for the grammar.
+pub struct CsvDecoder {
+    chunk_rows: usize,
+    state: State,
+    /// A CR ended the last record; an LF right after it belongs to the same line end.
+    after_cr: bool,
+    /// Bytes of the current record's fields, back to back.
+    record: Vec<u8>,
+    /// End offsets (into `record`) of the finished fields of the current record.
+    ends: Vec<usize>,
+    /// Physical line each finished field of the current record starts on.
+    field_lines: Vec<u64>,
+    /// True when the current record's only field so far was quoted (a quoted empty line is a row).
+    any_quoted: bool,
+    /// Something of the current record has been read.
+    in_record: bool,
+    /// 1-based physical line of the next byte.
+    line: u64,
+    /// Line the current record starts on.
+    record_line: u64,
+    /// Line the current field starts on.
+    field_line: u64,
+    /// Bytes seen so far, the byte-order mark included.
+    bytes_seen: u64,
+    /// Up to three leading bytes held back until we know whether they are a byte-order mark.
+    prefix: Vec<u8>,
+    prefix_done: bool,
+    header: Option<Header>,
+    builders: Vec<StringChunkedBuilder>,
+    rows_in_chunk: usize,
+    rows_total: u64,
+    ready: Vec<RawChunk>,
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+impl std::fmt::Debug for CsvDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CsvDecoder")
+            .field("chunk_rows", &self.chunk_rows)
+            .field("line", &self.line)
+            .field("rows_total", &self.rows_total)
+            .field("bytes_seen", &self.bytes_seen)
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for CsvDecoder {
+    fn default() -> Self {
+        Self::new(DEFAULT_CHUNK_ROWS)
+    }
+}
+
+impl CsvDecoder {
+    /// A reader that emits chunks of at most `chunk_rows` rows (at least 1).
+    pub fn new(chunk_rows: usize) -> Self {
+        Self {
+            chunk_rows: chunk_rows.max(1),
+            state: State::FieldStart,
+            after_cr: false,
+            record: Vec::with_capacity(256),
+            ends: Vec::with_capacity(16),
+            field_lines: Vec::with_capacity(16),
+            any_quoted: false,
+            in_record: false,
+            line: 1,
+            record_line: 1,
+            field_line: 1,
+            bytes_seen: 0,
+            prefix: Vec::with_capacity(3),
+            prefix_done: false,
+            header: None,
+            builders: Vec::new(),
+            rows_in_chunk: 0,
+            rows_total: 0,
+            ready: Vec::new(),
+        }
+    }
+
+    /// The header, once its line has been read.
+    pub fn header(&self) -> Option<&Header> {
+        self.header.as_ref()
+    }
+
+    /// Data rows decoded so far.
+    pub fn rows(&self) -> u64 {
+        self.rows_total
+    }
+
+    /// Bytes consumed so far.
+    pub fn bytes_seen(&self) -> u64 {
+        self.bytes_seen
+    }
+
+    /// Feeds the next bytes of the file; returns the chunks completed by them (often none).
+    pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<RawChunk>> {
+        self.bytes_seen += bytes.len() as u64;
+        if self.prefix_done {
+            self.consume(bytes)?;
+        } else {
+            let take = (3 - self.prefix.len()).min(bytes.len());
+            self.prefix.extend_from_slice(&bytes[..take]);
+            if self.prefix.len() == 3 {
+                self.release_prefix()?;
+                self.consume(&bytes[take..])?;
+            }
+        }
+        Ok(std::mem::take(&mut self.ready))
+    }
+
+    /// Ends the file: checks what only the end can tell (an open quote, a missing header) and
+    /// returns the last chunks. The header is available through [`CsvDecoder::header`].
+    pub fn finish(&mut self) -> Result<Vec<RawChunk>> {
+        if !self.prefix_done {
+            self.release_prefix()?;
+        }
+        match self.state {
+            State::Quoted => {
+                return Err(Rejection::UnterminatedQuote { line: self.field_line }.into());
+            }
+            _ if self.in_record => {
+                self.end_field();
+                self.end_record()?;
+            }
+            _ => {}
+        }
+        if self.header.is_none() {
+            return Err(if self.bytes_seen == 0 { Rejection::Empty } else { Rejection::NoHeader }.into());
+        }
+        self.flush_chunk();
+        Ok(std::mem::take(&mut self.ready))
+    }
+
+    fn release_prefix(&mut self) -> Result<()> {
+        self.prefix_done = true;
+        let prefix = std::mem::take(&mut self.prefix);
+        if prefix.as_slice() == BOM {
+            Ok(())
+        } else {
+            self.consume(&prefix)
+        }
+    }
+
+    fn consume(&mut self, mut bytes: &[u8]) -> Result<()> {
+        if self.after_cr && !bytes.is_empty() {
+            self.after_cr = false;
+            if bytes[0] == b'\n' {
+                bytes = &bytes[1..];
+            }
+        }
+        let mut i = 0;
+        while i < bytes.len() {
+            match self.state {
+                State::FieldStart | State::Unquoted => {
+                    if self.state == State::FieldStart {
+                        if !self.in_record {
+                            self.in_record = true;
+                            self.record_line = self.line;
+                        }
+                        self.field_line = self.line;
+                        if bytes[i] == b'"' {
+                            self.state = State::Quoted;
+                            self.any_quoted = true;
+                            i += 1;
+                            continue;
+                        }
+                        self.state = State::Unquoted;
+                    }
+                    // Copy up to the next delimiter or line end in one go.
+                    let rest = &bytes[i..];
+                    match memchr::memchr3(b',', b'\n', b'\r', rest) {
+                        None => {
+                            self.record.extend_from_slice(rest);
+                            i = bytes.len();
+                        }
+                        Some(at) => {
+                            self.record.extend_from_slice(&rest[..at]);
+                            i += at + 1;
+                            match rest[at] {
+                                b',' => {
+                                    self.end_field();
+                                    self.state = State::FieldStart;
+                                }
+                                b'\n' => self.end_line(false)?,
+                                _ => {
+                                    self.end_line(true)?;
+                                    if i < bytes.len() {
+                                        self.after_cr = false;
+                                        if bytes[i] == b'\n' {
+                                            i += 1;
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                State::Quoted => {
+                    let rest = &bytes[i..];
+                    match memchr::memchr2(b'"', b'\n', rest) {
+                        None => {
+                            self.record.extend_from_slice(rest);
+                            i = bytes.len();
+                        }
+                        Some(at) => {
+                            self.record.extend_from_slice(&rest[..at]);
+                            i += at + 1;
+                            if rest[at] == b'\n' {
+                                self.record.push(b'\n');
+                                self.line += 1;
+                            } else {
+                                self.state = State::QuotedQuote;
+                            }
+                        }
+                    }
+                }
+                State::QuotedQuote => {
+                    let b = bytes[i];
+                    i += 1;
+                    match b {
+                        b'"' => {
+                            self.record.push(b'"');
+                            self.state = State::Quoted;
+                        }
+                        b',' => {
+                            self.end_field();
+                            self.state = State::FieldStart;
+                        }
+                        b'\n' => self.end_line(false)?,
+                        b'\r' => {
+                            self.end_line(true)?;
+                            if i < bytes.len() {
+                                self.after_cr = false;
+                                if bytes[i] == b'\n' {
+                                    i += 1;
+                                }
+                            }
+                        }
+                        other => {
+                            // Text after a closing quote: kept, as common readers do.
+                            self.record.push(other);
+                            self.state = State::Unquoted;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn end_field(&mut self) {
+        self.ends.push(self.record.len());
+        self.field_lines.push(self.field_line);
+    }
+
+    /// A line end outside quotes: the record is complete.
+    fn end_line(&mut self, cr: bool) -> Result<()> {
+        if !self.in_record {
+            // An empty line: nothing was read since the last record.
+            self.record_line = self.line;
+            self.field_line = self.line;
+            self.in_record = true;
+        }
+        self.end_field();
+        self.end_record()?;
+        self.line += 1;
+        self.after_cr = cr;
+        self.state = State::FieldStart;
+        Ok(())
+    }
+
+    fn end_record(&mut self) -> Result<()> {
+        let result = self.take_record();
+        self.record.clear();
+        self.ends.clear();
+        self.field_lines.clear();
+        self.any_quoted = false;
+        self.in_record = false;
+        result
+    }
+
+    fn is_blank(&self) -> bool {
+        self.ends.len() == 1 && !self.any_quoted && self.record.iter().all(|b| matches!(b, b' ' | b'\t'))
+    }
+
+    fn take_record(&mut self) -> Result<()> {
+        if self.is_blank() {
+            return Ok(());
+        }
+        let Some(header) = &self.header else {
+            let mut names = Vec::with_capacity(self.ends.len());
+            for f in 0..self.ends.len() {
+                names.push(self.field_str(f)?.to_owned());
+            }
+            self.builders = (0..names.len())
+                .map(|i| StringChunkedBuilder::new(column_name(i), self.chunk_rows.min(1 << 20)))
+                .collect();
+            self.header = Some(Header::new(names));
+            return Ok(());
+        };
+        let expected = header.len();
+        let found = self.ends.len();
+        if found > expected {
+            return Err(Rejection::TooManyFields { line: self.record_line, found, expected }.into());
+        }
+        // Validate every field before appending any, so a chunk never holds half a row.
+        for f in 0..found {
+            self.field_str(f)?;
+        }
+        let mut start = 0;
+        for (f, &end) in self.ends.iter().enumerate() {
+            let text = std::str::from_utf8(&self.record[start..end]).unwrap_or_default();
+            self.builders[f].append_value(text);
+            start = end;
+        }
+        for builder in &mut self.builders[found..] {
+            builder.append_null();
+        }
+        self.rows_in_chunk += 1;
+        self.rows_total += 1;
+        if self.rows_in_chunk == self.chunk_rows {
+            self.flush_chunk();
+        }
+        Ok(())
+    }
+
+    /// Field `f` of the current record as text, or the file-level UTF-8 rejection naming the
+    /// physical line of the first bad byte.
+    fn field_str(&self, f: usize) -> Result<&str> {
+        let start = if f == 0 { 0 } else { self.ends[f - 1] };
+        let bytes = &self.record[start..self.ends[f]];
+        std::str::from_utf8(bytes).map_err(|e| {
+            let before = &bytes[..e.valid_up_to()];
+            let line = self.field_lines[f] + memchr::memchr_iter(b'\n', before).count() as u64;
+            Rejection::InvalidUtf8 { line }.into()
+        })
+    }
+
+    fn flush_chunk(&mut self) {
+        let Some(header) = &self.header else { return };
+        if self.rows_in_chunk == 0 {
+            return;
+        }
+        let capacity = self.chunk_rows.min(1 << 20);
+        let columns: Vec<Column> = self
+            .builders
+            .iter_mut()
+            .enumerate()
+            .map(|(i, b)| {
+                std::mem::replace(b, StringChunkedBuilder::new(column_name(i), capacity))
+                    .finish()
+                    .into_column()
+            })
+            .collect();
+        debug_assert_eq!(columns.len(), header.len());
+        let height = self.rows_in_chunk;
+        let first_row = self.rows_total - height as u64 + 1;
+        // Columns all have `height` rows by construction.
+        let frame = DataFrame::new(height, columns).unwrap_or_else(|_| DataFrame::empty());
+        self.ready.push(RawChunk { first_row, frame });
+        self.rows_in_chunk = 0;
+    }
+}
+
+/// Writes `value` as one RFC 4180 field: quoted when it holds a comma, a quote or a line break.
+pub fn write_field(out: &mut Vec<u8>, value: &str) {
+    if value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.push(b'"');
+        for part in value.split_inclusive('"') {
+            out.extend_from_slice(part.as_bytes());
+            if part.ends_with('"') {
+                out.push(b'"');
+            }
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(value.as_bytes());
+    }
+}
+
+/// Writes one CSV record (LF line end).
+pub fn write_record<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_field(out, field);
+    }
+    out.push(b'\n');
+}

@@ -1,0 +1,125 @@
+//! The validator's error type.
+
+use std::fmt;
+
+/// Why a whole file is refused. Nothing of a rejected file is loaded or written as invalid
+/// records; the summary and the report carry this reason in words a person can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    /// The object has no bytes at all.
+    Empty,
+    /// The object has bytes but no header line (only blank lines or a byte-order mark).
+    NoHeader,
+    /// Required columns are absent from the header.
+    MissingColumns {
+        /// The missing required column names, in rule-set order.
+        columns: Vec<String>,
+    },
+    /// Two header names normalise to the same required column.
+    DuplicateColumn {
+        /// The required column name both normalise to.
+        column: String,
+        /// 1-based positions of the clashing header fields.
+        positions: (usize, usize),
+    },
+    /// A byte sequence that is not UTF-8.
+    InvalidUtf8 {
+        /// 1-based physical line of the offending byte.
+        line: u64,
+    },
+    /// A quoted field is still open at the end of the file.
+    UnterminatedQuote {
+        /// 1-based physical line where the quoted field starts.
+        line: u64,
+    },
+    /// A row has more fields than the header (a trailing comma counts as a field).
+    TooManyFields {
+        /// 1-based physical line where the row starts.
+        line: u64,
+        /// Fields found on the row.
+        found: usize,
+        /// Fields in the header.
+        expected: usize,
+    },
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rejection::Empty => write!(f, "the file is empty (0 bytes); upload the complete export"),
+            Rejection::NoHeader => write!(
+                f,
+                "the file has no header line (only blank lines); the first line must name the columns"
+            ),
+            Rejection::MissingColumns { columns } => write!(
+                f,
+                "missing required column{} {}; add {} to the header (names match ignoring case and surrounding spaces)",
+                if columns.len() == 1 { "" } else { "s" },
+                columns.join(", "),
+                if columns.len() == 1 { "it" } else { "them" },
+            ),
+            Rejection::DuplicateColumn { column, positions } => write!(
+                f,
+                "header fields {} and {} both name the required column `{column}`; keep only one of them",
+                positions.0, positions.1
+            ),
+            Rejection::InvalidUtf8 { line } => write!(
+                f,
+                "line {line} is not valid UTF-8; re-export the file as UTF-8"
+            ),
+            Rejection::UnterminatedQuote { line } => write!(
+                f,
+                "the quoted field starting on line {line} is never closed; the file is truncated or a quote is unbalanced"
+            ),
+            Rejection::TooManyFields { line, found, expected } => write!(
+                f,
+                "line {line} has {found} fields but the header has {expected} (a trailing comma counts as a field); fix the row or the header"
+            ),
+        }
+    }
+}
+
+/// Everything that can go wrong in the validator.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input file is refused as a whole; see [`Rejection`].
+    #[error("file rejected: {0}")]
+    Rejected(Rejection),
+    /// A rule set is inconsistent (unknown column, bad regex, empty range...).
+    #[error("invalid rule set: {0}")]
+    RuleSet(String),
+    /// A rule set file is not valid TOML or does not match the rule-set schema.
+    #[error("cannot read the rule set: {0}")]
+    RuleSetToml(#[from] toml::de::Error),
+    /// A regular expression in a rule set does not compile.
+    #[error("rule `{rule}`: the pattern does not compile: {source}")]
+    Regex {
+        /// The rule id.
+        rule: String,
+        /// What the regex engine said.
+        #[source]
+        source: regex::Error,
+    },
+    /// polars failed while evaluating the rules; this is a bug in sift, please report it.
+    #[error("evaluating the rules failed (a bug in sift, please report it): {0}")]
+    Polars(#[from] polars::error::PolarsError),
+}
+
+impl Error {
+    /// The file-level rejection, when this error is one.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Error::Rejected(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl From<Rejection> for Error {
+    fn from(r: Rejection) -> Self {
+        Error::Rejected(r)
+    }
+}
+
+/// The validator's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,418 @@
+//! Table-driven tests of every rule and edge case of SPEC section 3.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use chrono::NaiveDate;
+use sift_validator::{CustomerBatch, FileValidator, ISO_3166_ALPHA2, RuleSet, customer_rules};
+
+const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
+const GOOD: [&str; 6] = ["1", "Ann Lee", "ann@example.com", "36", "1990-05-17", "0123456789"];
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn as_of() -> NaiveDate {
+    day(2026, 11, 26)
+}
+
+/// Validates `csv` and returns, per data row in file order, its `failed_rules` ("" when valid).
+fn failures_with(rules: RuleSet, as_of: NaiveDate, csv: &str, chunk_rows: usize) -> Vec<String> {
+    let mut file = FileValidator::new(rules, as_of, chunk_rows).unwrap();
+    let mut chunks = file.push(csv.as_bytes()).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let mut rows: Vec<(u64, String)> = Vec::new();
+    for chunk in &chunks {
+        let numbers = chunk.valid.column("row_number").unwrap().u64().unwrap();
+        rows.extend(numbers.iter().map(|n| (n.unwrap(), String::new())));
+        let numbers = chunk.invalid.column("row_number").unwrap().u64().unwrap();
+        let failed = chunk.invalid.column("failed_rules").unwrap().str().unwrap();
+        rows.extend(numbers.iter().zip(failed.iter()).map(|(n, f)| (n.unwrap(), f.unwrap().to_owned())));
+    }
+    rows.sort();
+    let numbers: Vec<u64> = rows.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, (1..=rows.len() as u64).collect::<Vec<_>>(), "row numbers are 1..=n");
+    rows.into_iter().map(|(_, f)| f).collect()
+}
+
+fn failures(csv: &str) -> Vec<String> {
+    failures_with(customer_rules(None), as_of(), csv, 1024)
+}
+
+/// The good row with field `field` replaced by `value`.
+fn row_with(field: usize, value: &str) -> String {
+    let mut fields: Vec<String> = GOOD.iter().map(|s| (*s).to_owned()).collect();
+    fields[field] = value.to_owned();
+    fields.join(",")
+}
+
+fn check_field_cases(field: usize, cases: &[(&str, &str)]) {
+    for (value, expected) in cases {
+        let csv = format!("{HEADER}\n{}\n", row_with(field, value));
+        assert_eq!(failures(&csv), [*expected], "field {field} = {value:?}");
+    }
+}
+
+#[test]
+fn a_good_row_passes() {
+    assert_eq!(failures(&format!("{HEADER}\n{}\n", GOOD.join(","))), [""]);
+}
+
+#[test]
+fn customer_id_is_a_positive_i64_with_leading_zeros_allowed() {
+    check_field_cases(
+        0,
+        &[
+            ("1", ""),
+            ("007", ""),
+            (" 42 ", ""),
+            ("9223372036854775807", ""),
+            ("000000000000000000000000000042", ""),
+            ("0", "customer_id"),
+            ("000", "customer_id"),
+            ("-1", "customer_id"),
+            ("+5", "customer_id"),
+            ("1.0", "customer_id"),
+            ("1e3", "customer_id"),
+            ("4 2", "customer_id"),
+            ("abc", "customer_id"),
+            ("9223372036854775808", "customer_id"),
+            ("99999999999999999999", "customer_id"),
+            ("１２", "customer_id"),
+        ],
+    );
+}
+
+#[test]
+fn full_name_is_ascii_letters_and_spaces() {
+    check_field_cases(
+        1,
+        &[
+            ("Ann Lee", ""),
+            ("  Ann   Lee  ", ""),
+            ("ann", ""),
+            ("Ann-Lee", "full_name"),
+            ("Ann3", "full_name"),
+            ("O'Brien", "full_name"),
+            ("Zoë Lee", "full_name"),
+            ("\"Lee, Ann\"", "full_name"),
+            ("\"Ann\nLee\"", "full_name"),
+            ("Ann\tLee", "full_name"),
+        ],
+    );
+}
+
+#[test]
+fn email_follows_the_spec_pattern() {
+    check_field_cases(
+        2,
+        &[
+            ("ann@example.com", ""),
+            ("a.b_c%d+e-f@x-y.example.co", ""),
+            (" ann@example.com ", ""),
+            ("ann@example", "email"),
+            ("ann@@example.com", "email"),
+            ("ann@example.c", "email"),
+            ("ann@example.c0m", "email"),
+            ("ann example@x.com", "email"),
+            ("@example.com", "email"),
+            ("ann@.com", "email"),
+            ("<ann@example.com>", "email"),
+        ],
+    );
+}
+
+#[test]
+fn age_is_1_to_120_and_consistent() {
+    check_field_cases(
+        3,
+        &[
+            ("36", ""),
+            ("036", ""),
+            ("0", "age"),
+            ("121", "age"),
+            ("-36", "age"),
+            ("36.0", "age"),
+            ("thirty", "age"),
+            ("35", "age_consistency"),
+            ("37", "age_consistency"),
+        ],
+    );
+}
+
+#[test]
+fn age_bounds_are_inclusive() {
+    // 120 and 1 are allowed; consistency is then checked against the birth date.
+    let csv = format!(
+        "{HEADER}\n{}\n{}\n",
+        ["1", "Old Timer", "o@example.com", "120", "1906-01-01", "0123456789"].join(","),
+        ["2", "Young One", "y@example.com", "1", "2025-11-25", "0123456789"].join(","),
+    );
+    assert_eq!(failures(&csv), ["", ""]);
+}
+
+#[test]
+fn date_of_birth_is_a_real_past_date_after_1900() {
+    // Ages are made consistent where the date is valid, so only the date rule speaks.
+    let cases: &[(&str, &str, &str)] = &[
+        ("1990-05-17", "36", ""),
+        (" 1990-05-17 ", "36", ""),
+        ("1901-01-01", "125", "age"),
+        ("1901-01-01", "120", "age_consistency"),
+        ("1900-12-31", "120", "date_of_birth"),
+        ("1850-01-01", "100", "date_of_birth"),
+        ("2026-11-26", "1", "date_of_birth"),
+        ("2030-01-01", "1", "date_of_birth"),
+        ("2026-11-25", "1", "age_consistency"),
+        ("1990-5-17", "36", "date_of_birth"),
+        ("1990/05/17", "36", "date_of_birth"),
+        ("17-05-1990", "36", "date_of_birth"),
+        ("19900517", "36", "date_of_birth"),
+        ("1990-05-17T00:00:00", "36", "date_of_birth"),
+        ("2023-02-29", "3", "date_of_birth"),
+        ("2024-02-29", "2", ""),
+        ("1990-13-01", "36", "date_of_birth"),
+        ("1990-00-10", "36", "date_of_birth"),
+        ("1990-04-31", "36", "date_of_birth"),
+        ("+990-05-17", "36", "date_of_birth"),
+    ];
+    for (dob, age, expected) in cases {
+        let mut fields = GOOD.to_vec();
+        fields[3] = age;
+        fields[4] = dob;
+        let csv = format!("{HEADER}\n{}\n", fields.join(","));
+        assert_eq!(failures(&csv), [*expected], "date_of_birth = {dob:?}, age = {age}");
+    }
+}
+
+#[test]
+fn phone_number_is_exactly_ten_digits_kept_as_text() {
+    check_field_cases(
+        5,
+        &[
+            ("0123456789", ""),
+            (" 0123456789 ", ""),
+            ("012345678", "phone_number"),
+            ("01234567890", "phone_number"),
+            ("012-345-6789", "phone_number"),
+            ("(012)3456789", "phone_number"),
+            ("+1234567890", "phone_number"),
+            ("012345678a", "phone_number"),
+        ],
+    );
+}
+
+#[test]
+fn completed_years_counts_birthdays_reached() {
+    // (date of birth, as-of date, age that passes)
+    let cases = [
+        ((1990, 11, 26), (2026, 11, 26), 36),
+        ((1990, 11, 27), (2026, 11, 26), 35),
+        ((1990, 12, 31), (2026, 1, 1), 35),
+        ((2004, 2, 29), (2025, 2, 28), 20),
+        ((2004, 2, 29), (2025, 3, 1), 21),
+        ((2004, 2, 29), (2028, 2, 29), 24),
+    ];
+    for ((by, bm, bd), (ay, am, ad), age) in cases {
+        let dob = format!("{by:04}-{bm:02}-{bd:02}");
+        for (given, expected) in [(age, ""), (age + 1, "age_consistency"), (age - 1, "age_consistency")] {
+            let mut fields: Vec<String> = GOOD.iter().map(|s| (*s).to_owned()).collect();
+            fields[3] = given.to_string();
+            fields[4] = dob.clone();
+            let csv = format!("{HEADER}\n{}\n", fields.join(","));
+            let got = failures_with(customer_rules(None), day(ay, am, ad), &csv, 16);
+            assert_eq!(got, [expected], "born {dob}, as of {ay}-{am}-{ad}, age {given}");
+        }
+    }
+}
+
+#[test]
+fn age_consistency_runs_only_when_age_and_date_pass() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("0", "1990-05-17", "age"),
+        ("36", "1990-5-17", "date_of_birth"),
+        ("", "1990-05-17", "not_null:age"),
+        ("36", "", "not_null:date_of_birth"),
+        ("200", "1800-01-01", "age;date_of_birth"),
+    ];
+    for (age, dob, expected) in cases {
+        let mut fields = GOOD.to_vec();
+        fields[3] = age;
+        fields[4] = dob;
+        let csv = format!("{HEADER}\n{}\n", fields.join(","));
+        assert_eq!(failures(&csv), [*expected], "age {age:?}, date_of_birth {dob:?}");
+    }
+}
+
+#[test]
+fn nulls_fail_only_not_null_in_column_order() {
+    let csv = format!(
+        "{HEADER}\n{}\n{}\n,,,,,\n   ,\t, , , ,  \n1,Ann Lee\n",
+        row_with(2, ""),
+        row_with(2, "   "),
+    );
+    let all = "not_null:customer_id;not_null:full_name;not_null:email;not_null:age;not_null:date_of_birth;not_null:phone_number";
+    assert_eq!(
+        failures(&csv),
+        [
+            "not_null:email",
+            "not_null:email;duplicate", // same name and birth date as the row before
+
+            all,
+            all,
+            "not_null:email;not_null:age;not_null:date_of_birth;not_null:phone_number",
+        ]
+    );
+}
+
+#[test]
+fn every_failure_is_listed_in_table_order() {
+    let csv = format!("{HEADER}\n0,Ann3,bad,0,1990-5-17,123\n");
+    assert_eq!(failures(&csv), ["customer_id;full_name;email;age;date_of_birth;phone_number"]);
+}
+
+#[test]
+fn duplicates_first_occurrence_claims_the_key() {
+    let rows = [
+        "1,Ann Lee,ann@example.com,36,1990-05-17,0123456789",    // claims (ann lee, 1990-05-17)
+        "2,ann  LEE,a2@example.com,36,1990-05-17,0123456789",    // same key after folding
+        "3, Ann Lee ,a3@example.com,36, 1990-05-17 ,0123456789", // same key after trimming
+        "4,Ann Lee,a4@example.com,36,1990-05-18,0123456789",     // other date: claims its own key
+        "5,Ann Lee,bad-email,30,1996-01-01,0123456789",          // fails email, still claims
+        "6,Ann Lee,a6@example.com,30,1996-01-01,0123456789",     // duplicate of row 5
+        "7,,a7@example.com,30,1996-01-01,0123456789",            // null name: no key
+        "8,Bo,a8@example.com,30,,0123456789",                    // null date: no key
+        "9,Bo,a9@example.com,30,1996-1-1,0123456789",            // invalid date text still keys
+        "10,Bo,a10@example.com,30,1996-1-1,0123456789",          // duplicate of row 9
+        "11,Ann\tLee,a11@example.com,36,1990-05-17,0123456789",  // a tab is not a space
+    ];
+    let csv = format!("{HEADER}\n{}\n", rows.join("\n"));
+    let expected = [
+        "",
+        "duplicate",
+        "duplicate",
+        "",
+        "email",
+        "duplicate",
+        "not_null:full_name",
+        "not_null:date_of_birth",
+        "date_of_birth",
+        "date_of_birth;duplicate",
+        "full_name",
+    ];
+    assert_eq!(failures(&csv), expected);
+    // The same across chunk boundaries: chunks of one row.
+    assert_eq!(failures_with(customer_rules(None), as_of(), &csv, 1), expected);
+}
+
+#[test]
+fn repeated_customer_ids_are_not_a_validation_failure() {
+    // Identity is the integer value; the warehouse counts repeats as already present.
+    let csv = format!(
+        "{HEADER}\n7,Ann Lee,a@example.com,36,1990-05-17,0123456789\n007,Bo Li,b@example.com,36,1990-05-17,0123456789\n"
+    );
+    assert_eq!(failures(&csv), ["", ""]);
+}
+
+#[test]
+fn country_rule_is_off_by_default_and_case_insensitive_when_on() {
+    let header = format!("{HEADER},country");
+    let row = |name: &str, c: &str| format!("1,{name},a@example.com,36,1990-05-17,0123456789,{c}");
+    let csv = format!(
+        "{header}\n{}\n{}\n{}\n{}\n",
+        row("Ann Lee", "us"),
+        row("Bo Li", "XX"),
+        row("Cy Ma", ""),
+        row("Di Ng", " GB ")
+    );
+    assert_eq!(failures(&csv), ["", "", "", ""], "off: country is never checked");
+    let on = customer_rules(Some(ISO_3166_ALPHA2));
+    let got = failures_with(on.clone(), as_of(), &csv, 64);
+    assert_eq!(got, ["", "country", "not_null:country", ""]);
+    // On: the column is required.
+    let err = FileValidator::new(on, as_of(), 64).and_then(|mut f| {
+        f.push(format!("{HEADER}\n{}\n", GOOD.join(",")).as_bytes())?;
+        f.finish()
+    });
+    assert_eq!(
+        err.unwrap_err().to_string(),
+        "file rejected: missing required column country; add it to the header (names match ignoring case and surrounding spaces)"
+    );
+}
+
+#[test]
+fn valid_rows_are_trimmed_and_typed_for_loading() {
+    let csv = format!(
+        "{HEADER},country,notes\n 007 , Ann  Lee ,ann@example.com, 036 ,1990-05-17, 0123456789 , us ,hi\n2,Bo Li,b@example.com,36,1990-05-18,0000000001,,\n"
+    );
+    let mut file = FileValidator::new(customer_rules(None), as_of(), 16).unwrap();
+    let mut chunks = file.push(csv.as_bytes()).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let batch = CustomerBatch::from_valid(&chunks[0].valid).unwrap();
+    assert_eq!(batch.customer_id, [7, 2]);
+    assert_eq!(batch.full_name, ["Ann  Lee", "Bo Li"]);
+    assert_eq!(batch.age, [36, 36]);
+    assert_eq!(batch.date_of_birth, [day(1990, 5, 17), day(1990, 5, 18)]);
+    assert_eq!(batch.phone_number, ["0123456789", "0000000001"]);
+    assert_eq!(batch.country, [Some("us".to_owned()), None]);
+    assert_eq!(batch.row_number, [1, 2]);
+}
+
+#[test]
+fn rule_sets_round_trip_through_toml_and_the_shipped_file_is_the_default() {
+    let set = customer_rules(Some(ISO_3166_ALPHA2));
+    assert_eq!(RuleSet::from_toml(&set.to_toml()).unwrap(), set);
+    let shipped = include_str!("../../../rules/customer.toml");
+    assert_eq!(RuleSet::from_toml(shipped).unwrap(), customer_rules(None));
+}
+
+#[test]
+fn a_custom_rule_set_validates_other_columns() {
+    let toml = r#"
+        name = "orders"
+        [[columns]]
+        name = "order_id"
+        [[columns]]
+        name = "status"
+        [[columns]]
+        name = "temp"
+        [[rules]]
+        id = "order_id"
+        check = "integer"
+        column = "order_id"
+        min = -5
+        max = 100
+        [[rules]]
+        id = "status"
+        check = "one_of"
+        column = "status"
+        values = ["open", "closed"]
+        [[rules]]
+        id = "unique_order"
+        check = "unique"
+        key = [{ column = "order_id" }]
+    "#;
+    let set = RuleSet::from_toml(toml).unwrap();
+    let csv = "ORDER_ID , Status,temp\n-5,open,x\n-5,open,x\n101,OPEN,x\n3,closed,\n";
+    assert_eq!(
+        failures_with(set, as_of(), csv, 2),
+        ["", "unique_order", "order_id;status", "not_null:temp"]
+    );
+}
+
+#[test]
+fn inconsistent_rule_sets_are_refused_with_a_reason() {
+    let cases = [
+        ("name = 'x'\ncolumns = []", "declares no column"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'b'\npattern = 'x'", "not declared"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = '('", "does not compile"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'integer'\ncolumn = 'a'\nmin = 5\nmax = 1", "greater than max"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[columns]]\nname = ' A'", "declared twice"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = 'x'\nonly_if_passed = ['later']", "not an earlier column rule"),
+        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'nope'\ncolumn = 'a'", "unknown variant"),
+    ];
+    for (toml, needle) in cases {
+        let err = RuleSet::from_toml(toml).unwrap_err().to_string();
+        assert!(err.contains(needle), "{toml:?}: {err}");
+    }
+}
