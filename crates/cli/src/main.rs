@@ -1,1 +1,226 @@
-fn main() {}
+//! `sift`: validate a customer CSV, load the valid rows, quarantine the invalid ones, report.
+//!
+//! A thin shell: it parses flags, builds the backends (local files, SQLite, an `.eml` outbox)
+//! and calls [`sift_pipeline::Pipeline::run`]. Exit status: 0 processed (even with invalid
+//! rows), 2 file rejected, 1 any other error.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use sift_notifier::{OutboxNotifier, Status, Summary};
+use sift_pipeline::{Config, Pipeline};
+use sift_storage::LocalStore;
+use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
+use sift_warehouse::{SqliteWarehouse, Warehouse};
+
+mod human;
+
+/// Validate customer CSV files, load the valid records, quarantine the invalid ones.
+#[derive(Debug, Parser)]
+#[command(name = "sift", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate INPUT, load its valid records, write its invalid ones, and report.
+    Run(RunArgs),
+    /// Apply the embedded schema migrations to a warehouse.
+    Migrate {
+        /// Warehouse URL (sqlite://PATH).
+        #[arg(long, value_name = "URL")]
+        warehouse: String,
+    },
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The CSV file to process (a local path).
+    #[arg(value_name = "INPUT")]
+    input: String,
+    /// Output folder: invalid records, the outbox and the default warehouse go here.
+    #[arg(long, value_name = "DIR", default_value = "./sift-out")]
+    out: PathBuf,
+    #[arg(long, value_name = "URL", help = "Warehouse URL [default: sqlite://<out>/warehouse.db]")]
+    warehouse: Option<String>,
+    /// Reference date of the date and age rules [default: today in UTC].
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// A rule set in TOML instead of the built-in customer rules (see rules/customer.toml).
+    #[arg(long, value_name = "FILE", conflicts_with = "check_country")]
+    rules: Option<PathBuf>,
+    /// Turn the country rule on (ISO 3166-1 alpha-2 codes; the column becomes required).
+    #[arg(long)]
+    check_country: bool,
+    /// Print exactly the JSON summary on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Do not apply the embedded schema migrations before loading (also SIFT_AUTO_MIGRATE=false).
+    #[arg(long)]
+    no_migrate: bool,
+    #[arg(
+        long,
+        env = "SIFT_ALERT_INVALID_PCT",
+        value_name = "PCT",
+        default_value_t = 10.0,
+        help = "Mark the report [ALERT] when the invalid share is strictly above this percentage"
+    )]
+    alert_invalid_pct: f64,
+    /// Rows per validation chunk (memory versus overhead).
+    #[arg(long, value_name = "ROWS", default_value_t = sift_validator::DEFAULT_CHUNK_ROWS, hide = true)]
+    chunk_rows: usize,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => run(args).await,
+            Command::Migrate { warehouse } => migrate(&warehouse).await.map(|()| ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Logs go to stderr (stdout is the summary); `SIFT_LOG` or `RUST_LOG` set the filter.
+fn init_tracing() {
+    let filter = std::env::var("SIFT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn".to_owned());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+async fn connect(url: &str) -> Result<Arc<dyn Warehouse>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteWarehouse::connect(url).await?))
+    } else {
+        bail!("unsupported warehouse URL `{url}`: use sqlite://PATH")
+    }
+}
+
+async fn migrate(url: &str) -> Result<()> {
+    let warehouse = connect(url).await?;
+    warehouse.migrate().await?;
+    eprintln!("migrated {}", warehouse.describe());
+    Ok(())
+}
+
+async fn run(args: RunArgs) -> Result<ExitCode> {
+    if args.input.starts_with("s3://") {
+        bail!("s3:// inputs are not supported by this build yet; download the object and pass its path");
+    }
+    let input = Path::new(&args.input);
+    let (root, key) = split_input(input)?;
+    let rules = load_rules(&args)?;
+    let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let warehouse_url = args
+        .warehouse
+        .clone()
+        .unwrap_or_else(|| format!("sqlite://{}", args.out.join("warehouse.db").display()));
+    let warehouse = connect(&warehouse_url).await?;
+    if !args.no_migrate && auto_migrate_from_env()? {
+        warehouse.migrate().await.context("applying the schema (use --no-migrate to skip)")?;
+    }
+    let config = Config {
+        function_name: "sift".into(),
+        as_of,
+        rules,
+        invalid_prefix: "invalid".into(),
+        alert_threshold_pct: args.alert_invalid_pct,
+        chunk_rows: args.chunk_rows,
+    };
+    let outbox =
+        OutboxNotifier::new(args.out.join("outbox"), "sift@localhost", vec!["data-team@localhost".into()]);
+    let mut pipeline = Pipeline::new(
+        config,
+        Arc::new(LocalStore::new(root)),
+        Arc::new(LocalStore::new(&args.out)),
+        warehouse,
+    )
+    .with_notifier(Arc::new(outbox));
+    let bar = human::progress_bar(input);
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        pipeline = pipeline.with_progress(Arc::new(move |bytes, rows| {
+            bar.set_position(bytes);
+            bar.set_message(format!("{rows} rows"));
+        }));
+    }
+    let summary = pipeline.run(&key).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let summary: Summary = summary?;
+    if args.json {
+        println!("{}", summary.to_json());
+    } else {
+        human::print(&summary, &args.out);
+    }
+    Ok(match summary.status {
+        Status::Ok => ExitCode::SUCCESS,
+        Status::Rejected => ExitCode::from(2),
+    })
+}
+
+/// `SIFT_AUTO_MIGRATE`: unset or true applies the migrations; false turns that off.
+fn auto_migrate_from_env() -> Result<bool> {
+    match std::env::var("SIFT_AUTO_MIGRATE") {
+        Err(_) => Ok(true),
+        Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "" | "1" | "true" | "yes" | "on" => Ok(true),
+            "0" | "false" | "no" | "off" => Ok(false),
+            other => bail!("SIFT_AUTO_MIGRATE={other:?}: use true or false"),
+        },
+    }
+}
+
+/// A local input as (folder, file name): the folder becomes the source store's root.
+fn split_input(input: &Path) -> Result<(PathBuf, String)> {
+    let name = input
+        .file_name()
+        .and_then(|n| n.to_str())
+        .with_context(|| format!("{} is not a file path", input.display()))?;
+    let root = input.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok((root, name.to_owned()))
+}
+
+fn load_rules(args: &RunArgs) -> Result<RuleSet> {
+    match &args.rules {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+            RuleSet::from_toml(&text).with_context(|| format!("in {}", path.display()))
+        }
+        None if args.check_country => Ok(customer_rules(Some(ISO_3166_ALPHA2))),
+        None => Ok(customer_rules(None)),
+    }
+}

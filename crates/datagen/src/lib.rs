@@ -50,8 +50,7 @@ use rng::{Permutation, Rng};
 /// The header without the optional `country` column.
 pub const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 /// The header with the `country` column.
-pub const HEADER_WITH_COUNTRY: &str =
-    "customer_id,full_name,email,age,date_of_birth,phone_number,country";
+pub const HEADER_WITH_COUNTRY: &str = "customer_id,full_name,email,age,date_of_birth,phone_number,country";
 /// The reference date ages are computed at; validate with `--as-of 2026-11-26`.
 pub const AS_OF: Date = Date::new(2026, 11, 26);
 /// Earliest date of birth of a valid row.
@@ -94,11 +93,7 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            seed: DEFAULT_SEED,
-            invalid_pct: DEFAULT_INVALID_PCT,
-            country: false,
-        }
+        Self { seed: DEFAULT_SEED, invalid_pct: DEFAULT_INVALID_PCT, country: false }
     }
 }
 
@@ -354,11 +349,7 @@ const DOB_DAYS: u64 = 28_855; // DOB_FIRST..=DOB_LAST, checked by a test.
 impl Generator {
     /// A generator for `config`; `invalid_pct` is clamped to 0..=100.
     pub fn new(config: &Config) -> Self {
-        let pct = if config.invalid_pct.is_nan() {
-            0.0
-        } else {
-            config.invalid_pct.clamp(0.0, 100.0)
-        };
+        let pct = if config.invalid_pct.is_nan() { 0.0 } else { config.invalid_pct.clamp(0.0, 100.0) };
         let domain = FIRST.len() as u64 * LAST.len() as u64 * DOB_DAYS;
         let defects = Defect::ALL
             .iter()
@@ -389,11 +380,7 @@ impl Generator {
 
     /// The header line, without its line end.
     pub fn header(&self) -> &'static str {
-        if self.country {
-            HEADER_WITH_COUNTRY
-        } else {
-            HEADER
-        }
+        if self.country { HEADER_WITH_COUNTRY } else { HEADER }
     }
 
     /// Appends the header line (with its LF) to `out`.
@@ -441,12 +428,7 @@ impl Generator {
         }
 
         if touched & (C_NAME | C_DOB) == 0 {
-            push_ring(
-                &mut self.keys,
-                &mut self.keys_pos,
-                KEY_HISTORY,
-                (first, last, dob),
-            );
+            push_ring(&mut self.keys, &mut self.keys_pos, KEY_HISTORY, (first, last, dob));
         }
         if !info.is_defective() && info.trick != Some(Trick::RepeatedId) {
             push_ring(&mut self.ids, &mut self.ids_pos, ID_HISTORY, id);
@@ -497,14 +479,8 @@ impl Generator {
 
     fn pick_defect(&mut self, avoid: u8) -> Defect {
         let has_history = !self.keys.is_empty();
-        let usable =
-            |d: Defect| d.columns() & avoid == 0 && (has_history || d != Defect::Duplicate);
-        let total: u64 = self
-            .defects
-            .iter()
-            .filter(|(d, _)| usable(*d))
-            .map(|(_, w)| w)
-            .sum();
+        let usable = |d: Defect| d.columns() & avoid == 0 && (has_history || d != Defect::Duplicate);
+        let total: u64 = self.defects.iter().filter(|(d, _)| usable(*d)).map(|(_, w)| w).sum();
         let mut r = self.rng.below(total.max(1));
         for &(d, w) in self.defects.iter().filter(|(d, _)| usable(*d)) {
             if r < w {
@@ -551,16 +527,8 @@ impl Generator {
             }
             Defect::AgeConsistency => {
                 let age = i64::from(dob.completed_years_at(AS_OF));
-                let delta = if rng.chance(0.5) {
-                    1
-                } else {
-                    rng.range(2, 10) as i64
-                };
-                let wrong = if rng.chance(0.5) || age - delta < 1 {
-                    age + delta
-                } else {
-                    age - delta
-                };
+                let delta = if rng.chance(0.5) { 1 } else { rng.range(2, 10) as i64 };
+                let wrong = if rng.chance(0.5) || age - delta < 1 { age + delta } else { age - delta };
                 f.age.clear();
                 push_u64(&mut f.age, wrong as u64);
             }
@@ -582,14 +550,7 @@ impl Generator {
         }
     }
 
-    fn apply_trick(
-        &mut self,
-        trick: Trick,
-        id: u64,
-        first: usize,
-        last: usize,
-        dob: Date,
-    ) -> Trick {
+    fn apply_trick(&mut self, trick: Trick, id: u64, first: usize, last: usize, dob: Date) -> Trick {
         let rng = &mut self.rng;
         let f = &mut self.fields;
         match trick {
@@ -685,9 +646,7 @@ impl Generator {
 /// Appends `value` to `out` as one CSV field, quoted (RFC 4180) when it holds a comma, a quote
 /// or a line break, or when `force` is set.
 pub fn push_csv_field(out: &mut Vec<u8>, value: &str, force: bool) {
-    let needs = value
-        .bytes()
-        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
+    let needs = value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'));
     if needs || force {
         out.push(b'"');
         for b in value.bytes() {
@@ -856,20 +815,8 @@ const COUNTRIES: &[(&str, u64)] = &[
 ];
 
 /// Country values that are not ISO 3166-1 alpha-2 codes (no reserved codes such as `UK`).
-const BAD_COUNTRIES: &[&str] = &[
-    "USA",
-    "GBR",
-    "DEU",
-    "XX",
-    "ZZ",
-    "U1",
-    "E",
-    "1",
-    "Germany",
-    "United States",
-    "U.S.",
-    "Frnace",
-];
+const BAD_COUNTRIES: &[&str] =
+    &["USA", "GBR", "DEU", "XX", "ZZ", "U1", "E", "1", "Germany", "United States", "U.S.", "Frnace"];
 
 fn base_email(rng: &mut Rng, s: &mut String, first: usize, last: usize, dob: Date) {
     let f = FIRST[first];
@@ -933,11 +880,7 @@ fn base_phone(rng: &mut Rng, s: &mut String) {
     if rng.chance(0.25) {
         // Trunk-prefixed national number, e.g. a UK mobile 07xxxxxxxx.
         s.push('0');
-        s.push(if rng.chance(0.6) {
-            '7'
-        } else {
-            char::from(b'1' + rng.below(9) as u8)
-        });
+        s.push(if rng.chance(0.6) { '7' } else { char::from(b'1' + rng.below(9) as u8) });
         push_digits(rng, s, 8);
     } else {
         // NANP-style: area code and exchange start with 2-9.
@@ -1001,11 +944,7 @@ fn bad_name(rng: &mut Rng, s: &mut String, first: usize, last: usize) {
                     other => other,
                 })
                 .collect();
-            if leet == f {
-                format!("{f}{} {l}", rng.range(1, 9))
-            } else {
-                format!("{leet} {l}")
-            }
+            if leet == f { format!("{f}{} {l}", rng.range(1, 9)) } else { format!("{leet} {l}") }
         }
         2 => format!("{f} {l} {}", rng.pick(&["2nd", "3rd", "4th", "5th"])),
         3 => format!("{f} O'{l}"),
@@ -1060,17 +999,13 @@ fn bad_age(rng: &mut Rng, s: &mut String) {
         6 => rng.range(122, 999).to_string(),
         7 => format!("-{age}"),
         8 => format!("{age}.5"),
-        9 => rng
-            .pick(&["abc", "forty", "N/A", "unknown", "?"])
-            .to_string(),
+        9 => rng.pick(&["abc", "forty", "N/A", "unknown", "?"]).to_string(),
         10 => format!("{age} years"),
         _ => format!("{age}y"),
     };
 }
 
-const MONTHS: &[&str] = &[
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: &[&str] = &["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 fn bad_dob(rng: &mut Rng, s: &mut String, dob: Date) {
     let (y, m, d) = (dob.year, dob.month, dob.day);
@@ -1114,16 +1049,8 @@ fn bad_dob(rng: &mut Rng, s: &mut String, dob: Date) {
         }
         // Year 1900 or before.
         6 | 7 => {
-            let year = if rng.chance(0.4) {
-                1900
-            } else {
-                rng.range(1850, 1899) as i32
-            };
-            let day = if m == 2 && d == 29 && !is_leap(year) {
-                28
-            } else {
-                d
-            };
+            let year = if rng.chance(0.4) { 1900 } else { rng.range(1850, 1899) as i32 };
+            let day = if m == 2 && d == 29 && !is_leap(year) { 28 } else { d };
             push_date(s, Date::new(year, m, day));
         }
         // On or after the as-of date.

@@ -40,46 +40,30 @@ struct Args {
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut rows = None;
-    let mut config = Config {
-        seed: DEFAULT_SEED,
-        invalid_pct: DEFAULT_INVALID_PCT,
-        country: false,
-    };
+    let mut config = Config { seed: DEFAULT_SEED, invalid_pct: DEFAULT_INVALID_PCT, country: false };
     let mut out = None;
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => {
-                (flag.to_string(), Some(value.to_string()))
-            }
+            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or_else(|| format!("{name} needs a value"))
+            inline.clone().or_else(|| args.next()).ok_or_else(|| format!("{name} needs a value"))
         };
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
             "--rows" => {
                 let v = value("--rows")?;
-                rows = Some(
-                    v.parse::<u64>()
-                        .map_err(|_| format!("--rows: `{v}` is not a whole number"))?,
-                );
+                rows = Some(v.parse::<u64>().map_err(|_| format!("--rows: `{v}` is not a whole number"))?);
             }
             "--seed" => {
                 let v = value("--seed")?;
-                config.seed = v
-                    .parse::<u64>()
-                    .map_err(|_| format!("--seed: `{v}` is not a whole number"))?;
+                config.seed = v.parse::<u64>().map_err(|_| format!("--seed: `{v}` is not a whole number"))?;
             }
             "--invalid-pct" => {
                 let v = value("--invalid-pct")?;
-                let pct = v
-                    .parse::<f64>()
-                    .map_err(|_| format!("--invalid-pct: `{v}` is not a number"))?;
+                let pct = v.parse::<f64>().map_err(|_| format!("--invalid-pct: `{v}` is not a number"))?;
                 if !(0.0..=100.0).contains(&pct) {
                     return Err(format!("--invalid-pct: {v} is not between 0 and 100"));
                 }
@@ -101,9 +85,7 @@ fn run(args: Args) -> Result<(), Box<dyn Error>> {
             let mut writer = BufWriter::with_capacity(BUFFER, file);
             let summary = generate(&args.config, args.rows, &mut writer)
                 .map_err(|e| format!("cannot write {path}: {e}"))?;
-            writer
-                .into_inner()
-                .map_err(|e| format!("cannot write {path}: {}", e.error()))?;
+            writer.into_inner().map_err(|e| format!("cannot write {path}: {}", e.error()))?;
             eprintln!(
                 "sift-datagen: wrote {} rows to {path} ({} defective, {} valid but tricky); \
                  validate with --as-of {}-{:02}-{:02}",

@@ -23,12 +23,7 @@ pub(crate) struct Rng {
 impl Rng {
     pub(crate) fn new(seed: u64) -> Self {
         let mut sm = seed;
-        let s = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
+        let s = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
         Self { s }
     }
 
@@ -90,18 +85,8 @@ impl Permutation {
         let bits = (64 - n.saturating_sub(1).leading_zeros()).max(2);
         let half_bits = bits.div_ceil(2);
         let mut sm = seed ^ 0x5EED_0F5E_ED0F_5EED_u64;
-        let keys = [
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-            splitmix64(&mut sm),
-        ];
-        Self {
-            n,
-            half_bits,
-            mask: (1u64 << half_bits) - 1,
-            keys,
-        }
+        let keys = [splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm), splitmix64(&mut sm)];
+        Self { n, half_bits, mask: (1u64 << half_bits) - 1, keys }
     }
 
     fn encrypt(&self, x: u64) -> u64 {

@@ -12,10 +12,7 @@ fn csv(config: &Config, rows: u64) -> Vec<u8> {
 }
 
 fn seeded(seed: u64) -> Config {
-    Config {
-        seed,
-        ..Config::default()
-    }
+    Config { seed, ..Config::default() }
 }
 
 /// A small RFC 4180 reader: quoted fields may hold commas, doubled quotes and line breaks.
@@ -63,21 +60,14 @@ fn parse_csv(text: &str) -> Vec<Vec<String>> {
         }
     }
     assert!(!in_quotes, "unterminated quote");
-    assert!(
-        field.is_empty() && record.is_empty(),
-        "last record has no LF"
-    );
+    assert!(field.is_empty() && record.is_empty(), "last record has no LF");
     records
 }
 
 #[test]
 fn same_seed_gives_same_bytes() {
     for country in [false, true] {
-        let config = Config {
-            seed: 7,
-            invalid_pct: 20.0,
-            country,
-        };
+        let config = Config { seed: 7, invalid_pct: 20.0, country };
         let a = csv(&config, 500);
         let b = csv(&config, 500);
         assert!(!a.is_empty());
@@ -91,10 +81,7 @@ fn different_seeds_differ() {
     let b = csv(&seeded(2), 300);
     assert_ne!(a, b);
     // Not just a few bytes: most rows differ.
-    let (ta, tb) = (
-        String::from_utf8(a).expect("utf-8"),
-        String::from_utf8(b).expect("utf-8"),
-    );
+    let (ta, tb) = (String::from_utf8(a).expect("utf-8"), String::from_utf8(b).expect("utf-8"));
     let differing = ta.lines().zip(tb.lines()).filter(|(x, y)| x != y).count();
     assert!(differing > 250, "only {differing} rows differ");
 }
@@ -109,29 +96,16 @@ fn prefix_is_stable_when_rows_grow() {
 #[test]
 fn header_is_correct() {
     let plain = String::from_utf8(csv(&seeded(3), 0)).expect("utf-8");
-    assert_eq!(
-        plain,
-        "customer_id,full_name,email,age,date_of_birth,phone_number\n"
-    );
-    let with_country = Config {
-        country: true,
-        ..seeded(3)
-    };
+    assert_eq!(plain, "customer_id,full_name,email,age,date_of_birth,phone_number\n");
+    let with_country = Config { country: true, ..seeded(3) };
     let text = String::from_utf8(csv(&with_country, 0)).expect("utf-8");
-    assert_eq!(
-        text,
-        "customer_id,full_name,email,age,date_of_birth,phone_number,country\n"
-    );
+    assert_eq!(text, "customer_id,full_name,email,age,date_of_birth,phone_number,country\n");
 }
 
 #[test]
 fn every_row_has_the_header_field_count() {
     for country in [false, true] {
-        let config = Config {
-            seed: 11,
-            invalid_pct: 30.0,
-            country,
-        };
+        let config = Config { seed: 11, invalid_pct: 30.0, country };
         let rows = 5000;
         let text = String::from_utf8(csv(&config, rows)).expect("output is UTF-8");
         let records = parse_csv(&text);
@@ -147,11 +121,7 @@ fn every_row_has_the_header_field_count() {
 #[test]
 fn invalid_pct_is_roughly_respected() {
     for (pct, rows) in [(5.0, 40_000u64), (30.0, 20_000), (0.5, 40_000)] {
-        let mut generator = Generator::new(&Config {
-            seed: 5,
-            invalid_pct: pct,
-            country: false,
-        });
+        let mut generator = Generator::new(&Config { seed: 5, invalid_pct: pct, country: false });
         let mut buf = Vec::new();
         let mut defective = 0u64;
         for _ in 0..rows {
@@ -161,26 +131,15 @@ fn invalid_pct_is_roughly_respected() {
         let measured = defective as f64 * 100.0 / rows as f64;
         // Binomial: five standard deviations.
         let sd = (pct * (100.0 - pct) / rows as f64).sqrt();
-        assert!(
-            (measured - pct).abs() <= 5.0 * sd + 0.01,
-            "asked {pct}%, got {measured:.3}%"
-        );
+        assert!((measured - pct).abs() <= 5.0 * sd + 0.01, "asked {pct}%, got {measured:.3}%");
     }
 }
 
 #[test]
 fn zero_and_hundred_percent() {
     for (pct, expected) in [(0.0, 0u64), (100.0, 2000)] {
-        let summary = generate(
-            &Config {
-                seed: 1,
-                invalid_pct: pct,
-                country: true,
-            },
-            2000,
-            &mut io::sink(),
-        )
-        .expect("sink");
+        let summary = generate(&Config { seed: 1, invalid_pct: pct, country: true }, 2000, &mut io::sink())
+            .expect("sink");
         assert_eq!(summary.defective, expected);
     }
 }
@@ -198,10 +157,7 @@ fn name_lists_are_letters_and_unique() {
 
 #[test]
 fn dob_day_count_matches_the_range() {
-    assert_eq!(
-        (DOB_LAST.to_days() - DOB_FIRST.to_days() + 1) as u64,
-        DOB_DAYS
-    );
+    assert_eq!((DOB_LAST.to_days() - DOB_FIRST.to_days() + 1) as u64, DOB_DAYS);
 }
 
 #[test]
@@ -214,14 +170,8 @@ fn dates_round_trip_and_ages() {
     let as_of = AS_OF;
     assert_eq!(Date::new(2000, 11, 26).completed_years_at(as_of), 26);
     assert_eq!(Date::new(2000, 11, 27).completed_years_at(as_of), 25);
-    assert_eq!(
-        Date::new(2008, 2, 29).completed_years_at(Date::new(2026, 2, 28)),
-        17
-    );
-    assert_eq!(
-        Date::new(2008, 2, 29).completed_years_at(Date::new(2026, 3, 1)),
-        18
-    );
+    assert_eq!(Date::new(2008, 2, 29).completed_years_at(Date::new(2026, 2, 28)), 17);
+    assert_eq!(Date::new(2008, 2, 29).completed_years_at(Date::new(2026, 3, 1)), 18);
 }
 
 #[test]
@@ -237,8 +187,8 @@ fn permutation_is_a_bijection() {
 // ---- A re-implementation of the SPEC section 3 rules, for the checks below. ----
 
 const ISO_SAMPLE: &[&str] = &[
-    "US", "GB", "CA", "AU", "DE", "FR", "IE", "NL", "ES", "IT", "IN", "NZ", "SE", "NO", "DK", "BR",
-    "MX", "JP", "ZA", "SG", "PL", "PT", "BE", "CH", "AT", "NG", "KE",
+    "US", "GB", "CA", "AU", "DE", "FR", "IE", "NL", "ES", "IT", "IN", "NZ", "SE", "NO", "DK", "BR", "MX",
+    "JP", "ZA", "SG", "PL", "PT", "BE", "CH", "AT", "NG", "KE",
 ];
 
 fn digits(s: &str) -> bool {
@@ -249,13 +199,9 @@ fn email_ok(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else {
         return false;
     };
-    let local_ok = !local.is_empty()
-        && local
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
-    let domain_chars = domain
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b".-".contains(&b));
+    let local_ok =
+        !local.is_empty() && local.bytes().all(|b| b.is_ascii_alphanumeric() || b"._%+-".contains(&b));
+    let domain_chars = domain.bytes().all(|b| b.is_ascii_alphanumeric() || b".-".contains(&b));
     let tld_ok = match domain.rsplit_once('.') {
         Some((host, tld)) => {
             !host.is_empty() && tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic())
@@ -281,15 +227,7 @@ fn parse_date(s: &str) -> Option<Date> {
 /// Failure ids of one record (trimmed values), given the duplicate keys seen so far.
 fn failures(record: &[String], country: bool, keys: &mut HashSet<(String, String)>) -> Vec<String> {
     let v: Vec<&str> = record.iter().map(|s| s.trim()).collect();
-    let names = [
-        "customer_id",
-        "full_name",
-        "email",
-        "age",
-        "date_of_birth",
-        "phone_number",
-        "country",
-    ];
+    let names = ["customer_id", "full_name", "email", "age", "date_of_birth", "phone_number", "country"];
     let columns = if country { 7 } else { 6 };
     let mut out = Vec::new();
     for i in 0..columns {
@@ -307,10 +245,7 @@ fn failures(record: &[String], country: bool, keys: &mut HashSet<(String, String
     if nonnull(2) && !email_ok(v[2]) {
         out.push("email".into());
     }
-    let age = (digits(v[3]))
-        .then(|| v[3].parse::<u32>().ok())
-        .flatten()
-        .filter(|a| (1..=120).contains(a));
+    let age = (digits(v[3])).then(|| v[3].parse::<u32>().ok()).flatten().filter(|a| (1..=120).contains(a));
     if nonnull(3) && age.is_none() {
         out.push("age".into());
     }
@@ -322,12 +257,7 @@ fn failures(record: &[String], country: bool, keys: &mut HashSet<(String, String
         out.push("phone_number".into());
     }
     if nonnull(1) && nonnull(4) {
-        let name = v[1]
-            .to_lowercase()
-            .split(' ')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name = v[1].to_lowercase().split(' ').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
         if !keys.insert((name, v[4].to_string())) {
             out.push("duplicate".into());
         }
@@ -346,11 +276,7 @@ fn failures(record: &[String], country: bool, keys: &mut HashSet<(String, String
 #[test]
 fn valid_rows_pass_and_planted_defects_fail() {
     for country in [false, true] {
-        let config = Config {
-            seed: 2026,
-            invalid_pct: 25.0,
-            country,
-        };
+        let config = Config { seed: 2026, invalid_pct: 25.0, country };
         let mut generator = Generator::new(&config);
         let mut keys = HashSet::new();
         let mut valid_ids: HashSet<i64> = HashSet::new();
@@ -408,11 +334,7 @@ fn valid_rows_pass_and_planted_defects_fail() {
 #[test]
 fn defect_variants_cover_the_spec_examples() {
     // Over many rows, specific hard cases named in the brief must show up.
-    let config = Config {
-        seed: 8,
-        invalid_pct: 60.0,
-        country: true,
-    };
+    let config = Config { seed: 8, invalid_pct: 60.0, country: true };
     let text = String::from_utf8(csv(&config, 40_000)).expect("UTF-8");
     let records = parse_csv(&text);
     let column = |i: usize| records.iter().skip(1).map(move |r| r[i].as_str());
@@ -442,18 +364,13 @@ fn defect_variants_cover_the_spec_examples() {
     assert!(has(6, &|v| v.len() == 3));
     for i in 0..7 {
         assert!(has(i, &|v| v.is_empty()), "column {i} never empty");
-        assert!(
-            has(i, &|v| !v.is_empty() && v.trim().is_empty()),
-            "column {i} never whitespace-only"
-        );
+        assert!(has(i, &|v| !v.is_empty() && v.trim().is_empty()), "column {i} never whitespace-only");
     }
     // Raw text: a needlessly quoted plain name such as "Ann Lee".
     assert!(text.lines().any(|line| {
-        line.split_once(",\"")
-            .and_then(|(_, rest)| rest.split_once("\","))
-            .is_some_and(|(name, _)| {
-                !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ')
-            })
+        line.split_once(",\"").and_then(|(_, rest)| rest.split_once("\",")).is_some_and(|(name, _)| {
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic() || b == b' ')
+        })
     }));
 }
 

@@ -16,9 +16,7 @@ pub enum Error {
     },
 
     /// Building the MIME message failed.
-    #[error(
-        "building the report email failed: {source}; this is a bug in sift-notifier, please report it"
-    )]
+    #[error("building the report email failed: {source}; this is a bug in sift-notifier, please report it")]
     Mime {
         /// What the MIME writer reported.
         #[source]
@@ -30,9 +28,7 @@ pub enum Error {
     NoRecipients,
 
     /// A From or To address is not a plain email address.
-    #[error(
-        "the {field} address {address:?} is not a valid email address; use the form name@example.com"
-    )]
+    #[error("the {field} address {address:?} is not a valid email address; use the form name@example.com")]
     InvalidAddress {
         /// `"From"` or `"To"`.
         field: &'static str,

@@ -43,11 +43,13 @@ pub mod error;
 pub mod message;
 pub mod outbox;
 pub mod report;
+pub mod summary;
 
 pub use error::{Error, Result};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
 pub use report::{Outcome, Report, RuleCount};
+pub use summary::{NotificationStatus, Status, Summary};
 
 /// What became of a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -42,6 +42,7 @@ struct View {
     executed_at: String,
     source: String,
     rejected_reason: Option<String>,
+    failure_headline: &'static str,
     alert: Option<String>,
     total: u64,
     valid: u64,
@@ -89,11 +90,7 @@ impl View {
     fn new(report: &Report) -> Self {
         let failures = report.sorted_failures();
         let max = failures.iter().map(|f| f.count).max().unwrap_or(0);
-        let width = failures
-            .iter()
-            .map(|f| f.rule.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width = failures.iter().map(|f| f.rule.chars().count()).max().unwrap_or(0);
         let failures = failures
             .into_iter()
             .map(|f| FailureRow {
@@ -113,19 +110,23 @@ impl View {
                 percent(report.alert_threshold_pct)
             )
         });
-        let rejected_reason = match &report.outcome {
-            Outcome::Processed => None,
-            Outcome::Rejected { reason } => Some(reason.clone()),
+        let (failure_headline, rejected_reason) = match &report.outcome {
+            Outcome::Processed => ("", None),
+            Outcome::Rejected { reason } => {
+                ("FAILED: the file was rejected and nothing was loaded.", Some(reason.clone()))
+            }
+            Outcome::Failed { reason } => (
+                "FAILED: processing stopped on an error and nothing of the file was loaded. Re-run it once the cause is fixed.",
+                Some(reason.clone()),
+            ),
         };
         Self {
             subject: report.subject(),
             function_name: report.function_name.clone(),
-            executed_at: report
-                .executed_at
-                .format("%Y-%m-%d %H:%M:%S UTC")
-                .to_string(),
+            executed_at: report.executed_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
             source: report.source.clone(),
             rejected_reason,
+            failure_headline,
             alert,
             total: report.total,
             valid: report.valid,
@@ -146,23 +147,11 @@ impl View {
 /// Renders the subject, the plain-text part and the HTML part of a report.
 pub fn render(report: &Report) -> Result<RenderedReport> {
     let view = View::new(report);
-    let text = TextReport { v: &view }
-        .render()
-        .map_err(|source| Error::Render {
-            template: "text",
-            source,
-        })?;
-    let html = HtmlReport { v: &view }
-        .render()
-        .map_err(|source| Error::Render {
-            template: "html",
-            source,
-        })?;
-    Ok(RenderedReport {
-        subject: view.subject,
-        text,
-        html,
-    })
+    let text =
+        TextReport { v: &view }.render().map_err(|source| Error::Render { template: "text", source })?;
+    let html =
+        HtmlReport { v: &view }.render().map_err(|source| Error::Render { template: "html", source })?;
+    Ok(RenderedReport { subject: view.subject, text, html })
 }
 
 /// A parsed `addr@domain` or `Name <addr@domain>`.
@@ -173,15 +162,9 @@ struct Mailbox<'a> {
 
 impl<'a> Mailbox<'a> {
     fn parse(field: &'static str, raw: &'a str) -> Result<Self> {
-        let invalid = || Error::InvalidAddress {
-            field,
-            address: raw.to_owned(),
-        };
+        let invalid = || Error::InvalidAddress { field, address: raw.to_owned() };
         let raw_trimmed = raw.trim();
-        let (name, email) = match raw_trimmed
-            .strip_suffix('>')
-            .and_then(|s| s.rsplit_once('<'))
-        {
+        let (name, email) = match raw_trimmed.strip_suffix('>').and_then(|s| s.rsplit_once('<')) {
             Some((name, email)) => {
                 let name = name.trim().trim_matches('"').trim();
                 if name.chars().any(|c| c.is_control() || c == '"') {
@@ -215,9 +198,7 @@ fn message_id(domain: &str) -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let now = Utc::now();
-    let nanos = now
-        .timestamp_nanos_opt()
-        .unwrap_or_else(|| now.timestamp_micros());
+    let nanos = now.timestamp_nanos_opt().unwrap_or_else(|| now.timestamp_micros());
     format!("sift.{nanos}.{}.{n}@{domain}", std::process::id())
 }
 
@@ -235,10 +216,8 @@ pub fn build_mime(
     if to.is_empty() {
         return Err(Error::NoRecipients);
     }
-    let to = to
-        .iter()
-        .map(|addr| Mailbox::parse("To", addr).map(|m| m.address()))
-        .collect::<Result<Vec<_>>>()?;
+    let to =
+        to.iter().map(|addr| Mailbox::parse("To", addr).map(|m| m.address())).collect::<Result<Vec<_>>>()?;
     MessageBuilder::new()
         .from(from.address())
         .to(Address::new_list(to))
@@ -257,44 +236,23 @@ mod tests {
 
     #[test]
     fn addresses() {
-        for ok in [
-            "sift@localhost",
-            " a.b+c@example.com ",
-            "Data Team <data@example.com>",
-            "\"Ops\" <ops@x.io>",
-        ] {
+        for ok in
+            ["sift@localhost", " a.b+c@example.com ", "Data Team <data@example.com>", "\"Ops\" <ops@x.io>"]
+        {
             assert!(Mailbox::parse("To", ok).is_ok(), "{ok}");
         }
-        for bad in [
-            "",
-            "nobody",
-            "@x",
-            "a@",
-            "a b@x.com",
-            "a@x.com, b@y.com",
-            "a@x\r\nBcc: e@vil",
-            "<>",
-        ] {
+        for bad in ["", "nobody", "@x", "a@", "a b@x.com", "a@x.com, b@y.com", "a@x\r\nBcc: e@vil", "<>"] {
             let err = Mailbox::parse("To", bad).err().expect(bad);
-            assert!(
-                matches!(err, Error::InvalidAddress { field: "To", .. }),
-                "{bad}"
-            );
+            assert!(matches!(err, Error::InvalidAddress { field: "To", .. }), "{bad}");
         }
         let m = Mailbox::parse("From", "Sift <sift@example.com>").expect("valid");
-        assert_eq!(
-            (m.name, m.email, m.domain()),
-            (Some("Sift"), "sift@example.com", "example.com")
-        );
+        assert_eq!((m.name, m.email, m.domain()), (Some("Sift"), "sift@example.com", "example.com"));
     }
 
     #[test]
     fn only_safe_schemes_are_links() {
         assert_eq!(safe_href("https://x/y").as_deref(), Some("https://x/y"));
-        assert_eq!(
-            safe_href("file:///tmp/a.csv").as_deref(),
-            Some("file:///tmp/a.csv")
-        );
+        assert_eq!(safe_href("file:///tmp/a.csv").as_deref(), Some("file:///tmp/a.csv"));
         assert_eq!(safe_href("javascript:alert(1)"), None);
         assert_eq!(safe_href("s3://bucket/key"), None);
     }

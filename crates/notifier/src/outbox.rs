@@ -29,11 +29,7 @@ pub struct OutboxNotifier {
 impl OutboxNotifier {
     /// An outbox writing into `dir` (created when needed), with these From and To addresses.
     pub fn new(dir: impl Into<PathBuf>, from: impl Into<String>, to: Vec<String>) -> Self {
-        Self {
-            dir: dir.into(),
-            from: from.into(),
-            to,
-        }
+        Self { dir: dir.into(), from: from.into(), to }
     }
 
     /// The folder the `.eml` files go to.
@@ -44,41 +40,23 @@ impl OutboxNotifier {
 
 /// The last path segment of `source` without its extension, reduced to `[A-Za-z0-9_.-]`.
 fn sanitised_stem(source: &str) -> String {
-    let name = source
-        .trim_end_matches(['/', '\\'])
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or("");
+    let name = source.trim_end_matches(['/', '\\']).rsplit(['/', '\\']).next().unwrap_or("");
     let stem = match name.rsplit_once('.') {
         Some((stem, _)) if !stem.is_empty() => stem,
         _ => name,
     };
     let cleaned: String = stem
         .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
-                c
-            } else {
-                '_'
-            }
-        })
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
         .take(80)
         .collect();
     let cleaned = cleaned.trim_matches(['.', '_']);
-    if cleaned.is_empty() {
-        "report".to_owned()
-    } else {
-        cleaned.to_owned()
-    }
+    if cleaned.is_empty() { "report".to_owned() } else { cleaned.to_owned() }
 }
 
 /// The file name for the `n`th attempt (0 = no suffix).
 fn file_name(base: &str, n: u32) -> String {
-    if n == 0 {
-        format!("{base}.eml")
-    } else {
-        format!("{base}-{n}.eml")
-    }
+    if n == 0 { format!("{base}.eml") } else { format!("{base}-{n}.eml") }
 }
 
 /// A temporary file name in the outbox, unique within this process and across processes.
@@ -89,10 +67,7 @@ fn temp_name(base: &str) -> String {
 }
 
 fn outbox_err(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Outbox {
-        path: path.to_owned(),
-        source,
-    }
+    move |source| Error::Outbox { path: path.to_owned(), source }
 }
 
 /// Writes `bytes` to a fresh temporary file in `dir`, flushed to disk.
@@ -132,24 +107,16 @@ async fn publish(dir: &Path, tmp: &Path, base: &str) -> Result<PathBuf> {
             Err(_) => match tokio::fs::try_exists(&target).await {
                 Ok(true) => continue,
                 Ok(false) => {
-                    tokio::fs::rename(tmp, &target)
-                        .await
-                        .map_err(outbox_err(&target))?;
+                    tokio::fs::rename(tmp, &target).await.map_err(outbox_err(&target))?;
                     return Ok(target);
                 }
                 Err(source) => {
-                    return Err(Error::Outbox {
-                        path: target,
-                        source,
-                    });
+                    return Err(Error::Outbox { path: target, source });
                 }
             },
         }
     }
-    Err(Error::OutboxFull {
-        dir: dir.to_owned(),
-        tries: MAX_TRIES,
-    })
+    Err(Error::OutboxFull { dir: dir.to_owned(), tries: MAX_TRIES })
 }
 
 #[async_trait::async_trait]
@@ -157,21 +124,14 @@ impl Notifier for OutboxNotifier {
     async fn send(&self, report: &Report) -> Result<Delivery> {
         let rendered = render(report)?;
         let bytes = build_mime(&self.from, &self.to, &rendered, report.executed_at)?;
-        tokio::fs::create_dir_all(&self.dir)
-            .await
-            .map_err(outbox_err(&self.dir))?;
-        let base = format!(
-            "{}-{}",
-            report.executed_at.format("%Y%m%dT%H%M%S%.3fZ"),
-            sanitised_stem(&report.source)
-        );
+        tokio::fs::create_dir_all(&self.dir).await.map_err(outbox_err(&self.dir))?;
+        let base =
+            format!("{}-{}", report.executed_at.format("%Y%m%dT%H%M%S%.3fZ"), sanitised_stem(&report.source));
         let tmp = write_temp(&self.dir, &base, &bytes).await?;
         match publish(&self.dir, &tmp, &base).await {
             Ok(path) => {
                 tracing::info!(path = %path.display(), "report written to outbox");
-                Ok(Delivery {
-                    id: path.display().to_string(),
-                })
+                Ok(Delivery { id: path.display().to_string() })
             }
             Err(e) => {
                 let _ = tokio::fs::remove_file(&tmp).await; // Best effort: report the real error.

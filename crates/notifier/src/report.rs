@@ -13,6 +13,12 @@ pub enum Outcome {
         /// Why, in words a person can act on.
         reason: String,
     },
+    /// Processing stopped on an infrastructure error (storage, warehouse); nothing of the file
+    /// was loaded and a re-run is safe.
+    Failed {
+        /// What went wrong, in words a person can act on.
+        reason: String,
+    },
 }
 
 /// How many rows failed one rule.
@@ -68,6 +74,39 @@ pub(crate) fn pct(part: u64, total: u64) -> f64 {
 }
 
 impl Report {
+    /// The report of a summary. `invalid_records_url` is the clickable form of the summary's
+    /// `invalid_records_uri`.
+    pub fn from_summary(
+        summary: &crate::Summary,
+        function_name: &str,
+        executed_at: DateTime<Utc>,
+        invalid_records_url: Option<String>,
+        alert_threshold_pct: f64,
+    ) -> Self {
+        Self {
+            function_name: function_name.to_owned(),
+            executed_at,
+            source: summary.source.clone(),
+            outcome: match &summary.error {
+                Some(reason) => Outcome::Rejected { reason: reason.clone() },
+                None => Outcome::Processed,
+            },
+            total: summary.total,
+            valid: summary.valid,
+            invalid: summary.invalid,
+            inserted: summary.inserted,
+            already_present: summary.already_present,
+            rule_failures: summary
+                .rule_failures
+                .iter()
+                .map(|(rule, count)| RuleCount { rule: rule.clone(), count: *count })
+                .collect(),
+            invalid_records_uri: summary.invalid_records_uri.clone(),
+            invalid_records_url,
+            alert_threshold_pct,
+        }
+    }
+
     /// Invalid share in percent (0.0 when total is 0).
     pub fn invalid_pct(&self) -> f64 {
         pct(self.invalid, self.total)
@@ -83,13 +122,13 @@ impl Report {
         self.total > 0 && self.invalid_pct() > self.alert_threshold_pct
     }
 
-    /// True for [`Outcome::Rejected`].
+    /// True for [`Outcome::Rejected`] and [`Outcome::Failed`]: nothing of the file was loaded.
     pub fn is_rejected(&self) -> bool {
-        matches!(self.outcome, Outcome::Rejected { .. })
+        matches!(self.outcome, Outcome::Rejected { .. } | Outcome::Failed { .. })
     }
 
     /// `Lambda <fn> - Data Validation Report`, with `[ALERT] ` in front when [`is_alert`](Self::is_alert);
-    /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected file.
+    /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected or failed file.
     pub fn subject(&self) -> String {
         let base = format!("Lambda {} - Data Validation Report", self.function_name);
         if self.is_rejected() {
@@ -117,10 +156,7 @@ mod tests {
     fn report(total: u64, invalid: u64, threshold: f64) -> Report {
         Report {
             function_name: "sift".into(),
-            executed_at: Utc
-                .with_ymd_and_hms(2026, 11, 26, 12, 10, 34)
-                .single()
-                .expect("valid date"),
+            executed_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 10, 34).single().expect("valid date"),
             source: "customers.csv".into(),
             outcome: Outcome::Processed,
             total,
@@ -152,11 +188,7 @@ mod tests {
         ];
         for (total, invalid, threshold, expected) in cases {
             let r = report(total, invalid, threshold);
-            assert_eq!(
-                r.subject(),
-                expected,
-                "total={total} invalid={invalid} threshold={threshold}"
-            );
+            assert_eq!(r.subject(), expected, "total={total} invalid={invalid} threshold={threshold}");
             assert_eq!(r.is_alert(), expected == alert);
         }
     }
@@ -165,13 +197,8 @@ mod tests {
     fn rejected_subject_says_failed() {
         let mut r = report(1000, 500, 10.0);
         r.function_name = "sift-prod".into();
-        r.outcome = Outcome::Rejected {
-            reason: "missing column email".into(),
-        };
-        assert_eq!(
-            r.subject(),
-            "[FAILED] Lambda sift-prod - Data Validation Report"
-        );
+        r.outcome = Outcome::Rejected { reason: "missing column email".into() };
+        assert_eq!(r.subject(), "[FAILED] Lambda sift-prod - Data Validation Report");
         assert!(r.subject().contains("FAILED"));
     }
 
@@ -188,18 +215,10 @@ mod tests {
     #[test]
     fn failures_sorted_by_count_then_rule() {
         let mut r = report(100, 20, 10.0);
-        r.rule_failures = [
-            ("email", 5),
-            ("not_null:age", 12),
-            ("duplicate", 5),
-            ("age", 1),
-        ]
-        .into_iter()
-        .map(|(rule, count)| RuleCount {
-            rule: rule.into(),
-            count,
-        })
-        .collect();
+        r.rule_failures = [("email", 5), ("not_null:age", 12), ("duplicate", 5), ("age", 1)]
+            .into_iter()
+            .map(|(rule, count)| RuleCount { rule: rule.into(), count })
+            .collect();
         let order: Vec<_> = r.sorted_failures().into_iter().map(|f| f.rule).collect();
         assert_eq!(order, ["not_null:age", "duplicate", "email", "age"]);
     }

@@ -12,19 +12,11 @@ use sift_notifier::{
 };
 
 fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 26, h, m, s)
-        .single()
-        .unwrap()
+    Utc.with_ymd_and_hms(2026, 11, 26, h, m, s).single().unwrap()
 }
 
 fn rules(pairs: &[(&str, u64)]) -> Vec<RuleCount> {
-    pairs
-        .iter()
-        .map(|&(rule, count)| RuleCount {
-            rule: rule.into(),
-            count,
-        })
-        .collect()
+    pairs.iter().map(|&(rule, count)| RuleCount { rule: rule.into(), count }).collect()
 }
 
 /// 1000 rows, 50 invalid, failures given out of order.
@@ -65,9 +57,7 @@ fn clean() -> Report {
 
 fn rejected() -> Report {
     Report {
-        outcome: Outcome::Rejected {
-            reason: "the header has no column \"email\"; add it".into(),
-        },
+        outcome: Outcome::Rejected { reason: "the header has no column \"email\"; add it".into() },
         total: 0,
         valid: 0,
         invalid: 0,
@@ -84,11 +74,7 @@ fn rejected() -> Report {
 fn positions(haystack: &str, needles: &[&str]) -> Vec<usize> {
     needles
         .iter()
-        .map(|n| {
-            haystack
-                .find(n)
-                .unwrap_or_else(|| panic!("{n:?} missing from:\n{haystack}"))
-        })
+        .map(|n| haystack.find(n).unwrap_or_else(|| panic!("{n:?} missing from:\n{haystack}")))
         .collect()
 }
 
@@ -120,16 +106,10 @@ fn html_shows_counts_rules_and_link() {
         "<a href=\"https://data-engineering-generic-bkt.s3.amazonaws.com/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv?a=1&#38;b=2\"",
         ">s3://data-engineering-generic-bkt/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv</a>",
     ] {
-        assert!(
-            html.contains(expected),
-            "{expected:?} missing from:\n{html}"
-        );
+        assert!(html.contains(expected), "{expected:?} missing from:\n{html}");
     }
     // Most frequent first, ties by rule id.
-    assert_ascending(&positions(
-        &html,
-        &[">not_null:age<", ">email<", ">age<", ">duplicate<"],
-    ));
+    assert_ascending(&positions(&html, &[">not_null:age<", ">email<", ">age<", ">duplicate<"]));
     assert!(!html.contains("ALERT"));
     assert!(!html.contains("No invalid records."));
     assert!(!html.contains("<script") && !html.contains("<style") && !html.contains("src="));
@@ -137,35 +117,20 @@ fn html_shows_counts_rules_and_link() {
 
 #[test]
 fn html_escapes_the_source_name() {
-    let report = Report {
-        source: "<script>&\"x\".csv".into(),
-        ..sample()
-    };
+    let report = Report { source: "<script>&\"x\".csv".into(), ..sample() };
     let html = render(&report).unwrap().html;
     assert!(!html.contains("<script>"), "{html}");
-    assert!(
-        html.contains("&#60;script&#62;&#38;&#34;x&#34;.csv"),
-        "{html}"
-    );
+    assert!(html.contains("&#60;script&#62;&#38;&#34;x&#34;.csv"), "{html}");
     // The text part is not HTML: the name appears as it is.
     let text = render(&report).unwrap().text;
-    assert!(
-        text.contains("Source:          <script>&\"x\".csv"),
-        "{text}"
-    );
+    assert!(text.contains("Source:          <script>&\"x\".csv"), "{text}");
 }
 
 #[test]
 fn html_does_not_link_unsafe_schemes() {
-    let report = Report {
-        invalid_records_url: Some("javascript:alert(1)".into()),
-        ..sample()
-    };
+    let report = Report { invalid_records_url: Some("javascript:alert(1)".into()), ..sample() };
     let html = render(&report).unwrap().html;
-    assert!(
-        !html.contains("href=") && !html.contains("javascript:"),
-        "{html}"
-    );
+    assert!(!html.contains("href=") && !html.contains("javascript:"), "{html}");
     assert!(html.contains("customers_invalid_records.csv"));
 }
 
@@ -189,64 +154,33 @@ fn text_shows_counts_rules_and_link() {
         "  s3://data-engineering-generic-bkt/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv\n",
         "  Open: https://data-engineering-generic-bkt.s3.amazonaws.com/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv?a=1&b=2\n",
     ] {
-        assert!(
-            text.contains(expected),
-            "{expected:?} missing from:\n{text}"
-        );
+        assert!(text.contains(expected), "{expected:?} missing from:\n{text}");
     }
-    assert_ascending(&positions(
-        &text,
-        &["not_null:age", "  email", "  age", "  duplicate"],
-    ));
+    assert_ascending(&positions(&text, &["not_null:age", "  email", "  age", "  duplicate"]));
     assert!(!text.contains('<') && !text.contains("&#"), "{text}");
     assert!(!text.contains("ALERT"));
 }
 
 #[test]
 fn no_invalid_records() {
-    let RenderedReport {
-        subject,
-        text,
-        html,
-    } = render(&clean()).unwrap();
+    let RenderedReport { subject, text, html } = render(&clean()).unwrap();
     assert_eq!(subject, "Lambda sift - Data Validation Report");
-    assert!(
-        html.contains("No invalid records.") && !html.contains("<a "),
-        "{html}"
-    );
+    assert!(html.contains("No invalid records.") && !html.contains("<a "), "{html}");
     assert!(html.contains("No rule failures."));
-    assert!(
-        text.contains("Invalid records:\n  No invalid records.\n"),
-        "{text}"
-    );
+    assert!(text.contains("Invalid records:\n  No invalid records.\n"), "{text}");
     assert!(text.contains("Invalid:         0 (0.0%)"));
 }
 
 #[test]
 fn alert_line_when_strictly_above_threshold() {
-    let report = Report {
-        valid: 850,
-        invalid: 150,
-        ..sample()
-    };
+    let report = Report { valid: 850, invalid: 150, ..sample() };
     let rendered = render(&report).unwrap();
-    assert_eq!(
-        rendered.subject,
-        "[ALERT] Lambda sift - Data Validation Report"
-    );
+    assert_eq!(rendered.subject, "[ALERT] Lambda sift - Data Validation Report");
     let line = "The invalid share 15.0% is above the alert threshold 10.0%.";
-    assert!(
-        rendered.text.contains(&format!("ALERT: {line}")),
-        "{}",
-        rendered.text
-    );
+    assert!(rendered.text.contains(&format!("ALERT: {line}")), "{}", rendered.text);
     assert!(rendered.html.contains(line), "{}", rendered.html);
 
-    let at_threshold = Report {
-        valid: 900,
-        invalid: 100,
-        ..sample()
-    };
+    let at_threshold = Report { valid: 900, invalid: 100, ..sample() };
     let rendered = render(&at_threshold).unwrap();
     assert_eq!(rendered.subject, "Lambda sift - Data Validation Report");
     assert!(!rendered.text.contains("ALERT") && !rendered.html.contains("ALERT"));
@@ -254,52 +188,27 @@ fn alert_line_when_strictly_above_threshold() {
 
 #[test]
 fn rejected_file_says_why_and_nothing_loaded() {
-    let RenderedReport {
-        subject,
-        text,
-        html,
-    } = render(&rejected()).unwrap();
+    let RenderedReport { subject, text, html } = render(&rejected()).unwrap();
     assert_eq!(subject, "[FAILED] Lambda sift - Data Validation Report");
-    assert!(
-        text.contains("FAILED: the file was rejected and nothing was loaded.\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("Reason: the header has no column \"email\"; add it\n"),
-        "{text}"
-    );
+    assert!(text.contains("FAILED: the file was rejected and nothing was loaded.\n"), "{text}");
+    assert!(text.contains("Reason: the header has no column \"email\"; add it\n"), "{text}");
     assert!(!text.contains("Total:"), "{text}");
-    assert!(
-        html.contains("the file was rejected and nothing was loaded."),
-        "{html}"
-    );
-    assert!(
-        html.contains("Reason: the header has no column &#34;email&#34;; add it"),
-        "{html}"
-    );
+    assert!(html.contains("the file was rejected and nothing was loaded."), "{html}");
+    assert!(html.contains("Reason: the header has no column &#34;email&#34;; add it"), "{html}");
     assert!(!html.contains("Failures per rule"));
     assert!(!text.contains("ALERT") && !html.contains("ALERT"));
 }
 
 #[test]
 fn subject_with_no_rows() {
-    let report = Report {
-        total: 0,
-        valid: 0,
-        invalid: 0,
-        alert_threshold_pct: 0.0,
-        ..clean()
-    };
+    let report = Report { total: 0, valid: 0, invalid: 0, alert_threshold_pct: 0.0, ..clean() };
     assert_eq!(report.subject(), "Lambda sift - Data Validation Report");
     let text = render(&report).unwrap().text;
     assert!(text.contains("Valid:           0 (0.0%)"), "{text}");
 }
 
 fn recipients() -> Vec<String> {
-    vec![
-        "data-team@example.com".into(),
-        "Ops Team <ops@example.com>".into(),
-    ]
+    vec!["data-team@example.com".into(), "Ops Team <ops@example.com>".into()]
 }
 
 #[test]
@@ -310,33 +219,15 @@ fn mime_parses_back() {
     let msg = MessageParser::default().parse(&bytes).unwrap();
 
     assert_eq!(msg.subject(), Some("Lambda sift - Data Validation Report"));
-    assert_eq!(
-        msg.from().unwrap().first().unwrap().address(),
-        Some("sift@example.com")
-    );
-    let to: Vec<_> = msg
-        .to()
-        .unwrap()
-        .iter()
-        .map(|a| a.address().unwrap().to_owned())
-        .collect();
+    assert_eq!(msg.from().unwrap().first().unwrap().address(), Some("sift@example.com"));
+    let to: Vec<_> = msg.to().unwrap().iter().map(|a| a.address().unwrap().to_owned()).collect();
     assert_eq!(to, ["data-team@example.com", "ops@example.com"]);
-    assert_eq!(
-        msg.to().unwrap().iter().nth(1).unwrap().name.as_deref(),
-        Some("Ops Team")
-    );
+    assert_eq!(msg.to().unwrap().iter().nth(1).unwrap().name.as_deref(), Some("Ops Team"));
     assert_eq!(msg.date().unwrap().to_timestamp(), date.timestamp());
-    assert!(
-        msg.message_id().unwrap().ends_with("@example.com"),
-        "{:?}",
-        msg.message_id()
-    );
+    assert!(msg.message_id().unwrap().ends_with("@example.com"), "{:?}", msg.message_id());
 
     let root = msg.content_type().unwrap();
-    assert_eq!(
-        (root.ctype(), root.subtype()),
-        ("multipart", Some("alternative"))
-    );
+    assert_eq!((root.ctype(), root.subtype()), ("multipart", Some("alternative")));
     let leaves: Vec<_> = msg.parts[1..]
         .iter()
         .map(|p| {
@@ -347,37 +238,19 @@ fn mime_parses_back() {
             )
         })
         .collect();
-    assert_eq!(
-        leaves,
-        [
-            ("text/plain".into(), "utf-8".into()),
-            ("text/html".into(), "utf-8".into())
-        ]
-    );
-    assert_eq!(
-        msg.body_text(0).unwrap().replace("\r\n", "\n"),
-        rendered.text.replace("\r\n", "\n")
-    );
-    assert_eq!(
-        msg.body_html(0).unwrap().replace("\r\n", "\n"),
-        rendered.html.replace("\r\n", "\n")
-    );
+    assert_eq!(leaves, [("text/plain".into(), "utf-8".into()), ("text/html".into(), "utf-8".into())]);
+    assert_eq!(msg.body_text(0).unwrap().replace("\r\n", "\n"), rendered.text.replace("\r\n", "\n"));
+    assert_eq!(msg.body_html(0).unwrap().replace("\r\n", "\n"), rendered.html.replace("\r\n", "\n"));
 }
 
 #[test]
 fn mime_keeps_non_ascii_text() {
-    let report = Report {
-        function_name: "sift-éàü".into(),
-        source: "Kundenübersicht.csv".into(),
-        ..sample()
-    };
+    let report =
+        Report { function_name: "sift-éàü".into(), source: "Kundenübersicht.csv".into(), ..sample() };
     let rendered = render(&report).unwrap();
     let bytes = build_mime("sift@example.com", &recipients(), &rendered, at(1, 2, 3)).unwrap();
     let msg = MessageParser::default().parse(&bytes).unwrap();
-    assert_eq!(
-        msg.subject(),
-        Some("Lambda sift-éàü - Data Validation Report")
-    );
+    assert_eq!(msg.subject(), Some("Lambda sift-éàü - Data Validation Report"));
     assert!(msg.body_text(0).unwrap().contains("Kundenübersicht.csv"));
     assert!(msg.body_html(0).unwrap().contains("Kundenübersicht.csv"));
 }
@@ -389,19 +262,10 @@ fn mime_rejects_bad_addresses() {
     let err = build_mime("sift@example.com", &[], &rendered, date).unwrap_err();
     assert!(matches!(err, Error::NoRecipients), "{err}");
     let err = build_mime("sift", &recipients(), &rendered, date).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidAddress { field: "From", .. }),
-        "{err}"
-    );
-    let to = vec![
-        "ok@example.com".to_owned(),
-        "a@b.c\r\nBcc: x@evil.example".to_owned(),
-    ];
+    assert!(matches!(err, Error::InvalidAddress { field: "From", .. }), "{err}");
+    let to = vec!["ok@example.com".to_owned(), "a@b.c\r\nBcc: x@evil.example".to_owned()];
     let err = build_mime("sift@example.com", &to, &rendered, date).unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidAddress { field: "To", .. }),
-        "{err}"
-    );
+    assert!(matches!(err, Error::InvalidAddress { field: "To", .. }), "{err}");
     assert!(err.to_string().contains("use the form name@example.com"));
 }
 
@@ -410,10 +274,8 @@ fn outbox(dir: &Path) -> OutboxNotifier {
 }
 
 fn eml_files(dir: &Path) -> Vec<String> {
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
+    let mut names: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     names
 }
@@ -431,15 +293,8 @@ async fn outbox_writes_a_parseable_eml() {
     let bytes = std::fs::read(&path).unwrap();
     let msg = MessageParser::default().parse(&bytes).unwrap();
     assert_eq!(msg.subject(), Some("Lambda sift - Data Validation Report"));
-    assert_eq!(
-        msg.to().unwrap().first().unwrap().address(),
-        Some("data-team@localhost")
-    );
-    assert!(
-        msg.body_text(0)
-            .unwrap()
-            .contains("Invalid:         50 (5.0%)")
-    );
+    assert_eq!(msg.to().unwrap().first().unwrap().address(), Some("data-team@localhost"));
+    assert!(msg.body_text(0).unwrap().contains("Invalid:         50 (5.0%)"));
     assert!(!msg.body_html(0).unwrap().contains("No invalid records."));
 }
 
@@ -447,19 +302,9 @@ async fn outbox_writes_a_parseable_eml() {
 async fn outbox_never_overwrites() {
     let tmp = tempfile::tempdir().unwrap();
     let notifier = outbox(tmp.path());
-    let report = Report {
-        executed_at: at(12, 10, 34) + chrono::Duration::milliseconds(123),
-        ..sample()
-    };
+    let report = Report { executed_at: at(12, 10, 34) + chrono::Duration::milliseconds(123), ..sample() };
     let first = notifier.send(&report).await.unwrap();
-    let second = notifier
-        .send(&Report {
-            valid: 900,
-            invalid: 100,
-            ..report.clone()
-        })
-        .await
-        .unwrap();
+    let second = notifier.send(&Report { valid: 900, invalid: 100, ..report.clone() }).await.unwrap();
     let third = notifier.send(&report).await.unwrap();
     assert_ne!(first, second);
     assert_eq!(
@@ -474,11 +319,7 @@ async fn outbox_never_overwrites() {
     // The first file still holds the first report.
     let bytes = std::fs::read(&first.id).unwrap();
     let msg = MessageParser::default().parse(&bytes).unwrap();
-    assert!(
-        msg.body_text(0)
-            .unwrap()
-            .contains("Invalid:         50 (5.0%)")
-    );
+    assert!(msg.body_text(0).unwrap().contains("Invalid:         50 (5.0%)"));
 }
 
 #[tokio::test]
@@ -487,15 +328,8 @@ async fn outbox_reports_an_unwritable_folder() {
     let file = tmp.path().join("not-a-folder");
     std::fs::write(&file, b"x").unwrap();
     let err = outbox(&file).send(&sample()).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Outbox { path, .. } if path == &file),
-        "{err}"
-    );
-    assert!(
-        err.to_string()
-            .contains("check that the folder exists and is writable"),
-        "{err}"
-    );
+    assert!(matches!(&err, Error::Outbox { path, .. } if path == &file), "{err}");
+    assert!(err.to_string().contains("check that the folder exists and is writable"), "{err}");
 }
 
 #[tokio::test]

@@ -1,1 +1,322 @@
-//! placeholder
+//! One run of sift over one source file: read, validate, write the invalid records, load the
+//! valid ones, report.
+//!
+//! [`Pipeline`] composes the four seams ([`ObjectStore`], [`Warehouse`], [`Notifier`] and the
+//! validator) and returns the [`Summary`] of SPEC section 4. The command line and the Lambda
+//! are thin shells around it: they build the backends once and call [`Pipeline::run`] per file.
+//!
+//! Order of effects, so that a report never claims what did not happen:
+//! 1. the whole file is read and validated; a file-level rejection stops here (nothing written,
+//!    nothing loaded) and the report says `FAILED` with the reason;
+//! 2. the invalid-records file is written (a pure function of the input: a re-run rewrites the
+//!    same object);
+//! 3. the valid rows are loaded in one transaction; if that fails nothing of the file is
+//!    loaded, the report says `FAILED` and `run` returns the error;
+//! 4. the report is sent; if that fails, the summary says `notification: "failed"` and the load
+//!    and the invalid-records file stand.
+
+mod error;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::{NaiveDate, Utc};
+use futures::StreamExt;
+use sift_notifier::{NotificationStatus, Notifier, Outcome, Report, Status};
+use sift_storage::ObjectStore;
+use sift_validator::{CustomerBatch, FileValidator, InvalidRecords, RuleSet};
+use sift_warehouse::Warehouse;
+
+pub use crate::error::{Error, Result};
+pub use sift_notifier::Summary;
+
+/// Typed configuration of a pipeline; the shells fill it from flags or the environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Name in the report subject: `sift` on the command line, the Lambda's function name.
+    pub function_name: String,
+    /// Reference date of the date and age rules, and the date folder of invalid records.
+    pub as_of: NaiveDate,
+    /// The rules.
+    pub rules: RuleSet,
+    /// Key prefix of invalid-records files in the invalid store (no trailing slash; may be empty).
+    pub invalid_prefix: String,
+    /// Alert when the invalid share is strictly above this percentage.
+    pub alert_threshold_pct: f64,
+    /// Rows per validation chunk.
+    pub chunk_rows: usize,
+}
+
+/// Called as the source is read: bytes read so far, rows validated so far.
+pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+
+/// The composed pipeline. Cheap to share: build it once, run it per file.
+#[derive(Clone)]
+pub struct Pipeline {
+    config: Config,
+    sources: Arc<dyn ObjectStore>,
+    invalid: Arc<dyn ObjectStore>,
+    warehouse: Arc<dyn Warehouse>,
+    notifier: Option<Arc<dyn Notifier>>,
+    progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("config", &self.config)
+            .field("warehouse", &self.warehouse.describe())
+            .field("notifier", &self.notifier.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Chunks of the source held between the reader and the validator.
+const READ_AHEAD_CHUNKS: usize = 8;
+
+/// What validating a whole file gave.
+struct Validated {
+    tally: sift_validator::Tally,
+    invalid: Option<InvalidRecords>,
+    valid: Vec<CustomerBatch>,
+}
+
+/// Validates the bytes arriving on `rx` (runs on a blocking thread).
+fn validate(
+    mut rx: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    config: &Config,
+    progress: Option<Progress>,
+) -> sift_validator::Result<Validated> {
+    let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)?;
+    let mut invalid: Option<InvalidRecords> = None;
+    let mut valid = Vec::new();
+    let mut collect = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
+        for chunk in chunks {
+            if chunk.invalid.height() > 0
+                && let Some(header) = file.header()
+            {
+                invalid.get_or_insert_with(|| InvalidRecords::new(header)).append(&chunk.invalid)?;
+            }
+            valid.push(CustomerBatch::from_valid(&chunk.valid)?);
+        }
+        Ok::<_, sift_validator::Error>(())
+    };
+    while let Some(bytes) = rx.blocking_recv() {
+        let chunks = file.push(&bytes)?;
+        collect(&file, chunks)?;
+        if let Some(progress) = &progress {
+            progress(file.bytes_seen(), file.tally().total);
+        }
+    }
+    let chunks = file.finish()?;
+    collect(&file, chunks)?;
+    Ok(Validated { tally: file.tally().clone(), invalid, valid })
+}
+
+/// Why processing stopped before the load.
+enum Stop {
+    Rejected(String),
+    Failed(Error),
+}
+
+/// What processing a file gave.
+struct Processed {
+    tally: sift_validator::Tally,
+    invalid_key: Option<String>,
+    outcome: sift_warehouse::LoadOutcome,
+}
+
+impl Pipeline {
+    /// A pipeline reading sources from `sources`, writing invalid records to `invalid` and
+    /// loading `warehouse`, with no notifier.
+    pub fn new(
+        config: Config,
+        sources: Arc<dyn ObjectStore>,
+        invalid: Arc<dyn ObjectStore>,
+        warehouse: Arc<dyn Warehouse>,
+    ) -> Self {
+        Self { config, sources, invalid, warehouse, notifier: None, progress: None }
+    }
+
+    /// Sends a report through `notifier` after each run.
+    pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// Reports reading progress to `progress`.
+    pub fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Where the invalid records of source `key` go:
+    /// `<prefix>/<as-of>/<source stem>_invalid_records.csv`.
+    pub fn invalid_key(&self, key: &str) -> String {
+        let name = key.rsplit('/').next().unwrap_or(key);
+        let stem = match name.rsplit_once('.') {
+            Some((stem, _)) if !stem.is_empty() => stem,
+            _ => name,
+        };
+        let file = format!("{}/{stem}_invalid_records.csv", self.config.as_of.format("%Y-%m-%d"));
+        match self.config.invalid_prefix.trim_matches('/') {
+            "" => file,
+            prefix => format!("{prefix}/{file}"),
+        }
+    }
+
+    /// Runs the pipeline on the source object `key`. `Ok` for processed and rejected files
+    /// (see [`Summary::status`]); `Err` when infrastructure failed, after a best-effort failure
+    /// report. Nothing of the file is loaded unless the summary says so.
+    pub async fn run(&self, key: &str) -> Result<Summary> {
+        let started = Instant::now();
+        let executed_at = Utc::now();
+        let source = self.sources.uri(key);
+        tracing::info!(source = %source, rules = %self.config.rules.name, "processing file");
+        let mut summary = Summary {
+            status: Status::Ok,
+            error: None,
+            source: source.clone(),
+            as_of: self.config.as_of,
+            total: 0,
+            valid: 0,
+            invalid: 0,
+            inserted: 0,
+            already_present: 0,
+            rule_failures: Vec::new(),
+            invalid_records_uri: None,
+            notification: NotificationStatus::Skipped,
+            duration_ms: 0,
+        };
+        let mut url = None;
+        match self.process(key, &source).await {
+            Ok(done) => {
+                summary.total = done.tally.total;
+                summary.valid = done.tally.valid;
+                summary.invalid = done.tally.invalid;
+                summary.inserted = done.outcome.inserted;
+                summary.already_present = done.outcome.already_present;
+                summary.rule_failures =
+                    done.tally.nonzero_failures().map(|(id, n)| (id.to_owned(), n)).collect();
+                if let Some(k) = &done.invalid_key {
+                    summary.invalid_records_uri = Some(self.invalid.uri(k));
+                    url = Some(self.invalid.url(k));
+                }
+                tracing::info!(
+                    source = %source,
+                    total = summary.total,
+                    valid = summary.valid,
+                    invalid = summary.invalid,
+                    inserted = summary.inserted,
+                    already_present = summary.already_present,
+                    "file processed"
+                );
+            }
+            Err(Stop::Rejected(reason)) => {
+                tracing::warn!(source = %source, reason = %reason, "file rejected");
+                summary.status = Status::Rejected;
+                summary.error = Some(reason);
+            }
+            Err(Stop::Failed(error)) => {
+                tracing::error!(source = %source, error = %error, "processing failed; nothing was loaded");
+                let mut report = Report::from_summary(
+                    &summary,
+                    &self.config.function_name,
+                    executed_at,
+                    None,
+                    self.config.alert_threshold_pct,
+                );
+                report.outcome = Outcome::Failed { reason: error.to_string() };
+                self.notify(&report, &source).await;
+                return Err(error);
+            }
+        }
+        let report = Report::from_summary(
+            &summary,
+            &self.config.function_name,
+            executed_at,
+            url,
+            self.config.alert_threshold_pct,
+        );
+        summary.notification = self.notify(&report, &source).await;
+        summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        Ok(summary)
+    }
+
+    async fn notify(&self, report: &Report, source: &str) -> NotificationStatus {
+        let Some(notifier) = &self.notifier else {
+            return NotificationStatus::Skipped;
+        };
+        match notifier.send(report).await {
+            Ok(delivery) => {
+                tracing::info!(source = %source, delivery = %delivery.id, "report sent");
+                NotificationStatus::Sent
+            }
+            Err(error) => {
+                tracing::error!(source = %source, error = %error, "sending the report failed; the load and the invalid records stand");
+                NotificationStatus::Failed
+            }
+        }
+    }
+
+    async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
+        let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
+        // Validation is CPU work (and polars blocks): it runs on a blocking thread, fed the
+        // object's bytes through a bounded channel so reading overlaps validating.
+        let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(READ_AHEAD_CHUNKS);
+        let config = self.config.clone();
+        let progress = self.progress.clone();
+        let validation = tokio::task::spawn_blocking(move || validate(rx, &config, progress));
+        let mut read_error = None;
+        while let Some(bytes) = stream.next().await {
+            match bytes {
+                // A closed channel means the validator stopped early (a rejection): stop reading.
+                Ok(bytes) => {
+                    if tx.send(bytes).await.is_err() {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    read_error = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let validated = validation.await;
+        if let Some(e) = read_error {
+            return Err(Stop::Failed(Error::Source(e)));
+        }
+        let Validated { tally, invalid, valid } = match validated {
+            Ok(Ok(v)) => v,
+            Ok(Err(sift_validator::Error::Rejected(r))) => {
+                return Err(Stop::Rejected(format!("file rejected: {r}")));
+            }
+            Ok(Err(other)) => return Err(Stop::Failed(Error::Validator(other))),
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+
+        let invalid_key = match invalid {
+            Some(records) if records.rows() > 0 => {
+                let k = self.invalid_key(key);
+                self.invalid
+                    .put(&k, records.into_bytes().into(), "text/csv")
+                    .await
+                    .map_err(|e| Stop::Failed(Error::InvalidRecords(e)))?;
+                Some(k)
+            }
+            _ => None,
+        };
+        let outcome = self
+            .warehouse
+            .load(source, sift_warehouse::batches(valid))
+            .await
+            .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
+        Ok(Processed { tally, invalid_key, outcome })
+    }
+}

@@ -67,14 +67,12 @@ impl ObjectStore for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NotFound { uri }),
             Err(source) => return Err(Error::Io { action: "opening", uri, source }),
         };
-        if let Ok(meta) = file.metadata().await {
-            if meta.is_dir() {
-                return Err(Error::Io {
-                    action: "opening",
-                    uri,
-                    source: std::io::Error::other("it is a folder, not a file"),
-                });
-            }
+        if file.metadata().await.is_ok_and(|meta| meta.is_dir()) {
+            return Err(Error::Io {
+                action: "opening",
+                uri,
+                source: std::io::Error::other("it is a folder, not a file"),
+            });
         }
         let stream = stream::try_unfold((file, uri), |(mut file, uri)| async move {
             let mut buf = BytesMut::with_capacity(READ_CHUNK);
@@ -118,7 +116,9 @@ impl ObjectStore for LocalStore {
         let mut url = String::from("file://");
         for byte in absolute.to_string_lossy().bytes() {
             match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => url.push(byte as char),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
+                    url.push(byte as char)
+                }
                 other => url.push_str(&format!("%{other:02X}")),
             }
         }
@@ -156,7 +156,8 @@ mod tests {
         assert!(chunks.len() > 1, "a large object arrives in several chunks");
         assert_eq!(chunks.concat(), body);
         // No temporary file is left beside the object.
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("x/y")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path().join("x/y")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["z.bin"]);
     }
 

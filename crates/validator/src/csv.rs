@@ -235,11 +235,7 @@ impl CsvDecoder {
     fn release_prefix(&mut self) -> Result<()> {
         self.prefix_done = true;
         let prefix = std::mem::take(&mut self.prefix);
-        if prefix.as_slice() == BOM {
-            Ok(())
-        } else {
-            self.consume(&prefix)
-        }
+        if prefix.as_slice() == BOM { Ok(()) } else { self.consume(&prefix) }
     }
 
     fn consume(&mut self, mut bytes: &[u8]) -> Result<()> {

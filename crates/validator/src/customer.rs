@@ -10,20 +10,21 @@ use crate::rules::{Check, ColumnSpec, KeyPart, Rule, RuleSet};
 
 /// ISO 3166-1 alpha-2 codes: the default allowed set of the `country` rule.
 pub const ISO_3166_ALPHA2: &[&str] = &[
-    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB",
-    "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
-    "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX",
-    "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
-    "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS",
-    "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
-    "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA",
-    "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-    "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE",
-    "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-    "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG",
-    "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
-    "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY",
-    "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA",
+    "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV",
+    "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU",
+    "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES",
+    "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM",
+    "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE",
+    "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM",
+    "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY",
+    "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT",
+    "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU",
+    "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA",
+    "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+    "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL",
+    "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE",
+    "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
 /// The `customer` rule set. `countries` turns the country rule on with that allowed set
@@ -35,7 +36,11 @@ pub fn customer_rules(countries: Option<&[&str]>) -> RuleSet {
             .into_iter()
             .map(ColumnSpec::required)
             .collect();
-    columns.push(if countries.is_some() { ColumnSpec::required("country") } else { ColumnSpec::optional("country") });
+    columns.push(if countries.is_some() {
+        ColumnSpec::required("country")
+    } else {
+        ColumnSpec::optional("country")
+    });
     let regex = |column: &str, pattern: &str| {
         Rule::new(column, Check::Regex { column: column.into(), pattern: pattern.into() })
     };
@@ -46,15 +51,22 @@ pub fn customer_rules(countries: Option<&[&str]>) -> RuleSet {
         Rule::new("age", Check::Integer { column: "age".into(), min: 1, max: 120 }),
         Rule::new(
             "date_of_birth",
-            Check::Date { column: "date_of_birth".into(), after: NaiveDate::from_ymd_opt(1900, 12, 31), before_as_of: true },
+            Check::Date {
+                column: "date_of_birth".into(),
+                after: NaiveDate::from_ymd_opt(1900, 12, 31),
+                before_as_of: true,
+            },
         ),
         regex("phone_number", "^[0-9]{10}$"),
         Rule::new(
             "duplicate",
             Check::Unique { key: vec![KeyPart::folded("full_name"), KeyPart::exact("date_of_birth")] },
         ),
-        Rule::new("age_consistency", Check::CompletedYears { years: "age".into(), date: "date_of_birth".into() })
-            .only_if_passed(["age", "date_of_birth"]),
+        Rule::new(
+            "age_consistency",
+            Check::CompletedYears { years: "age".into(), date: "date_of_birth".into() },
+        )
+        .only_if_passed(["age", "date_of_birth"]),
     ];
     if let Some(values) = countries {
         rules.push(Rule::new(
@@ -106,7 +118,9 @@ impl CustomerBatch {
     pub fn from_valid(valid: &DataFrame) -> Result<Self> {
         let need = |name: &str, dtype: DataType| -> Result<&polars::prelude::Column> {
             let column = valid.column(name).map_err(|_| {
-                Error::RuleSet(format!("the rule set does not produce column `{name}`, which dim_customer needs"))
+                Error::RuleSet(format!(
+                    "the rule set does not produce column `{name}`, which dim_customer needs"
+                ))
             })?;
             if column.dtype() != &dtype {
                 return Err(Error::RuleSet(format!(
@@ -121,7 +135,8 @@ impl CustomerBatch {
             Ok(ca.iter().map(|v| v.unwrap_or_default().to_owned()).collect())
         };
         let row_number = need(ROW_NUMBER, DataType::UInt64)?.u64()?.iter().map(|v| v.unwrap_or(0)).collect();
-        let customer_id = need("customer_id", DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+        let customer_id =
+            need("customer_id", DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
         let age = need("age", DataType::Int64)?
             .i64()?
             .iter()

@@ -173,8 +173,11 @@ impl Validator {
             })
             .collect();
         parsed.extend(date_cols.iter().map(|c| {
-            t(c).map(|column| parse_date_column(&column), |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)))
-                .alias(format!("d:{c}"))
+            t(c).map(
+                |column| parse_date_column(&column),
+                |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
+            )
+            .alias(format!("d:{c}"))
         }));
 
         // Stage C: one "fails" column per id (uniqueness rules come later, outside polars).
@@ -193,9 +196,8 @@ impl Validator {
                 Check::Regex { column, pattern } => {
                     present(column).and(t(column).str().contains(lit(pattern.as_str()), true).not())
                 }
-                Check::Integer { column, min, max } => present(column).and(
-                    p(column).is_null().or(p(column).lt(lit(*min))).or(p(column).gt(lit(*max))),
-                ),
+                Check::Integer { column, min, max } => present(column)
+                    .and(p(column).is_null().or(p(column).lt(lit(*min))).or(p(column).gt(lit(*max)))),
                 Check::Date { column, after, before_as_of } => {
                     let mut bad = d(column).is_null();
                     if let Some(after) = after {
@@ -297,8 +299,10 @@ impl Validator {
         // Uniqueness: first occurrence in file order claims the key.
         let mut unique_fails = Vec::with_capacity(plan.unique.len());
         for (k, r, names) in &plan.unique {
-            let parts: Vec<&StringChunked> =
-                names.iter().map(|n| evaluated.column(n).and_then(|c| c.str())).collect::<PolarsResult<_>>()?;
+            let parts: Vec<&StringChunked> = names
+                .iter()
+                .map(|n| evaluated.column(n).and_then(|c| c.str()))
+                .collect::<PolarsResult<_>>()?;
             let seen = self.seen.entry(*r).or_default();
             let mut key = Vec::with_capacity(64);
             let mut iters: Vec<_> = parts.iter().map(|ca| ca.iter()).collect();
@@ -336,11 +340,8 @@ impl Validator {
             .lazy()
             .select(fail_cols.iter().map(|f| f.clone().cast(DataType::UInt64).sum()).collect::<Vec<_>>())
             .collect()?;
-        let failures = counts
-            .columns()
-            .iter()
-            .map(|c| c.u64().ok().and_then(|ca| ca.get(0)).unwrap_or(0))
-            .collect();
+        let failures =
+            counts.columns().iter().map(|c| c.u64().ok().and_then(|ca| ca.get(0)).unwrap_or(0)).collect();
 
         let base = evaluated.lazy().with_column(any_fail.alias("invalid"));
         let mut invalid_columns: Vec<Expr> = (0..plan.header.len()).map(|i| col(column_name(i))).collect();
@@ -425,7 +426,11 @@ fn completed_years_column(column: &Column, as_of: NaiveDate) -> PolarsResult<Col
     Ok(out.with_name(column.name().clone()).into_column())
 }
 
-fn one_of_column(column: &Column, allowed: &std::collections::HashSet<String>, fold: bool) -> PolarsResult<Column> {
+fn one_of_column(
+    column: &Column,
+    allowed: &std::collections::HashSet<String>,
+    fold: bool,
+) -> PolarsResult<Column> {
     let ca = column.str()?;
     let out: BooleanChunked = ca
         .iter()
@@ -433,4 +438,3 @@ fn one_of_column(column: &Column, allowed: &std::collections::HashSet<String>, f
         .collect();
     Ok(out.with_name(column.name().clone()).into_column())
 }
-

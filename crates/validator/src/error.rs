@@ -63,10 +63,9 @@ impl fmt::Display for Rejection {
                 "header fields {} and {} both name the required column `{column}`; keep only one of them",
                 positions.0, positions.1
             ),
-            Rejection::InvalidUtf8 { line } => write!(
-                f,
-                "line {line} is not valid UTF-8; re-export the file as UTF-8"
-            ),
+            Rejection::InvalidUtf8 { line } => {
+                write!(f, "line {line} is not valid UTF-8; re-export the file as UTF-8")
+            }
             Rejection::UnterminatedQuote { line } => write!(
                 f,
                 "the quoted field starting on line {line} is never closed; the file is truncated or a quote is unbalanced"

@@ -42,12 +42,12 @@ impl FileValidator {
     }
 
     fn run(&mut self, raw: Vec<csv::RawChunk>) -> Result<Vec<ValidatedChunk>> {
-        if !self.bound {
-            if let Some(header) = self.decoder.header() {
-                let header = header.clone();
-                self.validator.bind(&header)?;
-                self.bound = true;
-            }
+        if !self.bound
+            && let Some(header) = self.decoder.header()
+        {
+            let header = header.clone();
+            self.validator.bind(&header)?;
+            self.bound = true;
         }
         let mut out = Vec::with_capacity(raw.len());
         for chunk in raw {
@@ -191,7 +191,12 @@ pub struct FileReport {
 }
 
 /// Validates a whole file held in memory.
-pub fn validate_bytes(rules: RuleSet, as_of: NaiveDate, bytes: &[u8], chunk_rows: usize) -> Result<FileReport> {
+pub fn validate_bytes(
+    rules: RuleSet,
+    as_of: NaiveDate,
+    bytes: &[u8],
+    chunk_rows: usize,
+) -> Result<FileReport> {
     let mut file = FileValidator::new(rules, as_of, chunk_rows)?;
     let mut chunks = file.push(bytes)?;
     chunks.extend(file.finish()?);

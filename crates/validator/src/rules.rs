@@ -249,12 +249,8 @@ impl RuleSet {
                 return bad(format!("column `{}` is declared twice", c.name));
             }
         }
-        let mut ids: HashSet<String> = self
-            .columns
-            .iter()
-            .filter(|c| c.required)
-            .map(|c| format!("not_null:{}", c.name))
-            .collect();
+        let mut ids: HashSet<String> =
+            self.columns.iter().filter(|c| c.required).map(|c| format!("not_null:{}", c.name)).collect();
         let mut earlier_unique = HashSet::new();
         for rule in &self.rules {
             if rule.id.is_empty() || rule.id.contains(';') {
@@ -273,13 +269,17 @@ impl RuleSet {
                         ));
                     }
                     None => {
-                        return bad(format!("rule `{}` reads column `{col}`, which is not declared", rule.id));
+                        return bad(format!(
+                            "rule `{}` reads column `{col}`, which is not declared",
+                            rule.id
+                        ));
                     }
                 }
             }
             match &rule.check {
                 Check::Regex { pattern, .. } => {
-                    regex::Regex::new(pattern).map_err(|source| Error::Regex { rule: rule.id.clone(), source })?;
+                    regex::Regex::new(pattern)
+                        .map_err(|source| Error::Regex { rule: rule.id.clone(), source })?;
                 }
                 Check::Integer { min, max, .. } if min > max => {
                     return bad(format!("rule `{}`: min {min} is greater than max {max}", rule.id));

@@ -19,15 +19,17 @@ fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
     let whole = validate_bytes(customer_rules(None), as_of(), bytes, 1024);
     for piece in [1, 2, 3, 7, 64] {
         for chunk_rows in [1, 3] {
-            let mut file = sift_validator::FileValidator::new(customer_rules(None), as_of(), chunk_rows).unwrap();
+            let mut file =
+                sift_validator::FileValidator::new(customer_rules(None), as_of(), chunk_rows).unwrap();
             let mut invalid = None;
             let mut outcome = Ok(());
             for part in bytes.chunks(piece) {
                 match file.push(part) {
                     Ok(chunks) => {
                         for c in chunks {
-                            let inv = invalid
-                                .get_or_insert_with(|| sift_validator::InvalidRecords::new(file.header().unwrap()));
+                            let inv = invalid.get_or_insert_with(|| {
+                                sift_validator::InvalidRecords::new(file.header().unwrap())
+                            });
                             inv.append(&c.invalid).unwrap();
                         }
                     }
@@ -41,8 +43,9 @@ fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
                 match file.finish() {
                     Ok(chunks) => {
                         for c in chunks {
-                            let inv = invalid
-                                .get_or_insert_with(|| sift_validator::InvalidRecords::new(file.header().unwrap()));
+                            let inv = invalid.get_or_insert_with(|| {
+                                sift_validator::InvalidRecords::new(file.header().unwrap())
+                            });
                             inv.append(&c.invalid).unwrap();
                         }
                     }
@@ -191,16 +194,25 @@ fn file_level_rejections_name_the_problem() {
             Rejection::DuplicateColumn { column: "email".into(), positions: (3, 7) },
         ),
         (
-            [format!("{HEADER}\n{GOOD}\n2,Bo Li,b@example.com,36,1990-05-18,012345678").as_bytes(), b"\xff\n"].concat(),
+            [
+                format!("{HEADER}\n{GOOD}\n2,Bo Li,b@example.com,36,1990-05-18,012345678").as_bytes(),
+                b"\xff\n",
+            ]
+            .concat(),
             Rejection::InvalidUtf8 { line: 3 },
         ),
         (
-            [format!("{HEADER}\n{GOOD}\n2,\"Bo\nLi").as_bytes(), b"\xc3\",b@example.com,36,1990-05-18,0123456789"].concat(),
+            [
+                format!("{HEADER}\n{GOOD}\n2,\"Bo\nLi").as_bytes(),
+                b"\xc3\",b@example.com,36,1990-05-18,0123456789",
+            ]
+            .concat(),
             Rejection::InvalidUtf8 { line: 4 },
         ),
         (b"customer_id,full_\xe9name\n".to_vec(), Rejection::InvalidUtf8 { line: 1 }),
         (
-            format!("{HEADER}\n{GOOD}\n2,\"Bo Li,b@example.com,36,1990-05-18,0123456789\n{GOOD}\n").into_bytes(),
+            format!("{HEADER}\n{GOOD}\n2,\"Bo Li,b@example.com,36,1990-05-18,0123456789\n{GOOD}\n")
+                .into_bytes(),
             Rejection::UnterminatedQuote { line: 3 },
         ),
         (

@@ -257,7 +257,6 @@ fn nulls_fail_only_not_null_in_column_order() {
         [
             "not_null:email",
             "not_null:email;duplicate", // same name and birth date as the row before
-
             all,
             all,
             "not_null:email;not_null:age;not_null:date_of_birth;not_null:phone_number",
@@ -274,17 +273,17 @@ fn every_failure_is_listed_in_table_order() {
 #[test]
 fn duplicates_first_occurrence_claims_the_key() {
     let rows = [
-        "1,Ann Lee,ann@example.com,36,1990-05-17,0123456789",    // claims (ann lee, 1990-05-17)
-        "2,ann  LEE,a2@example.com,36,1990-05-17,0123456789",    // same key after folding
+        "1,Ann Lee,ann@example.com,36,1990-05-17,0123456789", // claims (ann lee, 1990-05-17)
+        "2,ann  LEE,a2@example.com,36,1990-05-17,0123456789", // same key after folding
         "3, Ann Lee ,a3@example.com,36, 1990-05-17 ,0123456789", // same key after trimming
-        "4,Ann Lee,a4@example.com,36,1990-05-18,0123456789",     // other date: claims its own key
-        "5,Ann Lee,bad-email,30,1996-01-01,0123456789",          // fails email, still claims
-        "6,Ann Lee,a6@example.com,30,1996-01-01,0123456789",     // duplicate of row 5
-        "7,,a7@example.com,30,1996-01-01,0123456789",            // null name: no key
-        "8,Bo,a8@example.com,30,,0123456789",                    // null date: no key
-        "9,Bo,a9@example.com,30,1996-1-1,0123456789",            // invalid date text still keys
-        "10,Bo,a10@example.com,30,1996-1-1,0123456789",          // duplicate of row 9
-        "11,Ann\tLee,a11@example.com,36,1990-05-17,0123456789",  // a tab is not a space
+        "4,Ann Lee,a4@example.com,36,1990-05-18,0123456789",  // other date: claims its own key
+        "5,Ann Lee,bad-email,30,1996-01-01,0123456789",       // fails email, still claims
+        "6,Ann Lee,a6@example.com,30,1996-01-01,0123456789",  // duplicate of row 5
+        "7,,a7@example.com,30,1996-01-01,0123456789",         // null name: no key
+        "8,Bo,a8@example.com,30,,0123456789",                 // null date: no key
+        "9,Bo,a9@example.com,30,1996-1-1,0123456789",         // invalid date text still keys
+        "10,Bo,a10@example.com,30,1996-1-1,0123456789",       // duplicate of row 9
+        "11,Ann\tLee,a11@example.com,36,1990-05-17,0123456789", // a tab is not a space
     ];
     let csv = format!("{HEADER}\n{}\n", rows.join("\n"));
     let expected = [
@@ -394,22 +393,34 @@ fn a_custom_rule_set_validates_other_columns() {
     "#;
     let set = RuleSet::from_toml(toml).unwrap();
     let csv = "ORDER_ID , Status,temp\n-5,open,x\n-5,open,x\n101,OPEN,x\n3,closed,\n";
-    assert_eq!(
-        failures_with(set, as_of(), csv, 2),
-        ["", "unique_order", "order_id;status", "not_null:temp"]
-    );
+    assert_eq!(failures_with(set, as_of(), csv, 2), ["", "unique_order", "order_id;status", "not_null:temp"]);
 }
 
 #[test]
 fn inconsistent_rule_sets_are_refused_with_a_reason() {
     let cases = [
         ("name = 'x'\ncolumns = []", "declares no column"),
-        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'b'\npattern = 'x'", "not declared"),
-        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = '('", "does not compile"),
-        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'integer'\ncolumn = 'a'\nmin = 5\nmax = 1", "greater than max"),
+        (
+            "name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'b'\npattern = 'x'",
+            "not declared",
+        ),
+        (
+            "name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = '('",
+            "does not compile",
+        ),
+        (
+            "name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'integer'\ncolumn = 'a'\nmin = 5\nmax = 1",
+            "greater than max",
+        ),
         ("name = 'x'\n[[columns]]\nname = 'a'\n[[columns]]\nname = ' A'", "declared twice"),
-        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = 'x'\nonly_if_passed = ['later']", "not an earlier column rule"),
-        ("name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'nope'\ncolumn = 'a'", "unknown variant"),
+        (
+            "name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'regex'\ncolumn = 'a'\npattern = 'x'\nonly_if_passed = ['later']",
+            "not an earlier column rule",
+        ),
+        (
+            "name = 'x'\n[[columns]]\nname = 'a'\n[[rules]]\nid = 'r'\ncheck = 'nope'\ncolumn = 'a'",
+            "unknown variant",
+        ),
     ];
     for (toml, needle) in cases {
         let err = RuleSet::from_toml(toml).unwrap_err().to_string();

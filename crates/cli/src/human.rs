@@ -1,0 +1,71 @@
+//! The short human-readable output and the progress bar.
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use sift_notifier::{NotificationStatus, Status, Summary};
+
+/// Files smaller than this finish before a bar is worth drawing.
+const BAR_MIN_BYTES: u64 = 8 * 1024 * 1024;
+
+/// A byte-based progress bar on stderr, for long files when stderr is a terminal.
+pub fn progress_bar(input: &Path) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let len = std::fs::metadata(input).ok()?.len();
+    if len < BAR_MIN_BYTES {
+        return None;
+    }
+    let bar = ProgressBar::new(len);
+    let style = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+    bar.set_style(style);
+    Some(bar)
+}
+
+fn pct(part: u64, total: u64) -> f64 {
+    if total == 0 { 0.0 } else { part as f64 * 100.0 / total as f64 }
+}
+
+/// Prints the summary for a person: counts, the per-rule table, where things went.
+pub fn print(summary: &Summary, out: &Path) {
+    if summary.status == Status::Rejected {
+        eprintln!(
+            "sift: {} REJECTED: {}",
+            summary.source,
+            summary.error.as_deref().unwrap_or("no reason given")
+        );
+        eprintln!("nothing was loaded and no invalid-records file was written");
+        return;
+    }
+    println!("sift: {} (as of {})", summary.source, summary.as_of.format("%Y-%m-%d"));
+    println!("  total            {:>10}", summary.total);
+    println!("  valid            {:>10}  {:5.1}%", summary.valid, pct(summary.valid, summary.total));
+    println!("  invalid          {:>10}  {:5.1}%", summary.invalid, pct(summary.invalid, summary.total));
+    println!("  inserted         {:>10}", summary.inserted);
+    println!("  already present  {:>10}", summary.already_present);
+    if !summary.rule_failures.is_empty() {
+        let mut rules = summary.rule_failures.clone();
+        rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let width = rules.iter().map(|(id, _)| id.len()).max().unwrap_or(0).max(4);
+        println!();
+        println!("  {:<width$}  {:>10}", "rule", "rows");
+        for (id, n) in rules {
+            println!("  {id:<width$}  {n:>10}");
+        }
+    }
+    println!();
+    match &summary.invalid_records_uri {
+        Some(uri) => println!("  invalid records: {uri}"),
+        None => println!("  invalid records: none"),
+    }
+    let report = match summary.notification {
+        NotificationStatus::Sent => format!("written to {}", out.join("outbox").display()),
+        NotificationStatus::Skipped => "skipped".to_owned(),
+        NotificationStatus::Failed => "FAILED (see the log above)".to_owned(),
+    };
+    println!("  report: {report}");
+    println!("  took {} ms", summary.duration_ms);
+}

@@ -1,0 +1,123 @@
+//! The JSON summary of one file: the Lambda's return value and the CLI's `--json` output
+//! (SPEC section 4). It lives here, the lowest crate that needs it, because the report email is
+//! built from it.
+
+use chrono::NaiveDate;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+
+/// Whether the file was processed or rejected as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Validated and loaded (invalid records may exist).
+    Ok,
+    /// Refused as a whole: nothing loaded, nothing written; `error` says why.
+    Rejected,
+}
+
+/// What became of the report email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NotificationStatus {
+    /// Delivered to the notifier.
+    Sent,
+    /// No notifier configured.
+    Skipped,
+    /// The notifier failed (the load and the invalid-records file stand).
+    Failed,
+}
+
+/// The summary of one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// `ok` or `rejected`.
+    pub status: Status,
+    /// Why the file was rejected; absent when `status` is `ok`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The source file (`s3://bucket/key` or a path).
+    pub source: String,
+    /// The as-of date of the date and age rules.
+    #[serde(serialize_with = "iso_date")]
+    pub as_of: NaiveDate,
+    /// Data rows read.
+    pub total: u64,
+    /// Rows with no failure.
+    pub valid: u64,
+    /// Rows with at least one failure.
+    pub invalid: u64,
+    /// Valid rows inserted into the warehouse.
+    pub inserted: u64,
+    /// Valid rows whose customer_id was already in the warehouse or earlier in the file.
+    pub already_present: u64,
+    /// Rows per failure id, in rule order; ids that never failed are left out.
+    #[serde(serialize_with = "ordered_map")]
+    pub rule_failures: Vec<(String, u64)>,
+    /// Where the invalid records were written; null when there is none.
+    pub invalid_records_uri: Option<String>,
+    /// What became of the report email.
+    pub notification: NotificationStatus,
+    /// Wall time of the run.
+    pub duration_ms: u64,
+}
+
+impl Summary {
+    /// The summary as one line of JSON.
+    pub fn to_json(&self) -> String {
+        // Plain data with string keys: serialisation cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+fn iso_date<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&date.format("%Y-%m-%d"))
+}
+
+fn ordered_map<S: Serializer>(entries: &[(String, u64)], s: S) -> Result<S::Ok, S::Error> {
+    let mut map = s.serialize_map(Some(entries.len()))?;
+    for (k, v) in entries {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_to_the_spec_shape() {
+        let summary = Summary {
+            status: Status::Ok,
+            error: None,
+            source: "s3://bucket/incoming/customers.csv".into(),
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 26).expect("a date"),
+            total: 1000,
+            valid: 950,
+            invalid: 50,
+            inserted: 940,
+            already_present: 10,
+            rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
+            invalid_records_uri: Some("s3://b/x_invalid_records.csv".into()),
+            notification: NotificationStatus::Sent,
+            duration_ms: 812,
+        };
+        assert_eq!(
+            summary.to_json(),
+            r#"{"status":"ok","source":"s3://bucket/incoming/customers.csv","as_of":"2026-11-26","total":1000,"valid":950,"invalid":50,"inserted":940,"already_present":10,"rule_failures":{"not_null:age":3,"email":12,"duplicate":5},"invalid_records_uri":"s3://b/x_invalid_records.csv","notification":"sent","duration_ms":812}"#
+        );
+        let rejected = Summary {
+            status: Status::Rejected,
+            error: Some("file rejected: the file is empty (0 bytes)".into()),
+            invalid_records_uri: None,
+            rule_failures: vec![],
+            ..summary
+        };
+        let json: serde_json::Value = serde_json::from_str(&rejected.to_json()).expect("json");
+        assert_eq!(json["status"], "rejected");
+        assert_eq!(json["error"], "file rejected: the file is empty (0 bytes)");
+        assert_eq!(json["invalid_records_uri"], serde_json::Value::Null);
+        assert_eq!(json["rule_failures"], serde_json::json!({}));
+    }
+}

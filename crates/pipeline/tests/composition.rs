@@ -1,0 +1,270 @@
+//! The pipeline's composition with mocked seams: the order of effects and what each failure
+//! leaves behind.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use chrono::NaiveDate;
+use mockall::Sequence;
+use sift_notifier::{Delivery, MockNotifier, NotificationStatus, Outcome, Report, Status};
+use sift_pipeline::{Config, Error, Pipeline};
+use sift_storage::{ByteStream, MockObjectStore};
+use sift_warehouse::{LoadOutcome, MockWarehouse};
+
+const CSV: &str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
+                   1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
+                   2,Bo Li,bad-email,36,1990-05-18,0123456789\n\
+                   3,Cy Ma,cy@example.com,36,1990-05-19,0123456789\n";
+
+fn config() -> Config {
+    Config {
+        function_name: "sift-test".into(),
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        rules: sift_validator::customer_rules(None),
+        invalid_prefix: "Curoupt_Records/Customer".into(),
+        alert_threshold_pct: 10.0,
+        chunk_rows: 2,
+    }
+}
+
+fn body(text: &'static str) -> ByteStream {
+    // Split in odd places to exercise the streaming reader.
+    let parts: Vec<sift_storage::Result<Bytes>> =
+        text.as_bytes().chunks(7).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    Box::pin(futures::stream::iter(parts))
+}
+
+fn source(text: &'static str, seq: &mut Sequence) -> MockObjectStore {
+    let mut store = MockObjectStore::new();
+    store.expect_uri().returning(|k| format!("s3://in/{k}"));
+    store.expect_get().times(1).in_sequence(seq).returning(move |_| Ok(body(text)));
+    store
+}
+
+fn invalid_store() -> MockObjectStore {
+    let mut store = MockObjectStore::new();
+    store.expect_uri().returning(|k| format!("s3://out/{k}"));
+    store.expect_url().returning(|k| format!("https://out.example/{k}"));
+    store
+}
+
+/// A warehouse that drains the batch stream and counts rows, like a real one.
+fn loading(seq: &mut Sequence, result: fn(u64) -> sift_warehouse::Result<LoadOutcome>) -> MockWarehouse {
+    let mut w = MockWarehouse::new();
+    w.expect_describe().return_const("mock".to_owned());
+    w.expect_load().times(1).in_sequence(seq).returning(move |_, stream| {
+        let rows: u64 = futures::executor::block_on(async {
+            use futures::StreamExt;
+            stream.map(|b| b.unwrap().len() as u64).fold(0, |a, b| async move { a + b }).await
+        });
+        result(rows)
+    });
+    w
+}
+
+fn recording_notifier(seq: &mut Sequence, reports: Arc<Mutex<Vec<Report>>>, fail: bool) -> MockNotifier {
+    let mut n = MockNotifier::new();
+    n.expect_send().times(1).in_sequence(seq).returning(move |r| {
+        reports.lock().unwrap().push(r.clone());
+        if fail { Err(sift_notifier::Error::NoRecipients) } else { Ok(Delivery { id: "m-1".into() }) }
+    });
+    n
+}
+
+#[tokio::test]
+async fn effects_happen_in_order_and_the_summary_adds_up() {
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    let written = Arc::new(Mutex::new(Vec::new()));
+    let w2 = written.clone();
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(move |k, b, _| {
+        w2.lock().unwrap().push((k.to_owned(), b));
+        Ok(())
+    });
+    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows - 1, already_present: 1 }));
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+
+    assert_eq!(summary.status, Status::Ok);
+    assert_eq!((summary.total, summary.valid, summary.invalid), (3, 2, 1));
+    assert_eq!((summary.inserted, summary.already_present), (1, 1));
+    assert_eq!(summary.rule_failures, [("email".to_owned(), 1)]);
+    assert_eq!(summary.notification, NotificationStatus::Sent);
+    assert_eq!(summary.source, "s3://in/incoming/customers.csv");
+    let key = "Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv";
+    assert_eq!(summary.invalid_records_uri.as_deref(), Some(format!("s3://out/{key}").as_str()));
+    let written = written.lock().unwrap();
+    assert_eq!(written[0].0, key);
+    assert_eq!(
+        std::str::from_utf8(&written[0].1).unwrap(),
+        "customer_id,full_name,email,age,date_of_birth,phone_number,row_number,failed_rules\n\
+         2,Bo Li,bad-email,36,1990-05-18,0123456789,2,email\n"
+    );
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports[0].outcome, Outcome::Processed);
+    assert_eq!(
+        reports[0].invalid_records_url.as_deref(),
+        Some(format!("https://out.example/{key}").as_str())
+    );
+    assert!(reports[0].is_alert(), "1 of 3 invalid is above 10%");
+}
+
+#[tokio::test]
+async fn a_failing_load_never_leaves_a_report_that_claims_success() {
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
+    let warehouse = loading(&mut seq, |_| {
+        Err(sift_warehouse::Error::Aborted { source_uri: "x".into(), reason: "connection reset".into() })
+    });
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+
+    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    assert!(matches!(err, Error::Warehouse(_)), "{err}");
+    let reports = reports.lock().unwrap();
+    assert_eq!(reports.len(), 1);
+    assert!(matches!(&reports[0].outcome, Outcome::Failed { reason } if reason.contains("connection reset")));
+    assert!(reports[0].subject().starts_with("[FAILED]"));
+    assert_eq!(reports[0].inserted, 0);
+}
+
+#[tokio::test]
+async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
+    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows, already_present: 0 }));
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports, true);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    assert_eq!(summary.status, Status::Ok);
+    assert_eq!(summary.notification, NotificationStatus::Failed);
+    assert_eq!(summary.inserted, 2);
+    assert!(summary.invalid_records_uri.is_some());
+}
+
+#[tokio::test]
+async fn a_failing_invalid_records_write_loads_nothing() {
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|k, _, _| {
+        Err(sift_storage::Error::Backend {
+            action: "writing",
+            uri: k.to_owned(),
+            message: "SlowDown".into(),
+            retryable: true,
+        })
+    });
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_load().never();
+    warehouse.expect_describe().return_const("mock".to_owned());
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+
+    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidRecords(_)), "{err}");
+    assert!(err.is_retryable());
+    assert!(reports.lock().unwrap()[0].is_rejected());
+}
+
+#[tokio::test]
+async fn a_rejected_file_writes_and_loads_nothing_and_reports_failed() {
+    let bad: &'static str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
+                             1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
+                             2,Bo Li,b@example.com,36,1990-05-18,0123456789,\n";
+    let mut seq = Sequence::new();
+    let sources = source(bad, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().never();
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_load().never();
+    warehouse.expect_describe().return_const("mock".to_owned());
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    assert_eq!(summary.status, Status::Rejected);
+    let error = summary.error.as_deref().unwrap();
+    assert!(error.contains("line 3 has 7 fields"), "{error}");
+    assert_eq!((summary.total, summary.inserted), (0, 0));
+    assert_eq!(summary.invalid_records_uri, None);
+    let json: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+    assert_eq!(json["status"], "rejected");
+    let reports = reports.lock().unwrap();
+    assert!(matches!(&reports[0].outcome, Outcome::Rejected { reason } if reason == error));
+    assert!(reports[0].subject().contains("FAILED"));
+}
+
+#[tokio::test]
+async fn a_missing_source_is_an_error_and_touches_nothing() {
+    let mut sources = MockObjectStore::new();
+    sources.expect_uri().returning(|k| format!("s3://in/{k}"));
+    sources.expect_get().returning(|k| Err(sift_storage::Error::NotFound { uri: format!("s3://in/{k}") }));
+    let mut invalid = invalid_store();
+    invalid.expect_put().never();
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_load().never();
+    warehouse.expect_describe().return_const("mock".to_owned());
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+
+    let err = pipeline.run("incoming/missing.csv").await.unwrap_err();
+    assert!(err.to_string().contains("s3://in/incoming/missing.csv"), "{err}");
+    assert!(!err.is_retryable());
+}
+
+#[tokio::test]
+async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
+    let good: &'static str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
+                              1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n";
+    let mut seq = Sequence::new();
+    let sources = source(good, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().never();
+    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows, already_present: 0 }));
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+
+    let summary = pipeline.run("customers.csv").await.unwrap();
+    assert_eq!((summary.valid, summary.inserted), (1, 1));
+    assert_eq!(summary.invalid_records_uri, None);
+    assert_eq!(summary.notification, NotificationStatus::Skipped);
+    assert!(summary.rule_failures.is_empty());
+}
+
+#[test]
+fn invalid_keys_use_the_as_of_date_and_the_source_stem() {
+    let pipeline = Pipeline::new(
+        config(),
+        Arc::new(MockObjectStore::new()),
+        Arc::new(MockObjectStore::new()),
+        Arc::new(MockWarehouse::new()),
+    );
+    let cases = [
+        ("incoming/customers.csv", "Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv"),
+        ("a/b/my file.v2.csv", "Curoupt_Records/Customer/2026-11-26/my file.v2_invalid_records.csv"),
+        ("noext", "Curoupt_Records/Customer/2026-11-26/noext_invalid_records.csv"),
+        (".hidden", "Curoupt_Records/Customer/2026-11-26/.hidden_invalid_records.csv"),
+    ];
+    for (key, expected) in cases {
+        assert_eq!(pipeline.invalid_key(key), expected);
+    }
+}

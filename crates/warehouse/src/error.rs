@@ -1,0 +1,52 @@
+//! The warehouse error type.
+
+/// Everything that can go wrong loading the warehouse.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The warehouse URL is not one sift knows.
+    #[error("unsupported warehouse URL `{0}`: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// Connecting to the database failed.
+    #[error("cannot connect to the warehouse at {target}: {source}")]
+    Connect {
+        /// The database, without credentials.
+        target: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// Applying the embedded migrations failed.
+    #[error("migrating the warehouse schema failed: {0}; check the database user may create tables")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A statement failed; the file's transaction was rolled back and nothing of it is loaded.
+    #[error("loading {source_uri} failed and was rolled back (nothing of it is loaded): {source}")]
+    Load {
+        /// The file being loaded.
+        source_uri: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The producer of the batches gave up (for example the file was rejected midway); the
+    /// transaction was rolled back and nothing of the file is loaded.
+    #[error("loading {source_uri} was abandoned and rolled back (nothing of it is loaded): {reason}")]
+    Aborted {
+        /// The file being loaded.
+        source_uri: String,
+        /// Why the producer gave up.
+        reason: String,
+    },
+    /// The schema is missing: the database was never migrated.
+    #[error("table dim_customer does not exist; run `sift migrate --warehouse URL` or drop --no-migrate")]
+    NotMigrated,
+}
+
+impl Error {
+    /// Whether trying again later may succeed (connection trouble, a rolled-back load).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Connect { .. } | Error::Load { .. })
+    }
+}
+
+/// The warehouse result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

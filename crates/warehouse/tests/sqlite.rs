@@ -1,0 +1,124 @@
+//! SqliteWarehouse against a real SQLite file.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use chrono::NaiveDate;
+use sift_validator::CustomerBatch;
+use sift_warehouse::{BatchStream, Error, SqliteWarehouse, Warehouse, batches};
+
+fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
+    let mut b = CustomerBatch::default();
+    for (n, (id, name)) in rows.iter().enumerate() {
+        b.row_number.push(n as u64 + 1);
+        b.customer_id.push(*id);
+        b.full_name.push((*name).to_owned());
+        b.email.push(format!("{id}@example.com"));
+        b.age.push(36);
+        b.date_of_birth.push(NaiveDate::from_ymd_opt(1990, 5, 17).unwrap());
+        b.phone_number.push("0123456789".into());
+        b.country.push(if id % 2 == 0 { Some("us".into()) } else { None });
+    }
+    b
+}
+
+async fn warehouse(dir: &tempfile::TempDir) -> SqliteWarehouse {
+    let url = format!("sqlite://{}/nested/warehouse.db", dir.path().display());
+    let w = SqliteWarehouse::connect(&url).await.unwrap();
+    w.migrate().await.unwrap();
+    w.migrate().await.unwrap(); // idempotent
+    w
+}
+
+async fn rows(w: &SqliteWarehouse) -> Vec<(i64, String, Option<String>, String, String)> {
+    sqlx::query_as("SELECT customer_id, full_name, country, date_of_birth, source_uri FROM dim_customer ORDER BY customer_id")
+        .fetch_all(w.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn loads_first_occurrence_and_counts_already_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let first = batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")]);
+    let second = batch(&[(3, "Cy Ma"), (2, "Not Bo")]);
+    let outcome = w.load("in/a.csv", batches(vec![first, second])).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.already_present), (3, 2));
+    let got = rows(&w).await;
+    assert_eq!(
+        got.iter().map(|r| (r.0, r.1.as_str())).collect::<Vec<_>>(),
+        [(1, "Ann Lee"), (2, "Bo Li"), (3, "Cy Ma")]
+    );
+    assert_eq!(got[1].2.as_deref(), Some("us"));
+    assert_eq!(got[0].2, None);
+    assert_eq!(got[0].3, "1990-05-17");
+    assert_eq!(got[0].4, "in/a.csv");
+
+    // Re-running the same file inserts nothing new.
+    let again =
+        w.load("in/a.csv", batches(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")])])).await;
+    assert_eq!(again.unwrap(), sift_warehouse::LoadOutcome { inserted: 0, already_present: 3 });
+}
+
+#[tokio::test]
+async fn values_are_stored_literally() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let nasty = "Robert'); DROP TABLE dim_customer;-- \"x\" \\ %_";
+    w.load("in/b.csv", batches(vec![batch(&[(9, nasty)])])).await.unwrap();
+    assert_eq!(rows(&w).await[0].1, nasty);
+}
+
+#[tokio::test]
+async fn an_aborted_stream_rolls_back_everything_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let items: Vec<Result<CustomerBatch, sift_warehouse::AbortReason>> =
+        vec![Ok(batch(&[(1, "Ann Lee")])), Ok(batch(&[(2, "Bo Li")])), Err("file rejected: line 9".into())];
+    let stream: BatchStream = Box::pin(futures::stream::iter(items));
+    let err = w.load("in/c.csv", stream).await.unwrap_err();
+    assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 9")), "{err}");
+    assert!(rows(&w).await.is_empty(), "nothing of the file is loaded");
+}
+
+#[tokio::test]
+async fn a_failing_statement_rolls_back_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let mut bad = batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
+    bad.age[1] = 500; // violates the CHECK constraint
+    let err = w.load("in/d.csv", batches(vec![batch(&[(5, "Eve")]), bad])).await.unwrap_err();
+    assert!(matches!(err, Error::Load { .. }), "{err}");
+    assert!(err.to_string().contains("rolled back"), "{err}");
+    assert!(rows(&w).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_unmigrated_database_says_how_to_fix_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/w.db", dir.path().display());
+    let w = SqliteWarehouse::connect(&url).await.unwrap();
+    let err = w.load("in/e.csv", batches(vec![batch(&[(1, "Ann")])])).await.unwrap_err();
+    assert!(matches!(err, Error::NotMigrated), "{err}");
+    assert!(err.to_string().contains("sift migrate"));
+}
+
+#[tokio::test]
+async fn concurrent_loads_of_overlapping_files_keep_each_id_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let a: Vec<(i64, &str)> = (1..=3000).map(|i| (i, "A")).collect();
+    let b: Vec<(i64, &str)> = (2001..=5000).map(|i| (i, "B")).collect();
+    let (ra, rb) =
+        tokio::join!(w.load("a.csv", batches(vec![batch(&a)])), w.load("b.csv", batches(vec![batch(&b)])));
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.inserted + rb.inserted, 5000);
+    assert_eq!(ra.already_present + rb.already_present, 1000);
+    assert_eq!(rows(&w).await.len(), 5000);
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    let err = SqliteWarehouse::connect("mysql://x").await.unwrap_err();
+    assert!(err.to_string().contains("sqlite://PATH"), "{err}");
+}
