@@ -130,24 +130,46 @@ impl CustomerBatch {
             }
             Ok(column)
         };
+        // Valid rows of a customer-shaped rule set have no null in these columns; a custom rule
+        // set that leaves one optional, or allows a value dim_customer cannot hold, is refused
+        // here rather than loaded as a made-up value.
+        let no_null = |name: &str| {
+            Error::RuleSet(format!(
+                "column `{name}` is null in a valid row; dim_customer needs it: make it a required column"
+            ))
+        };
         let strings = |name: &str| -> Result<Vec<String>> {
             let ca = need(name, DataType::String)?.str()?;
-            Ok(ca.iter().map(|v| v.unwrap_or_default().to_owned()).collect())
+            ca.iter().map(|v| v.map(str::to_owned).ok_or_else(|| no_null(name))).collect()
         };
-        let row_number = need(ROW_NUMBER, DataType::UInt64)?.u64()?.iter().map(|v| v.unwrap_or(0)).collect();
-        let customer_id =
-            need("customer_id", DataType::Int64)?.i64()?.iter().map(|v| v.unwrap_or(0)).collect();
+        let row_number = need(ROW_NUMBER, DataType::UInt64)?
+            .u64()?
+            .iter()
+            .map(|v| v.ok_or_else(|| no_null(ROW_NUMBER)))
+            .collect::<Result<_>>()?;
+        let customer_id = need("customer_id", DataType::Int64)?
+            .i64()?
+            .iter()
+            .map(|v| v.ok_or_else(|| no_null("customer_id")))
+            .collect::<Result<_>>()?;
         let age = need("age", DataType::Int64)?
             .i64()?
             .iter()
-            .map(|v| v.and_then(|a| i16::try_from(a).ok()).unwrap_or(0))
-            .collect();
+            .map(|v| {
+                let v = v.ok_or_else(|| no_null("age"))?;
+                i16::try_from(v).map_err(|_| {
+                    Error::RuleSet(format!(
+                        "age {v} does not fit dim_customer's SMALLINT; limit the age rule's range"
+                    ))
+                })
+            })
+            .collect::<Result<_>>()?;
         let dob_days = need("date_of_birth", DataType::Date)?.cast(&DataType::Int32)?;
         let date_of_birth = dob_days
             .i32()?
             .iter()
-            .map(|v| v.and_then(crate::engine::date_from_days).unwrap_or_default())
-            .collect();
+            .map(|v| v.and_then(crate::engine::date_from_days).ok_or_else(|| no_null("date_of_birth")))
+            .collect::<Result<_>>()?;
         let country = match valid.column("country") {
             Ok(c) => c.str()?.iter().map(|v| v.map(str::to_owned)).collect(),
             Err(_) => vec![None; valid.height()],

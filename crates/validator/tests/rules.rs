@@ -427,3 +427,33 @@ fn inconsistent_rule_sets_are_refused_with_a_reason() {
         assert!(err.contains(needle), "{toml:?}: {err}");
     }
 }
+
+#[test]
+fn a_rule_set_that_cannot_fill_dim_customer_is_refused_not_guessed() {
+    // Ages up to 40000 pass this rule set but cannot be stored as SMALLINT.
+    let mut set = customer_rules(None);
+    for rule in &mut set.rules {
+        if let sift_validator::Check::Integer { column, max, .. } = &mut rule.check
+            && column == "age"
+        {
+            *max = 40_000;
+        }
+    }
+    set.rules.retain(|r| r.id != "age_consistency");
+    let csv = format!("{HEADER}\n1,Ann Lee,ann@example.com,40000,1990-05-17,0123456789\n");
+    let mut file = FileValidator::new(set, as_of(), 16).unwrap();
+    let mut chunks = file.push(csv.as_bytes()).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let err = CustomerBatch::from_valid(&chunks[0].valid).unwrap_err().to_string();
+    assert!(err.contains("does not fit dim_customer's SMALLINT"), "{err}");
+
+    // A rule set without an integer check on customer_id cannot load dim_customer.
+    let mut set = customer_rules(None);
+    set.rules.retain(|r| r.id != "customer_id");
+    let mut file = FileValidator::new(set, as_of(), 16).unwrap();
+    let csv = format!("{HEADER}\n1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n");
+    let mut chunks = file.push(csv.as_bytes()).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let err = CustomerBatch::from_valid(&chunks[0].valid).unwrap_err().to_string();
+    assert!(err.contains("customer_id"), "{err}");
+}
