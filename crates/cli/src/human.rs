@@ -5,6 +5,7 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use sift_notifier::{NotificationStatus, Status, Summary};
+use sift_pipeline::Stage;
 
 /// Files smaller than this finish before a bar is worth drawing.
 const BAR_MIN_BYTES: u64 = 8 * 1024 * 1024;
@@ -19,10 +20,24 @@ pub fn progress_bar(input: &Path) -> Option<ProgressBar> {
         return None;
     }
     let bar = ProgressBar::new(len);
-    let style = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+    let style = ProgressStyle::with_template("{spinner} {bar:40} {bytes}/{total_bytes} {msg} [{elapsed}]")
         .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     Some(bar)
+}
+
+/// Moves the bar to `stage`.
+pub fn show(bar: &ProgressBar, stage: Stage) {
+    match stage {
+        Stage::Reading { bytes, rows } => {
+            bar.set_position(bytes);
+            bar.set_message(format!("{rows} rows validated"));
+        }
+        Stage::WritingInvalid { rows } => bar.set_message(format!("writing {rows} invalid rows")),
+        Stage::Loading { rows } => bar.set_message(format!("loading {rows} valid rows")),
+        Stage::Reporting => bar.set_message("sending the report"),
+    }
 }
 
 fn pct(part: u64, total: u64) -> f64 {

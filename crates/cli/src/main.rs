@@ -170,10 +170,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     let bar = human::progress_bar(input);
     if let Some(bar) = &bar {
         let bar = bar.clone();
-        pipeline = pipeline.with_progress(Arc::new(move |bytes, rows| {
-            bar.set_position(bytes);
-            bar.set_message(format!("{rows} rows"));
-        }));
+        pipeline = pipeline.with_progress(Arc::new(move |stage| human::show(&bar, stage)));
     }
     let summary = pipeline.run(&key).await;
     if let Some(bar) = bar {

@@ -14,6 +14,39 @@
 //!    loaded, the report says `FAILED` and `run` returns the error;
 //! 4. the report is sent; if that fails, the summary says `notification: "failed"` and the load
 //!    and the invalid-records file stand.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::sync::Arc;
+//! use sift_pipeline::{Config, Pipeline};
+//! use sift_storage::LocalStore;
+//! use sift_warehouse::{SqliteWarehouse, Warehouse};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(
+//!     dir.path().join("customers.csv"),
+//!     "customer_id,full_name,email,age,date_of_birth,phone_number\n\
+//!      1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
+//!      2,Bo Li,not-an-email,36,1990-05-18,0123456789\n",
+//! )?;
+//! let warehouse = SqliteWarehouse::connect(&format!("sqlite://{}/w.db", dir.path().display())).await?;
+//! warehouse.migrate().await?;
+//! let config = Config {
+//!     function_name: "sift".into(),
+//!     as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+//!     rules: sift_validator::customer_rules(None),
+//!     invalid_prefix: "invalid".into(),
+//!     alert_threshold_pct: 10.0,
+//!     chunk_rows: sift_validator::DEFAULT_CHUNK_ROWS,
+//! };
+//! let store = Arc::new(LocalStore::new(dir.path()));
+//! let pipeline = Pipeline::new(config, store.clone(), store, Arc::new(warehouse));
+//! let summary = pipeline.run("customers.csv").await?;
+//! assert_eq!((summary.valid, summary.invalid, summary.inserted), (1, 1, 1));
+//! assert!(summary.invalid_records_uri.unwrap().ends_with("invalid/2026-11-26/customers_invalid_records.csv"));
+//! # Ok(()) }
+//! ```
 
 mod error;
 
@@ -47,8 +80,32 @@ pub struct Config {
     pub chunk_rows: usize,
 }
 
-/// Called as the source is read: bytes read so far, rows validated so far.
-pub type Progress = Arc<dyn Fn(u64, u64) + Send + Sync>;
+/// Where a run is, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Reading and validating: bytes read and rows validated so far.
+    Reading {
+        /// Bytes of the source consumed.
+        bytes: u64,
+        /// Rows validated.
+        rows: u64,
+    },
+    /// Writing the invalid-records file.
+    WritingInvalid {
+        /// Invalid rows being written.
+        rows: u64,
+    },
+    /// Loading the valid rows in one transaction.
+    Loading {
+        /// Valid rows being loaded.
+        rows: u64,
+    },
+    /// Sending the report.
+    Reporting,
+}
+
+/// Called as a run moves on.
+pub type Progress = Arc<dyn Fn(Stage) + Send + Sync>;
 
 /// The composed pipeline. Cheap to share: build it once, run it per file.
 #[derive(Clone)]
@@ -105,11 +162,14 @@ fn validate(
         let chunks = file.push(&bytes)?;
         collect(&file, chunks)?;
         if let Some(progress) = &progress {
-            progress(file.bytes_seen(), file.tally().total);
+            progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
         }
     }
     let chunks = file.finish()?;
     collect(&file, chunks)?;
+    if let Some(progress) = &progress {
+        progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
+    }
     Ok(Validated { tally: file.tally().clone(), invalid, valid })
 }
 
@@ -248,10 +308,17 @@ impl Pipeline {
         Ok(summary)
     }
 
+    fn stage(&self, stage: Stage) {
+        if let Some(progress) = &self.progress {
+            progress(stage);
+        }
+    }
+
     async fn notify(&self, report: &Report, source: &str) -> NotificationStatus {
         let Some(notifier) = &self.notifier else {
             return NotificationStatus::Skipped;
         };
+        self.stage(Stage::Reporting);
         match notifier.send(report).await {
             Ok(delivery) => {
                 tracing::info!(source = %source, delivery = %delivery.id, "report sent");
@@ -303,6 +370,7 @@ impl Pipeline {
 
         let invalid_key = match invalid {
             Some(records) if records.rows() > 0 => {
+                self.stage(Stage::WritingInvalid { rows: records.rows() });
                 let k = self.invalid_key(key);
                 self.invalid
                     .put(&k, records.into_bytes().into(), "text/csv")
@@ -312,6 +380,7 @@ impl Pipeline {
             }
             _ => None,
         };
+        self.stage(Stage::Loading { rows: tally.valid });
         let outcome = self
             .warehouse
             .load(source, sift_warehouse::batches(valid))

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::NaiveDate;
 use mockall::Sequence;
 use sift_notifier::{Delivery, MockNotifier, NotificationStatus, Outcome, Report, Status};
-use sift_pipeline::{Config, Error, Pipeline};
+use sift_pipeline::{Config, Error, Pipeline, Stage};
 use sift_storage::{ByteStream, MockObjectStore};
 use sift_warehouse::{LoadOutcome, MockWarehouse};
 
@@ -88,10 +88,20 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
 
+    let stages = Arc::new(Mutex::new(Vec::new()));
+    let s2 = stages.clone();
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
+        .with_notifier(Arc::new(notifier))
+        .with_progress(Arc::new(move |stage| s2.lock().unwrap().push(stage)));
     let summary = pipeline.run("incoming/customers.csv").await.unwrap();
 
+    let stages = stages.lock().unwrap();
+    let n = stages.len();
+    assert!(matches!(stages[n - 4], Stage::Reading { bytes, rows: 3 } if bytes == CSV.len() as u64));
+    assert_eq!(
+        stages[n - 3..],
+        [Stage::WritingInvalid { rows: 1 }, Stage::Loading { rows: 2 }, Stage::Reporting]
+    );
     assert_eq!(summary.status, Status::Ok);
     assert_eq!((summary.total, summary.valid, summary.invalid), (3, 2, 1));
     assert_eq!((summary.inserted, summary.already_present), (1, 1));
