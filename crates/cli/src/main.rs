@@ -16,7 +16,7 @@ use sift_notifier::{OutboxNotifier, Status, Summary};
 use sift_pipeline::{Config, Pipeline};
 use sift_storage::LocalStore;
 use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
-use sift_warehouse::{SqliteWarehouse, Warehouse};
+use sift_warehouse::{PgWarehouse, Retry, SqliteWarehouse, Warehouse};
 
 mod human;
 
@@ -34,8 +34,8 @@ enum Command {
     Run(RunArgs),
     /// Apply the embedded schema migrations to a warehouse.
     Migrate {
-        /// Warehouse URL (sqlite://PATH).
-        #[arg(long, value_name = "URL")]
+        /// Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
+        #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
         warehouse: String,
     },
 }
@@ -48,7 +48,12 @@ struct RunArgs {
     /// Output folder: invalid records, the outbox and the default warehouse go here.
     #[arg(long, value_name = "DIR", default_value = "./sift-out")]
     out: PathBuf,
-    #[arg(long, value_name = "URL", help = "Warehouse URL [default: sqlite://<out>/warehouse.db]")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        help = "Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://<out>/warehouse.db]"
+    )]
     warehouse: Option<String>,
     /// Reference date of the date and age rules [default: today in UTC].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
@@ -73,6 +78,9 @@ struct RunArgs {
         help = "Mark the report [ALERT] when the invalid share is strictly above this percentage"
     )]
     alert_invalid_pct: f64,
+    /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
+    #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
+    db_connect_attempts: u32,
     /// Rows per validation chunk (memory versus overhead).
     #[arg(long, value_name = "ROWS", default_value_t = sift_validator::DEFAULT_CHUNK_ROWS, hide = true)]
     chunk_rows: usize,
@@ -119,16 +127,19 @@ fn init_tracing() {
         .init();
 }
 
-async fn connect(url: &str) -> Result<Arc<dyn Warehouse>> {
+async fn connect(url: &str, attempts: u32) -> Result<Arc<dyn Warehouse>> {
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteWarehouse::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgWarehouse::connect(url, Retry { attempts, ..Retry::default() }).await?))
     } else {
-        bail!("unsupported warehouse URL `{url}`: use sqlite://PATH")
+        // Not echoed: the URL may hold a password.
+        bail!("unsupported warehouse URL: use sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
     }
 }
 
 async fn migrate(url: &str) -> Result<()> {
-    let warehouse = connect(url).await?;
+    let warehouse = connect(url, Retry::default().attempts).await?;
     warehouse.migrate().await?;
     eprintln!("migrated {}", warehouse.describe());
     Ok(())
@@ -146,7 +157,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         .warehouse
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}", args.out.join("warehouse.db").display()));
-    let warehouse = connect(&warehouse_url).await?;
+    let warehouse = connect(&warehouse_url, args.db_connect_attempts).await?;
     if !args.no_migrate && auto_migrate_from_env()? {
         warehouse.migrate().await.context("applying the schema (use --no-migrate to skip)")?;
     }

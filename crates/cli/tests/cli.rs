@@ -15,7 +15,13 @@ fn example() -> PathBuf {
 }
 
 fn sift(args: &[&str]) -> Output {
-    Command::cargo_bin("sift").unwrap().args(args).env_remove("SIFT_AUTO_MIGRATE").output().unwrap()
+    Command::cargo_bin("sift")
+        .unwrap()
+        .args(args)
+        .env_remove("SIFT_AUTO_MIGRATE")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap()
 }
 
 fn run_json(input: &Path, out: &Path, extra: &[&str]) -> (i32, Value) {
@@ -207,6 +213,7 @@ fn rules_from_toml_and_the_country_flag() {
         .unwrap()
         .args(["run", example().to_str().unwrap(), "--out", out.to_str().unwrap()])
         .env("SIFT_AUTO_MIGRATE", "false")
+        .env_remove("DATABASE_URL")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "SIFT_AUTO_MIGRATE=false also skips the migration");
@@ -244,7 +251,8 @@ fn operational_errors_exit_1_with_a_message() {
         "mysql://x",
     ]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("sqlite://PATH"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("sqlite://PATH") && stderr.contains("postgres://"), "{stderr}");
 }
 
 #[test]

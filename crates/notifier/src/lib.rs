@@ -25,6 +25,7 @@
 //!     invalid_records_uri: Some("sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
 //!     invalid_records_url: Some("file:///tmp/sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
 //!     alert_threshold_pct: 10.0,
+//!     already_loaded: false,
 //! };
 //!
 //! let rendered = render(&report)?;
@@ -96,6 +97,7 @@ mod tests {
             invalid_records_uri: None,
             invalid_records_url: None,
             alert_threshold_pct: 10.0,
+            already_loaded: false,
         };
         let delivery = notifier.send(&report).await.expect("the mock delivers");
         assert_eq!(delivery, Delivery { id: "msg-1".into() });

@@ -61,6 +61,9 @@ pub struct Report {
     pub invalid_records_url: Option<String>,
     /// Alert when the invalid share is strictly above this percentage, e.g. `10.0`.
     pub alert_threshold_pct: f64,
+    /// The file was loaded before with the same content (a re-delivered event): nothing was
+    /// loaded again.
+    pub already_loaded: bool,
 }
 
 /// `part` as a percentage of `total`; 0.0 when `total` is 0.
@@ -104,6 +107,7 @@ impl Report {
             invalid_records_uri: summary.invalid_records_uri.clone(),
             invalid_records_url,
             alert_threshold_pct,
+            already_loaded: summary.already_loaded,
         }
     }
 
@@ -168,6 +172,7 @@ mod tests {
             invalid_records_uri: None,
             invalid_records_url: None,
             alert_threshold_pct: threshold,
+            already_loaded: false,
         }
     }
 

@@ -60,6 +60,10 @@ pub struct Summary {
     pub notification: NotificationStatus,
     /// Wall time of the run.
     pub duration_ms: u64,
+    /// The warehouse's load ledger already had this file (same source, same content), so
+    /// nothing was loaded again: a re-delivered event. Only present when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub already_loaded: bool,
 }
 
 impl Summary {
@@ -102,6 +106,7 @@ mod tests {
             invalid_records_uri: Some("s3://b/x_invalid_records.csv".into()),
             notification: NotificationStatus::Sent,
             duration_ms: 812,
+            already_loaded: false,
         };
         assert_eq!(
             summary.to_json(),
@@ -119,5 +124,9 @@ mod tests {
         assert_eq!(json["error"], "file rejected: the file is empty (0 bytes)");
         assert_eq!(json["invalid_records_uri"], serde_json::Value::Null);
         assert_eq!(json["rule_failures"], serde_json::json!({}));
+        assert!(json.get("already_loaded").is_none());
+        let redelivered = Summary { already_loaded: true, ..rejected };
+        let json: serde_json::Value = serde_json::from_str(&redelivered.to_json()).expect("json");
+        assert_eq!(json["already_loaded"], true);
     }
 }

@@ -39,6 +39,7 @@ fn sample() -> Report {
             "https://data-engineering-generic-bkt.s3.amazonaws.com/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv?a=1&b=2".into(),
         ),
         alert_threshold_pct: 10.0,
+        already_loaded: false,
     }
 }
 

@@ -55,10 +55,11 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
+use sha2::{Digest, Sha256};
 use sift_notifier::{NotificationStatus, Notifier, Outcome, Report, Status};
 use sift_storage::ObjectStore;
 use sift_validator::{CustomerBatch, FileValidator, InvalidRecords, RuleSet};
-use sift_warehouse::Warehouse;
+use sift_warehouse::{FileSeal, Warehouse};
 
 pub use crate::error::{Error, Result};
 pub use sift_notifier::Summary;
@@ -134,6 +135,7 @@ const READ_AHEAD_CHUNKS: usize = 8;
 /// What validating a whole file gave.
 struct Validated {
     tally: sift_validator::Tally,
+    checksum: String,
     invalid: Option<InvalidRecords>,
     valid: Vec<CustomerBatch>,
 }
@@ -145,6 +147,7 @@ fn validate(
     progress: Option<Progress>,
 ) -> sift_validator::Result<Validated> {
     let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)?;
+    let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut valid = Vec::new();
     let mut collect = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
@@ -159,6 +162,7 @@ fn validate(
         Ok::<_, sift_validator::Error>(())
     };
     while let Some(bytes) = rx.blocking_recv() {
+        digest.update(&bytes);
         let chunks = file.push(&bytes)?;
         collect(&file, chunks)?;
         if let Some(progress) = &progress {
@@ -170,7 +174,8 @@ fn validate(
     if let Some(progress) = &progress {
         progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
     }
-    Ok(Validated { tally: file.tally().clone(), invalid, valid })
+    let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Validated { tally: file.tally().clone(), checksum, invalid, valid })
 }
 
 /// Why processing stopped before the load.
@@ -252,6 +257,7 @@ impl Pipeline {
             invalid_records_uri: None,
             notification: NotificationStatus::Skipped,
             duration_ms: 0,
+            already_loaded: false,
         };
         let mut url = None;
         match self.process(key, &source).await {
@@ -261,6 +267,7 @@ impl Pipeline {
                 summary.invalid = done.tally.invalid;
                 summary.inserted = done.outcome.inserted;
                 summary.already_present = done.outcome.already_present;
+                summary.already_loaded = done.outcome.already_loaded;
                 summary.rule_failures =
                     done.tally.nonzero_failures().map(|(id, n)| (id.to_owned(), n)).collect();
                 if let Some(k) = &done.invalid_key {
@@ -274,6 +281,7 @@ impl Pipeline {
                     invalid = summary.invalid,
                     inserted = summary.inserted,
                     already_present = summary.already_present,
+                    already_loaded = summary.already_loaded,
                     "file processed"
                 );
             }
@@ -359,7 +367,7 @@ impl Pipeline {
         if let Some(e) = read_error {
             return Err(Stop::Failed(Error::Source(e)));
         }
-        let Validated { tally, invalid, valid } = match validated {
+        let Validated { tally, checksum, invalid, valid } = match validated {
             Ok(Ok(v)) => v,
             Ok(Err(sift_validator::Error::Rejected(r))) => {
                 return Err(Stop::Rejected(format!("file rejected: {r}")));
@@ -383,7 +391,13 @@ impl Pipeline {
         self.stage(Stage::Loading { rows: tally.valid });
         let outcome = self
             .warehouse
-            .load(source, sift_warehouse::batches(valid))
+            .load(
+                source,
+                sift_warehouse::sealed(
+                    valid,
+                    FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid },
+                ),
+            )
             .await
             .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
         Ok(Processed { tally, invalid_key, outcome })

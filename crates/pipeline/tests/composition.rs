@@ -11,7 +11,7 @@ use mockall::Sequence;
 use sift_notifier::{Delivery, MockNotifier, NotificationStatus, Outcome, Report, Status};
 use sift_pipeline::{Config, Error, Pipeline, Stage};
 use sift_storage::{ByteStream, MockObjectStore};
-use sift_warehouse::{LoadOutcome, MockWarehouse};
+use sift_warehouse::{LoadEvent, LoadOutcome, MockWarehouse};
 
 const CSV: &str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
                    1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
@@ -57,7 +57,12 @@ fn loading(seq: &mut Sequence, result: fn(u64) -> sift_warehouse::Result<LoadOut
     w.expect_load().times(1).in_sequence(seq).returning(move |_, stream| {
         let rows: u64 = futures::executor::block_on(async {
             use futures::StreamExt;
-            stream.map(|b| b.unwrap().len() as u64).fold(0, |a, b| async move { a + b }).await
+            let events: Vec<_> = stream.map(Result::unwrap).collect().await;
+            assert!(
+                matches!(events.last(), Some(LoadEvent::Seal(seal)) if seal.checksum.len() == 64),
+                "sealed"
+            );
+            events.iter().map(|e| if let LoadEvent::Rows(b) = e { b.len() as u64 } else { 0 }).sum()
         });
         result(rows)
     });
@@ -84,7 +89,9 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
         w2.lock().unwrap().push((k.to_owned(), b));
         Ok(())
     });
-    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows - 1, already_present: 1 }));
+    let warehouse = loading(&mut seq, |rows| {
+        Ok(LoadOutcome { inserted: rows - 1, already_present: 1, already_loaded: false })
+    });
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
 
@@ -155,7 +162,9 @@ async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
     invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
-    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows, already_present: 0 }));
+    let warehouse = loading(&mut seq, |rows| {
+        Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+    });
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports, true);
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
@@ -250,7 +259,9 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
     let sources = source(good, &mut seq);
     let mut invalid = invalid_store();
     invalid.expect_put().never();
-    let warehouse = loading(&mut seq, |rows| Ok(LoadOutcome { inserted: rows, already_present: 0 }));
+    let warehouse = loading(&mut seq, |rows| {
+        Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+    });
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
 
     let summary = pipeline.run("customers.csv").await.unwrap();

@@ -36,6 +36,9 @@ pub enum Error {
         /// Why the producer gave up.
         reason: String,
     },
+    /// The database credentials could not be read or are malformed.
+    #[error("database credentials: {0}")]
+    Credentials(String),
     /// The schema is missing: the database was never migrated.
     #[error("table dim_customer does not exist; run `sift migrate --warehouse URL` or drop --no-migrate")]
     NotMigrated,
@@ -44,7 +47,31 @@ pub enum Error {
 impl Error {
     /// Whether trying again later may succeed (connection trouble, a rolled-back load).
     pub fn is_retryable(&self) -> bool {
-        matches!(self, Error::Connect { .. } | Error::Load { .. })
+        match self {
+            Error::Connect { source, .. } => transient(source),
+            // Data (22), integrity (23) and schema (42) errors come back on every retry.
+            Error::Load { source, .. } => !matches!(
+                source,
+                sqlx::Error::Database(db)
+                    if db.code().as_deref().is_some_and(|c| ["22", "23", "42"].iter().any(|class| c.starts_with(class)))
+            ),
+            _ => false,
+        }
+    }
+}
+
+/// Connection trouble that may pass (the server starting, a network blip, too many
+/// connections); bad credentials or a missing database will not.
+pub(crate) fn transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_) => {
+            true
+        }
+        // 57P03 cannot connect now (starting up), 53300 too many connections, 08xxx connection.
+        sqlx::Error::Database(db) => {
+            db.code().as_deref().is_some_and(|c| c == "57P03" || c == "53300" || c.starts_with("08"))
+        }
+        _ => false,
     }
 }
 

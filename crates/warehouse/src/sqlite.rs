@@ -8,7 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::error::{Error, Result};
-use crate::{BatchStream, LoadOutcome, Warehouse};
+use crate::{LoadEvent, LoadOutcome, LoadStream, UNSEALED, Warehouse, to_i64};
 
 /// Rows per INSERT statement: 9 bound values a row stays well under SQLite's 32,766 limit.
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -54,51 +54,53 @@ impl SqliteWarehouse {
 
 #[async_trait::async_trait]
 impl Warehouse for SqliteWarehouse {
-    async fn load(&self, source_uri: &str, mut batches: BatchStream) -> Result<LoadOutcome> {
+    async fn load(&self, source_uri: &str, mut events: LoadStream) -> Result<LoadOutcome> {
         let load_err = |source| Error::Load { source_uri: source_uri.to_owned(), source };
         let loaded_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         // BEGIN IMMEDIATE: take the write lock now, so two loads queue instead of deadlocking.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(load_err)?;
         let mut outcome = LoadOutcome::default();
-        while let Some(item) = batches.next().await {
-            let batch = match item {
-                Ok(batch) => batch,
-                Err(reason) => {
+        let seal = loop {
+            let batch = match events.next().await {
+                Some(Ok(LoadEvent::Rows(batch))) => batch,
+                Some(Ok(LoadEvent::Seal(seal))) => break seal,
+                Some(Err(reason)) => {
                     tx.rollback().await.map_err(load_err)?;
                     return Err(Error::Aborted {
                         source_uri: source_uri.to_owned(),
                         reason: reason.to_string(),
                     });
                 }
+                None => {
+                    tx.rollback().await.map_err(load_err)?;
+                    return Err(Error::Aborted {
+                        source_uri: source_uri.to_owned(),
+                        reason: UNSEALED.into(),
+                    });
+                }
             };
-            let rows = batch.len();
-            let mut start = 0;
-            while start < rows {
-                let end = (start + ROWS_PER_STATEMENT).min(rows);
-                let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-                    "INSERT INTO dim_customer (customer_id, full_name, email, age, date_of_birth, \
-                     phone_number, country, source_uri, loaded_at) ",
-                );
-                insert.push_values(start..end, |mut row, i| {
-                    row.push_bind(batch.customer_id[i])
-                        .push_bind(&batch.full_name[i])
-                        .push_bind(&batch.email[i])
-                        .push_bind(batch.age[i])
-                        .push_bind(batch.date_of_birth[i].format("%Y-%m-%d").to_string())
-                        .push_bind(&batch.phone_number[i])
-                        .push_bind(&batch.country[i])
-                        .push_bind(source_uri)
-                        .push_bind(&loaded_at);
-                });
-                insert.push(" ON CONFLICT (customer_id) DO NOTHING");
-                let done = insert.build().execute(&mut *tx).await.map_err(|e| match &e {
-                    sqlx::Error::Database(db) if db.message().contains("no such table") => Error::NotMigrated,
-                    _ => load_err(e),
-                })?;
-                outcome.inserted += done.rows_affected();
-                outcome.already_present += (end - start) as u64 - done.rows_affected();
-                start = end;
-            }
+            insert_batch(&mut tx, source_uri, &loaded_at, &batch, &mut outcome).await?;
+        };
+        let ledger = sqlx::query(
+            "INSERT INTO sift_load_ledger (source_uri, checksum, total_rows, valid_rows, invalid_rows, \
+             inserted, already_present, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(source_uri)
+        .bind(&seal.checksum)
+        .bind(to_i64(seal.total_rows))
+        .bind(to_i64(outcome.inserted + outcome.already_present))
+        .bind(to_i64(seal.invalid_rows))
+        .bind(to_i64(outcome.inserted))
+        .bind(to_i64(outcome.already_present))
+        .bind(&loaded_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(not_migrated_or(load_err))?;
+        if ledger.rows_affected() == 0 {
+            // The same content from the same URI was committed before: load nothing again.
+            tx.rollback().await.map_err(load_err)?;
+            let valid = outcome.inserted + outcome.already_present;
+            return Ok(LoadOutcome { inserted: 0, already_present: valid, already_loaded: true });
         }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
@@ -111,5 +113,52 @@ impl Warehouse for SqliteWarehouse {
 
     fn describe(&self) -> String {
         self.target.clone()
+    }
+}
+
+async fn insert_batch(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    source_uri: &str,
+    loaded_at: &str,
+    batch: &sift_validator::CustomerBatch,
+    outcome: &mut LoadOutcome,
+) -> Result<()> {
+    let rows = batch.len();
+    let mut start = 0;
+    while start < rows {
+        let end = (start + ROWS_PER_STATEMENT).min(rows);
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "INSERT INTO dim_customer (customer_id, full_name, email, age, date_of_birth, \
+             phone_number, country, source_uri, loaded_at) ",
+        );
+        insert.push_values(start..end, |mut row, i| {
+            row.push_bind(batch.customer_id[i])
+                .push_bind(&batch.full_name[i])
+                .push_bind(&batch.email[i])
+                .push_bind(batch.age[i])
+                .push_bind(batch.date_of_birth[i].format("%Y-%m-%d").to_string())
+                .push_bind(&batch.phone_number[i])
+                .push_bind(&batch.country[i])
+                .push_bind(source_uri)
+                .push_bind(loaded_at);
+        });
+        insert.push(" ON CONFLICT (customer_id) DO NOTHING");
+        let done = insert
+            .build()
+            .execute(&mut **tx)
+            .await
+            .map_err(not_migrated_or(|source| Error::Load { source_uri: source_uri.to_owned(), source }))?;
+        outcome.inserted += done.rows_affected();
+        outcome.already_present += (end - start) as u64 - done.rows_affected();
+        start = end;
+    }
+    Ok(())
+}
+
+/// Maps "no such table" to [`Error::NotMigrated`], anything else with `other`.
+fn not_migrated_or(other: impl Fn(sqlx::Error) -> Error) -> impl Fn(sqlx::Error) -> Error {
+    move |e| match &e {
+        sqlx::Error::Database(db) if db.message().contains("no such table") => Error::NotMigrated,
+        _ => other(e),
     }
 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDate;
 use sift_validator::CustomerBatch;
-use sift_warehouse::{BatchStream, Error, SqliteWarehouse, Warehouse, batches};
+use sift_warehouse::{Error, FileSeal, LoadEvent, LoadStream, SqliteWarehouse, Warehouse, sealed};
 
 fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
     let mut b = CustomerBatch::default();
@@ -19,6 +19,17 @@ fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
         b.country.push(if id % 2 == 0 { Some("us".into()) } else { None });
     }
     b
+}
+
+fn seal(checksum: &str) -> FileSeal {
+    FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
+}
+
+fn batches(items: Vec<CustomerBatch>) -> LoadStream {
+    // A distinct checksum per call: these tests are about rows, not the ledger.
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    sealed(items, seal(&format!("test-{n}")))
 }
 
 async fn warehouse(dir: &tempfile::TempDir) -> SqliteWarehouse {
@@ -57,7 +68,10 @@ async fn loads_first_occurrence_and_counts_already_present() {
     // Re-running the same file inserts nothing new.
     let again =
         w.load("in/a.csv", batches(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")])])).await;
-    assert_eq!(again.unwrap(), sift_warehouse::LoadOutcome { inserted: 0, already_present: 3 });
+    assert_eq!(
+        again.unwrap(),
+        sift_warehouse::LoadOutcome { inserted: 0, already_present: 3, already_loaded: false }
+    );
 }
 
 #[tokio::test]
@@ -73,9 +87,12 @@ async fn values_are_stored_literally() {
 async fn an_aborted_stream_rolls_back_everything_of_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let w = warehouse(&dir).await;
-    let items: Vec<Result<CustomerBatch, sift_warehouse::AbortReason>> =
-        vec![Ok(batch(&[(1, "Ann Lee")])), Ok(batch(&[(2, "Bo Li")])), Err("file rejected: line 9".into())];
-    let stream: BatchStream = Box::pin(futures::stream::iter(items));
+    let items: Vec<Result<LoadEvent, sift_warehouse::AbortReason>> = vec![
+        Ok(LoadEvent::Rows(batch(&[(1, "Ann Lee")]))),
+        Ok(LoadEvent::Rows(batch(&[(2, "Bo Li")]))),
+        Err("file rejected: line 9".into()),
+    ];
+    let stream: LoadStream = Box::pin(futures::stream::iter(items));
     let err = w.load("in/c.csv", stream).await.unwrap_err();
     assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 9")), "{err}");
     assert!(rows(&w).await.is_empty(), "nothing of the file is loaded");
@@ -121,4 +138,32 @@ async fn concurrent_loads_of_overlapping_files_keep_each_id_once() {
 async fn unsupported_urls_are_refused() {
     let err = SqliteWarehouse::connect("mysql://x").await.unwrap_err();
     assert!(err.to_string().contains("sqlite://PATH"), "{err}");
+}
+
+#[tokio::test]
+async fn an_unsealed_stream_is_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let items: Vec<Result<LoadEvent, sift_warehouse::AbortReason>> =
+        vec![Ok(LoadEvent::Rows(batch(&[(1, "Ann")])))];
+    let err = w.load("in/u.csv", Box::pin(futures::stream::iter(items))).await.unwrap_err();
+    assert!(err.to_string().contains("before sealing"), "{err}");
+    assert!(rows(&w).await.is_empty());
+}
+
+#[tokio::test]
+async fn the_ledger_recognises_a_redelivered_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = warehouse(&dir).await;
+    let rows_of = || batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
+    let first = w.load("s3://b/in.csv", sealed(vec![rows_of()], seal("abc"))).await.unwrap();
+    assert_eq!((first.inserted, first.already_loaded), (2, false));
+    // Somebody deletes a row; the re-delivered event must still not load the file twice.
+    sqlx::query("DELETE FROM dim_customer WHERE customer_id = 2").execute(w.pool()).await.unwrap();
+    let again = w.load("s3://b/in.csv", sealed(vec![rows_of()], seal("abc"))).await.unwrap();
+    assert_eq!((again.inserted, again.already_present, again.already_loaded), (0, 2, true));
+    assert_eq!(rows(&w).await.len(), 1);
+    // New content under the same URI is a new file.
+    let changed = w.load("s3://b/in.csv", sealed(vec![rows_of()], seal("def"))).await.unwrap();
+    assert_eq!((changed.inserted, changed.already_loaded), (1, false));
 }

@@ -1,0 +1,296 @@
+//! PgWarehouse against a real PostgreSQL server; each test gets its own fresh, migrated
+//! database from `#[sqlx::test]` (DATABASE_URL must point at a server where the user may create
+//! databases: `scripts/test` starts a throwaway one).
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use futures::StreamExt;
+use sift_validator::CustomerBatch;
+use sift_warehouse::{
+    AbortReason, Error, FileSeal, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse, sealed,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Row};
+
+#[test]
+fn a_postgresql_server_is_configured() {
+    assert!(
+        std::env::var("DATABASE_URL").is_ok_and(|u| u.starts_with("postgres")),
+        "DATABASE_URL must name a PostgreSQL server where the user may create databases; \
+         run `scripts/test`, which starts a throwaway one from the installed server binaries"
+    );
+}
+
+fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
+    let mut b = CustomerBatch::default();
+    for (n, (id, name)) in rows.iter().enumerate() {
+        b.row_number.push(n as u64 + 1);
+        b.customer_id.push(*id);
+        b.full_name.push((*name).to_owned());
+        b.email.push(format!("c{id}@example.com"));
+        b.age.push(36);
+        b.date_of_birth.push(NaiveDate::from_ymd_opt(1990, 5, 17).unwrap());
+        b.phone_number.push("0123456789".into());
+        b.country.push(if id % 2 == 0 { Some("us".into()) } else { None });
+    }
+    b
+}
+
+/// Batches with row numbers continuing across them, as the validator makes them.
+fn in_file_order(mut batches: Vec<CustomerBatch>) -> Vec<CustomerBatch> {
+    let mut next = 1;
+    for b in &mut batches {
+        for n in &mut b.row_number {
+            *n = next;
+            next += 1;
+        }
+    }
+    batches
+}
+
+fn seal(checksum: &str) -> FileSeal {
+    FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
+}
+
+async fn warehouse(connect: PgConnectOptions) -> PgWarehouse {
+    PgWarehouse::connect_with(connect, Retry::default()).await.unwrap()
+}
+
+async fn names(pool: &PgPool) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT customer_id, full_name FROM dim_customer ORDER BY customer_id")
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let rows = || in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), batch(&[(3, "Cy Ma")])]);
+    let first = w.load("s3://b/customers.csv", sealed(rows(), seal("c1"))).await.unwrap();
+    assert_eq!(first, LoadOutcome { inserted: 3, already_present: 0, already_loaded: false });
+
+    // The same content again: recognised by the ledger, nothing loaded.
+    let again = w.load("s3://b/customers.csv", sealed(rows(), seal("c1"))).await.unwrap();
+    assert_eq!(again, LoadOutcome { inserted: 0, already_present: 3, already_loaded: true });
+
+    // Other content with the same ids: loads nothing new, counts them as already present.
+    let other = w.load("s3://b/customers.csv", sealed(rows(), seal("c2"))).await.unwrap();
+    assert_eq!(other, LoadOutcome { inserted: 0, already_present: 3, already_loaded: false });
+    assert_eq!(names(w.pool()).await.len(), 3);
+
+    let ledger: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT checksum, inserted, already_present FROM sift_load_ledger ORDER BY loaded_at, checksum",
+    )
+    .fetch_all(w.pool())
+    .await
+    .unwrap();
+    assert_eq!(ledger, [("c1".to_owned(), 3, 0), ("c2".to_owned(), 0, 3)]);
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn the_first_occurrence_in_file_order_wins(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let file = in_file_order(vec![
+        batch(&[(9, "Nine First"), (5, "Five First"), (9, "Nine Second")]),
+        batch(&[(5, "Five Second"), (1, "One")]),
+    ]);
+    let outcome = w.load("in.csv", sealed(file, seal("x"))).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.already_present), (3, 2));
+    assert_eq!(
+        names(w.pool()).await,
+        [(1, "One".to_owned()), (5, "Five First".to_owned()), (9, "Nine First".to_owned())]
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn values_full_of_sql_metacharacters_are_stored_literally(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let nasty = [
+        "Robert'); DROP TABLE dim_customer;--",
+        "\\N",
+        "tab\there, \"quotes\", back\\slash",
+        "line\nbreak\r\n",
+        "ünïcödé 名前 🎉",
+        "$1 %s {} ${x}",
+    ];
+    let rows: Vec<(i64, &str)> = nasty.iter().enumerate().map(|(i, s)| (i as i64 + 1, *s)).collect();
+    let mut b = batch(&rows);
+    b.country[0] = Some("'; --".into());
+    w.load("in.csv", sealed(vec![b], seal("x"))).await.unwrap();
+    let stored: Vec<String> = names(w.pool()).await.into_iter().map(|(_, n)| n).collect();
+    assert_eq!(stored, nasty);
+    let country: Option<String> =
+        sqlx::query_scalar("SELECT country FROM dim_customer WHERE customer_id = 1")
+            .fetch_one(w.pool())
+            .await
+            .unwrap();
+    assert_eq!(country.as_deref(), Some("'; --"));
+    let row = sqlx::query("SELECT age, date_of_birth, source_uri FROM dim_customer WHERE customer_id = 2")
+        .fetch_one(w.pool())
+        .await
+        .unwrap();
+    assert_eq!(row.get::<i16, _>(0), 36);
+    assert_eq!(row.get::<NaiveDate, _>(1), NaiveDate::from_ymd_opt(1990, 5, 17).unwrap());
+    assert_eq!(row.get::<String, _>(2), "in.csv");
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn a_server_error_midway_leaves_nothing_of_the_file(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let mut bad = batch(&[(3, "Cy Ma"), (4, "Di Ng")]);
+    bad.age[1] = 500; // violates the CHECK constraint of dim_customer
+    let file = in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), bad]);
+    let err = w.load("in.csv", sealed(file, seal("x"))).await.unwrap_err();
+    assert!(matches!(err, Error::Load { .. }), "{err}");
+    let text = err.to_string();
+    assert!(text.contains("rolled back") && text.contains("nothing of it is loaded"), "{text}");
+    assert!(!err.is_retryable(), "a constraint violation comes back on every retry");
+    assert!(names(w.pool()).await.is_empty());
+    let ledger: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sift_load_ledger").fetch_one(w.pool()).await.unwrap();
+    assert_eq!(ledger, 0);
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn a_connection_killed_midway_leaves_nothing_of_the_file(_: PgPoolOptions, connect: PgConnectOptions) {
+    let pool = PgPoolOptions::new().connect_with(connect.clone().application_name("killer")).await.unwrap();
+    let w = warehouse(connect).await;
+    let killer = pool.clone();
+    // Row batches, then, before the third, the server kills the loading connection.
+    let events = futures::stream::iter(0..4).then(move |i| {
+        let killer = killer.clone();
+        async move {
+            if i == 2 {
+                let killed: Vec<bool> = sqlx::query_scalar(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE application_name = 'sift' AND pid <> pg_backend_pid() AND state <> 'idle'",
+                )
+                .fetch_all(&killer)
+                .await
+                .unwrap();
+                assert_eq!(killed, [true], "exactly the loading connection is killed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let b = batch(&[(i * 10 + 1, "Ann Lee"), (i * 10 + 2, "Bo Li")]);
+            if i == 3 { Ok::<_, AbortReason>(LoadEvent::Seal(seal("x"))) } else { Ok(LoadEvent::Rows(b)) }
+        }
+    });
+    let err = w.load("in.csv", Box::pin(events)).await.unwrap_err();
+    assert!(matches!(err, Error::Load { .. }), "{err}");
+    assert!(err.is_retryable(), "a lost connection may work on retry: {err}");
+    assert!(names(&pool).await.is_empty());
+    // The warehouse recovers: a re-run loads the file completely.
+    let rerun = w.load("in.csv", sealed(vec![batch(&[(1, "Ann Lee")])], seal("x"))).await.unwrap();
+    assert_eq!(rerun.inserted, 1);
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn an_abandoned_or_unsealed_load_is_rolled_back(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let rejected: Vec<Result<LoadEvent, AbortReason>> =
+        vec![Ok(LoadEvent::Rows(batch(&[(1, "Ann")]))), Err("file rejected: line 7 has 7 fields".into())];
+    let err = w.load("a.csv", Box::pin(futures::stream::iter(rejected))).await.unwrap_err();
+    assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 7")), "{err}");
+    let unsealed: Vec<Result<LoadEvent, AbortReason>> = vec![Ok(LoadEvent::Rows(batch(&[(2, "Bo")])))];
+    let err = w.load("b.csv", Box::pin(futures::stream::iter(unsealed))).await.unwrap_err();
+    assert!(err.to_string().contains("before sealing"), "{err}");
+    assert!(names(w.pool()).await.is_empty());
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn overlapping_files_loaded_at_the_same_time_keep_each_id_once(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let w = warehouse(connect).await;
+    // File A: ids 1..=20000 ascending in 4 batches; file B: ids 30000 down to 10001 in 4 batches.
+    let a: Vec<CustomerBatch> = (0..4)
+        .map(|k| batch(&(k * 5000 + 1..=(k + 1) * 5000).map(|i| (i, "A")).collect::<Vec<_>>()))
+        .collect();
+    let b: Vec<CustomerBatch> =
+        (0..4).map(|k| batch(&(0..5000).map(|j| (30000 - k * 5000 - j, "B")).collect::<Vec<_>>())).collect();
+    for round in 0..3 {
+        sqlx::query("TRUNCATE dim_customer, sift_load_ledger").execute(w.pool()).await.unwrap();
+        let (ra, rb) = tokio::join!(
+            w.load("a.csv", sealed(in_file_order(a.clone()), seal("a"))),
+            w.load("b.csv", sealed(in_file_order(b.clone()), seal("b")))
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert_eq!(ra.inserted + rb.inserted, 30000, "round {round}");
+        assert_eq!(ra.already_present + rb.already_present, 10000, "round {round}");
+        let (count, distinct): (i64, i64) =
+            sqlx::query_as("SELECT count(*), count(DISTINCT customer_id) FROM dim_customer")
+                .fetch_one(w.pool())
+                .await
+                .unwrap();
+        assert_eq!((count, distinct), (30000, 30000));
+    }
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn the_same_file_delivered_twice_at_once_loads_once(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let rows: Vec<(i64, &str)> = (1..=5000).map(|i| (i, "Same")).collect();
+    let (r1, r2) = tokio::join!(
+        w.load("s3://b/x.csv", sealed(vec![batch(&rows)], seal("same"))),
+        w.load("s3://b/x.csv", sealed(vec![batch(&rows)], seal("same")))
+    );
+    let (r1, r2) = (r1.unwrap(), r2.unwrap());
+    assert_eq!(r1.inserted + r2.inserted, 5000);
+    assert!(r1.already_loaded != r2.already_loaded, "exactly one is recognised as a re-delivery");
+}
+
+#[sqlx::test(migrations = false)]
+async fn migrations_are_safe_under_concurrency_and_required(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect.clone()).await;
+    let err = w.load("x.csv", sealed(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap_err();
+    assert!(matches!(err, Error::NotMigrated), "{err}");
+    assert!(err.to_string().contains("sift migrate"));
+    let (w1, w2, w3) = (warehouse(connect.clone()).await, warehouse(connect.clone()).await, w);
+    let (a, b, c) = tokio::join!(w1.migrate(), w2.migrate(), w3.migrate());
+    a.unwrap();
+    b.unwrap();
+    c.unwrap();
+    let outcome = w3.load("x.csv", sealed(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap();
+    assert_eq!(outcome.inserted, 1);
+}
+
+#[tokio::test]
+async fn connecting_retries_with_backoff_then_gives_up_clearly() {
+    // A loopback port with nothing listening.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://sift:secret-pw@127.0.0.1:{port}/dw?sslmode=disable");
+    let retry =
+        Retry { attempts: 3, first_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1) };
+    let started = Instant::now();
+    let err = PgWarehouse::connect(&url, retry).await.unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(300), "waited 100 ms then 200 ms");
+    let text = err.to_string();
+    assert!(text.contains("after 3 attempts") && text.contains(&port.to_string()), "{text}");
+    assert!(!text.contains("secret-pw"), "no password in errors: {text}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn a_malformed_url_is_refused_without_echoing_the_password() {
+    let err =
+        PgWarehouse::connect("postgres://u:hunter2@host:notaport/db", Retry::default()).await.unwrap_err();
+    assert!(!err.to_string().contains("hunter2"), "{err}");
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn a_large_file_loads_in_one_transaction(_: PgPoolOptions, connect: PgConnectOptions) {
+    let w = warehouse(connect).await;
+    let batches: Vec<CustomerBatch> = (0..10)
+        .map(|k| batch(&(k * 10_000 + 1..=(k + 1) * 10_000).map(|i| (i, "Bulk Row")).collect::<Vec<_>>()))
+        .collect();
+    let outcome: LoadStream = sealed(in_file_order(batches), seal("big"));
+    let outcome = w.load("big.csv", outcome).await.unwrap();
+    assert_eq!(outcome.inserted, 100_000);
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dim_customer").fetch_one(w.pool()).await.unwrap();
+    assert_eq!(n, 100_000);
+}
