@@ -1,24 +1,27 @@
 //! The PostgreSQL warehouse of record.
 //!
-//! A load streams the file's valid rows with binary `COPY` into a transaction-local staging
-//! table, then moves them into `dim_customer` with one compile-checked, set-based statement:
+//! A load writes the file's new rows with binary `COPY` straight into `dim_customer`, the
+//! fastest path PostgreSQL has (its batched heap insert). `COPY` has no `ON CONFLICT`, so the
+//! loader makes every row conflict-free before it is sent:
 //!
-//! ```sql
-//! INSERT INTO dim_customer (...)
-//! SELECT DISTINCT ON (customer_id) ... FROM sift_staging
-//! ORDER BY customer_id, row_number
-//! ON CONFLICT (customer_id) DO NOTHING
-//! ```
+//! - a row whose customer_id came earlier in the file is `already_present` (first occurrence in
+//!   file order wins), tracked in memory (8 bytes per distinct id);
+//! - a row whose customer_id is already in the table is `already_present`, found by one
+//!   compile-checked index probe per batch (`customer_id = ANY($1)`);
+//! - concurrent sift loads take a transaction-scoped advisory lock first, so no other load can
+//!   insert an id between the probe and the `COPY`; overlapping files queue, never deadlock,
+//!   and each id lands exactly once.
 //!
-//! `DISTINCT ON ... ORDER BY customer_id, row_number` keeps the first occurrence in file order,
-//! and inserting in customer_id order makes concurrent loads of overlapping files take their
-//! row locks in the same order, so they queue instead of deadlocking.
+//! Measured on 1,000,000 rows (2 cores): `COPY` into `dim_customer` 1.6 s; binary `COPY` into a
+//! staging table then `INSERT ... SELECT ... ON CONFLICT DO NOTHING` 4.2 to 5.6 s (the insert
+//! alone 2.4 s without `ON CONFLICT`). Hence this design; see the README's benchmark.
 
 use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
 use chrono::NaiveDate;
 use futures::StreamExt;
+use hashbrown::HashSet;
 use sift_validator::CustomerBatch;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
@@ -28,9 +31,13 @@ use crate::{LoadEvent, LoadOutcome, LoadStream, UNSEALED, Warehouse, to_i64};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
-/// The staging COPY; column order matches [`encode_rows`].
-const COPY_STAGING: &str = "COPY sift_staging (row_number, customer_id, full_name, email, age, \
-                            date_of_birth, phone_number, country) FROM STDIN (FORMAT binary)";
+/// The load's COPY; column order matches [`encode_rows`] and [`DimCustomerRow`]. `loaded_at`
+/// takes its default, `now()`: one timestamp per transaction.
+const COPY_DIM_CUSTOMER: &str = "COPY dim_customer (customer_id, full_name, email, age, date_of_birth, \
+                                 phone_number, country, source_uri) FROM STDIN (FORMAT binary)";
+
+/// Key of the advisory lock that serialises sift loads into dim_customer ("sift" in ASCII).
+const LOAD_LOCK: i64 = 0x7369_6674;
 
 /// Longest wait for one connection attempt.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -123,6 +130,20 @@ impl PgWarehouse {
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+
+    /// Checks that `dim_customer` has the columns and types the `COPY` writes (compile-checked
+    /// against `.sqlx`, and run against the live schema after migrating).
+    async fn check_shape(&self) -> Result<()> {
+        sqlx::query_as!(
+            DimCustomerRow,
+            "SELECT customer_id, full_name, email, age, date_of_birth, phone_number, country, source_uri \
+             FROM dim_customer WHERE false"
+        )
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|source| Error::Load { source_uri: "(schema check)".into(), source })?;
+        Ok(())
+    }
 }
 
 /// A URL with its password replaced, for error messages.
@@ -142,31 +163,27 @@ impl Warehouse for PgWarehouse {
     async fn load(&self, source_uri: &str, mut events: LoadStream) -> Result<LoadOutcome> {
         let load_err = |source| Error::Load { source_uri: source_uri.to_owned(), source };
         let mut tx = self.pool.begin().await.map_err(load_err)?;
-        // The final statement sorts the whole file once; let it do that in memory.
-        sqlx::query("SET LOCAL work_mem = '256MB'").execute(&mut *tx).await.map_err(load_err)?;
-        sqlx::query("CREATE TEMP TABLE sift_staging (LIKE public.sift_staging) ON COMMIT DROP")
+        // One sift load at a time writes dim_customer: the probe-then-COPY below is race-free.
+        sqlx::query!("SELECT pg_advisory_xact_lock($1)", LOAD_LOCK)
             .execute(&mut *tx)
             .await
+            .map_err(load_err)?;
+        // The ids already in the table span [low, high]; under the lock that cannot change, so
+        // ids outside it need no probe (none at all for an empty table, few when ids grow).
+        let span = sqlx::query!("SELECT min(customer_id) AS low, max(customer_id) AS high FROM dim_customer")
+            .fetch_one(&mut *tx)
+            .await
             .map_err(not_migrated_or(load_err))?;
-
-        let mut copy = tx.copy_in_raw(COPY_STAGING).await.map_err(load_err)?;
-        let mut buf = BytesMut::with_capacity(COPY_FLUSH_BYTES + 64 * 1024);
-        buf.put_slice(b"PGCOPY\n\xff\r\n\0");
-        buf.put_i32(0); // flags
-        buf.put_i32(0); // header extension length
+        let (low, high) = (span.low.unwrap_or(i64::MAX), span.high.unwrap_or(i64::MIN));
+        let mut seen: HashSet<i64> = HashSet::new();
+        let mut outcome = LoadOutcome::default();
         let mut valid_rows = 0u64;
+        let mut buf = BytesMut::with_capacity(COPY_FLUSH_BYTES + 64 * 1024);
         let seal = loop {
-            match events.next().await {
-                Some(Ok(LoadEvent::Rows(batch))) => {
-                    valid_rows += batch.len() as u64;
-                    encode_rows(&batch, &mut buf);
-                    if buf.len() >= COPY_FLUSH_BYTES {
-                        copy.send(buf.split().freeze()).await.map_err(load_err)?;
-                    }
-                }
+            let batch = match events.next().await {
+                Some(Ok(LoadEvent::Rows(batch))) => batch,
                 Some(Ok(LoadEvent::Seal(seal))) => break seal,
                 Some(Err(reason)) => {
-                    copy.abort("sift: load abandoned").await.ok();
                     tx.rollback().await.ok();
                     return Err(Error::Aborted {
                         source_uri: source_uri.to_owned(),
@@ -174,67 +191,71 @@ impl Warehouse for PgWarehouse {
                     });
                 }
                 None => {
-                    copy.abort("sift: load not sealed").await.ok();
                     tx.rollback().await.ok();
                     return Err(Error::Aborted {
                         source_uri: source_uri.to_owned(),
                         reason: UNSEALED.into(),
                     });
                 }
+            };
+            valid_rows += batch.len() as u64;
+            // First occurrence in the file wins; later ones are already present.
+            let first: Vec<usize> = (0..batch.len()).filter(|&i| seen.insert(batch.customer_id[i])).collect();
+            let ids: Vec<i64> =
+                first.iter().map(|&i| batch.customer_id[i]).filter(|id| (low..=high).contains(id)).collect();
+            let existing: HashSet<i64> = if ids.is_empty() {
+                HashSet::new()
+            } else {
+                sqlx::query_scalar!("SELECT customer_id FROM dim_customer WHERE customer_id = ANY($1)", &ids)
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(not_migrated_or(load_err))?
+                    .into_iter()
+                    .collect()
+            };
+            let new: Vec<usize> =
+                first.into_iter().filter(|&i| !existing.contains(&batch.customer_id[i])).collect();
+            outcome.inserted += new.len() as u64;
+            if !new.is_empty() {
+                buf.clear();
+                encode_rows(&batch, &new, source_uri, &mut buf);
+                let mut copy = tx.copy_in_raw(COPY_DIM_CUSTOMER).await.map_err(load_err)?;
+                let mut rest = buf.split().freeze();
+                while !rest.is_empty() {
+                    let part = rest.split_to(rest.len().min(COPY_FLUSH_BYTES));
+                    copy.send(part).await.map_err(load_err)?;
+                }
+                copy.finish().await.map_err(load_err)?;
             }
         };
-        buf.put_i16(-1); // file trailer
-        copy.send(buf.split().freeze()).await.map_err(load_err)?;
-        copy.finish().await.map_err(load_err)?;
+        outcome.already_present = valid_rows - outcome.inserted;
 
         let recorded = sqlx::query!(
             "INSERT INTO sift_load_ledger (source_uri, checksum, total_rows, valid_rows, invalid_rows, \
-             inserted, already_present) VALUES ($1, $2, $3, $4, $5, 0, 0) ON CONFLICT DO NOTHING",
+             inserted, already_present) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
             source_uri,
             seal.checksum,
             to_i64(seal.total_rows),
             to_i64(valid_rows),
             to_i64(seal.invalid_rows),
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(load_err)?;
-        if recorded.rows_affected() == 0 {
-            // Committed before with the same content: load nothing again.
-            tx.rollback().await.map_err(load_err)?;
-            return Ok(LoadOutcome { inserted: 0, already_present: valid_rows, already_loaded: true });
-        }
-        let inserted = sqlx::query!(
-            "INSERT INTO dim_customer (customer_id, full_name, email, age, date_of_birth, phone_number, \
-             country, source_uri) \
-             SELECT DISTINCT ON (customer_id) customer_id, full_name, email, age, date_of_birth, \
-             phone_number, country, $1 FROM sift_staging ORDER BY customer_id, row_number \
-             ON CONFLICT (customer_id) DO NOTHING",
-            source_uri,
-        )
-        .execute(&mut *tx)
-        .await
-        .map_err(load_err)?
-        .rows_affected();
-        let outcome = LoadOutcome { inserted, already_present: valid_rows - inserted, already_loaded: false };
-        sqlx::query!(
-            "UPDATE sift_load_ledger SET inserted = $3, already_present = $4 \
-             WHERE source_uri = $1 AND checksum = $2",
-            source_uri,
-            seal.checksum,
             to_i64(outcome.inserted),
             to_i64(outcome.already_present),
         )
         .execute(&mut *tx)
         .await
-        .map_err(load_err)?;
+        .map_err(not_migrated_or(load_err))?;
+        if recorded.rows_affected() == 0 {
+            // Committed before with the same content: load nothing again.
+            tx.rollback().await.map_err(load_err)?;
+            return Ok(LoadOutcome { inserted: 0, already_present: valid_rows, already_loaded: true });
+        }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
     }
 
     async fn migrate(&self) -> Result<()> {
         MIGRATOR.run(&self.pool).await?;
-        Ok(())
+        self.check_shape().await
     }
 
     fn describe(&self) -> String {
@@ -256,16 +277,34 @@ fn pg_days(date: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&date) - PG_EPOCH_FROM_CE
 }
 
-/// Appends the rows of `batch` in PostgreSQL's binary COPY format.
-fn encode_rows(batch: &CustomerBatch, buf: &mut BytesMut) {
+/// A row of `dim_customer` as the binary `COPY` writes it. The compile-checked query in
+/// [`PgWarehouse::check_shape`] pins these names and types to the live schema: if the table
+/// changes shape, the build fails instead of the `COPY`.
+#[derive(Debug)]
+#[allow(dead_code)] // Read by the compile-time check only; the encoder mirrors its fields.
+struct DimCustomerRow {
+    customer_id: i64,
+    full_name: String,
+    email: String,
+    age: i16,
+    date_of_birth: NaiveDate,
+    phone_number: String,
+    country: Option<String>,
+    source_uri: String,
+}
+
+/// Appends rows `rows` of `batch` in PostgreSQL's binary COPY format (header included), in the
+/// column order of [`COPY_DIM_CUSTOMER`] and the types of [`DimCustomerRow`].
+fn encode_rows(batch: &CustomerBatch, rows: &[usize], source_uri: &str, buf: &mut BytesMut) {
     fn text(buf: &mut BytesMut, value: &str) {
         buf.put_i32(i32::try_from(value.len()).unwrap_or(i32::MAX));
         buf.put_slice(value.as_bytes());
     }
-    for i in 0..batch.len() {
+    buf.put_slice(b"PGCOPY\n\xff\r\n\0");
+    buf.put_i32(0); // flags
+    buf.put_i32(0); // header extension length
+    for &i in rows {
         buf.put_i16(8); // fields
-        buf.put_i32(8);
-        buf.put_i64(i64::try_from(batch.row_number[i]).unwrap_or(i64::MAX));
         buf.put_i32(8);
         buf.put_i64(batch.customer_id[i]);
         text(buf, &batch.full_name[i]);
@@ -279,7 +318,9 @@ fn encode_rows(batch: &CustomerBatch, buf: &mut BytesMut) {
             Some(country) => text(buf, country),
             None => buf.put_i32(-1),
         }
+        text(buf, source_uri);
     }
+    buf.put_i16(-1); // trailer
 }
 
 #[cfg(test)]

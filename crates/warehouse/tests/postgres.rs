@@ -167,7 +167,8 @@ async fn a_connection_killed_midway_leaves_nothing_of_the_file(_: PgPoolOptions,
             if i == 2 {
                 let killed: Vec<bool> = sqlx::query_scalar(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                     WHERE application_name = 'sift' AND pid <> pg_backend_pid() AND state <> 'idle'",
+                     WHERE application_name = 'sift' AND datname = current_database() \
+                     AND pid <> pg_backend_pid() AND state <> 'idle'",
                 )
                 .fetch_all(&killer)
                 .await
@@ -293,4 +294,49 @@ async fn a_large_file_loads_in_one_transaction(_: PgPoolOptions, connect: PgConn
     assert_eq!(outcome.inserted, 100_000);
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dim_customer").fetch_one(w.pool()).await.unwrap();
     assert_eq!(n, 100_000);
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn tls_is_used_when_required_and_verified_when_asked(_: PgPoolOptions, connect: PgConnectOptions) {
+    use sqlx::postgres::PgSslMode;
+    let plain = warehouse(connect.clone().ssl_mode(PgSslMode::Disable)).await;
+    let ssl_on: String = sqlx::query_scalar("SHOW ssl").fetch_one(plain.pool()).await.unwrap();
+    assert_eq!(ssl_on, "on", "the test server must serve TLS (scripts/pg-throwaway enables it with openssl)");
+
+    // require: encrypted, certificate not verified (libpq's meaning).
+    let tls = warehouse(connect.clone().ssl_mode(PgSslMode::Require)).await;
+    let encrypted: bool = sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        .fetch_one(tls.pool())
+        .await
+        .unwrap();
+    assert!(encrypted, "sslmode=require gives an encrypted connection");
+    tls.load("tls.csv", sealed(vec![batch(&[(1, "Ann Lee")])], seal("t"))).await.unwrap();
+
+    // verify-full: a self-signed certificate is refused, with the reason.
+    let retry = Retry { attempts: 1, ..Retry::default() };
+    let err = PgWarehouse::connect_with(connect.ssl_mode(PgSslMode::VerifyFull), retry).await.unwrap_err();
+    assert!(matches!(err, Error::Connect { .. }), "{err}");
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn ids_already_in_the_table_are_found_inside_and_outside_its_range(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let w = warehouse(connect).await;
+    let existing: Vec<(i64, &str)> = (100..=200).step_by(10).map(|i| (i, "Old")).collect();
+    w.load("old.csv", sealed(vec![batch(&existing)], seal("old"))).await.unwrap();
+    // Below, inside (present and absent) and above the existing range, plus an in-file repeat.
+    let file = in_file_order(vec![
+        batch(&[(5, "New"), (150, "New"), (155, "New")]),
+        batch(&[(i64::MAX, "New"), (150, "New"), (200, "New"), (1, "New")]),
+    ]);
+    let outcome = w.load("new.csv", sealed(file, seal("new"))).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.already_present), (4, 3));
+    let new: Vec<i64> =
+        sqlx::query_scalar("SELECT customer_id FROM dim_customer WHERE full_name = 'New' ORDER BY 1")
+            .fetch_all(w.pool())
+            .await
+            .unwrap();
+    assert_eq!(new, [1, 5, 155, i64::MAX]);
 }
