@@ -18,7 +18,19 @@ use sift_storage::LocalStore;
 use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
 use sift_warehouse::{PgWarehouse, Retry, SqliteWarehouse, Warehouse};
 
+mod aws;
 mod human;
+
+/// How the report is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum NotifyVia {
+    /// One .eml file per run in <out>/outbox.
+    Outbox,
+    /// Amazon SES (needs --email-from and --email-to).
+    Ses,
+    /// No report (the summary says "skipped").
+    None,
+}
 
 /// Validate customer CSV files, load the valid records, quarantine the invalid ones.
 #[derive(Debug, Parser)]
@@ -31,7 +43,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Validate INPUT, load its valid records, write its invalid ones, and report.
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Apply the embedded schema migrations to a warehouse.
     Migrate {
         /// Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
@@ -42,7 +54,7 @@ enum Command {
 
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// The CSV file to process (a local path).
+    /// The CSV file to process: a local path or s3://BUCKET/KEY.
     #[arg(value_name = "INPUT")]
     input: String,
     /// Output folder: invalid records, the outbox and the default warehouse go here.
@@ -81,6 +93,23 @@ struct RunArgs {
     /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
     #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
     db_connect_attempts: u32,
+    /// Where invalid records go: a local folder or s3://BUCKET/PREFIX [default: <out>/invalid].
+    #[arg(long, env = "SIFT_INVALID_TO", value_name = "DIR|S3URI")]
+    invalid_to: Option<String>,
+    /// How the report is sent: outbox (.eml files in <out>/outbox), ses, or none.
+    #[arg(long, env = "SIFT_NOTIFY", value_enum, default_value_t = NotifyVia::Outbox)]
+    notify: NotifyVia,
+    /// Report sender (an SES-verified identity with --notify ses).
+    #[arg(long, env = "SIFT_EMAIL_FROM", value_name = "ADDRESS")]
+    email_from: Option<String>,
+    /// Report recipients, comma-separated.
+    #[arg(long, env = "SIFT_EMAIL_TO", value_name = "ADDRESSES", value_delimiter = ',')]
+    email_to: Vec<String>,
+    /// Publish an alert to this SNS topic when the invalid share is above the threshold.
+    #[arg(long, env = "SIFT_ALERT_TOPIC_ARN", value_name = "ARN")]
+    alert_topic_arn: Option<String>,
+    #[command(flatten)]
+    aws: aws::AwsArgs,
     /// Rows per validation chunk (memory versus overhead).
     #[arg(long, value_name = "ROWS", default_value_t = sift_validator::DEFAULT_CHUNK_ROWS, hide = true)]
     chunk_rows: usize,
@@ -102,7 +131,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Run(args) => run(args).await,
+            Command::Run(args) => run(*args).await,
             Command::Migrate { warehouse } => migrate(&warehouse).await.map(|()| ExitCode::SUCCESS),
         }
     });
@@ -146,11 +175,24 @@ async fn migrate(url: &str) -> Result<()> {
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
-    if args.input.starts_with("s3://") {
-        bail!("s3:// inputs are not supported by this build yet; download the object and pass its path");
-    }
-    let input = Path::new(&args.input);
-    let (root, key) = split_input(input)?;
+    let aws = aws::Clients::new(&args.aws);
+    let (sources, key, local_input): (Arc<dyn sift_storage::ObjectStore>, String, Option<PathBuf>) =
+        match aws::parse_s3_uri(&args.input)? {
+            Some((bucket, key)) => (Arc::new(aws.s3_store(&bucket).await), key, None),
+            None => {
+                let input = Path::new(&args.input);
+                let (root, key) = split_input(input)?;
+                (Arc::new(LocalStore::new(root)), key, Some(input.to_path_buf()))
+            }
+        };
+    let (invalid, invalid_prefix): (Arc<dyn sift_storage::ObjectStore>, String) =
+        match args.invalid_to.as_deref().map(aws::parse_s3_uri).transpose()?.flatten() {
+            Some((bucket, prefix)) => (Arc::new(aws.s3_store(&bucket).await), prefix),
+            None => match &args.invalid_to {
+                Some(dir) => (Arc::new(LocalStore::new(dir)), String::new()),
+                None => (Arc::new(LocalStore::new(&args.out)), "invalid".into()),
+            },
+        };
     let rules = load_rules(&args)?;
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let warehouse_url = args
@@ -165,20 +207,34 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         function_name: "sift".into(),
         as_of,
         rules,
-        invalid_prefix: "invalid".into(),
+        invalid_prefix,
         alert_threshold_pct: args.alert_invalid_pct,
         chunk_rows: args.chunk_rows,
     };
-    let outbox =
-        OutboxNotifier::new(args.out.join("outbox"), "sift@localhost", vec!["data-team@localhost".into()]);
-    let mut pipeline = Pipeline::new(
-        config,
-        Arc::new(LocalStore::new(root)),
-        Arc::new(LocalStore::new(&args.out)),
-        warehouse,
-    )
-    .with_notifier(Arc::new(outbox));
-    let bar = human::progress_bar(input);
+    let mut pipeline = Pipeline::new(config, sources, invalid, warehouse);
+    match args.notify {
+        NotifyVia::Outbox => {
+            let from = args.email_from.clone().unwrap_or_else(|| "sift@localhost".into());
+            let to = if args.email_to.is_empty() {
+                vec!["data-team@localhost".into()]
+            } else {
+                args.email_to.clone()
+            };
+            pipeline =
+                pipeline.with_notifier(Arc::new(OutboxNotifier::new(args.out.join("outbox"), from, to)));
+        }
+        NotifyVia::Ses => {
+            let (Some(from), false) = (&args.email_from, args.email_to.is_empty()) else {
+                bail!("--notify ses needs --email-from (SIFT_EMAIL_FROM) and --email-to (SIFT_EMAIL_TO)");
+            };
+            pipeline = pipeline.with_notifier(Arc::new(aws.ses_notifier(from, args.email_to.clone()).await));
+        }
+        NotifyVia::None => {}
+    }
+    if let Some(arn) = &args.alert_topic_arn {
+        pipeline = pipeline.with_alerter(Arc::new(aws.sns_alerter(arn).await));
+    }
+    let bar = local_input.as_deref().and_then(human::progress_bar);
     if let Some(bar) = &bar {
         let bar = bar.clone();
         pipeline = pipeline.with_progress(Arc::new(move |stage| human::show(&bar, stage)));

@@ -56,6 +56,16 @@ pub enum Error {
         /// How many names were tried.
         tries: u32,
     },
+    /// A mail or alert service refused or failed to take the message.
+    #[error("{service} did not take the message: {message}")]
+    Delivery {
+        /// The service (`SES`, `SNS`).
+        service: &'static str,
+        /// What it said, with what to check.
+        message: String,
+        /// Whether trying again later may succeed.
+        retryable: bool,
+    },
 }
 
 /// `Result` with this crate's [`Error`] as the default error type.

@@ -40,12 +40,18 @@
 //! # }
 //! ```
 
+#[cfg(any(feature = "ses", feature = "sns"))]
+mod aws;
 pub mod error;
 pub mod message;
 pub mod outbox;
 pub mod report;
 pub mod summary;
 
+#[cfg(feature = "ses")]
+pub use aws::SesNotifier;
+#[cfg(feature = "sns")]
+pub use aws::SnsAlerter;
 pub use error::{Error, Result};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
@@ -67,6 +73,37 @@ pub struct Delivery {
 pub trait Notifier: Send + Sync {
     /// Sends the report; an Err means it was not delivered.
     async fn send(&self, report: &Report) -> Result<Delivery>;
+}
+
+/// Raises an alert when too much of a file is invalid (SNS in production).
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait::async_trait]
+pub trait Alerter: Send + Sync {
+    /// Publishes a short alert about `report`; an Err means it was not published.
+    async fn alert(&self, report: &Report) -> Result<Delivery>;
+}
+
+/// The short, plain-text alert for `report`: counts, share, threshold and where the invalid
+/// records are. No customer values.
+pub fn alert_text(report: &Report) -> String {
+    let mut text = format!(
+        "{}: {:.1}% of {} rows in {} are invalid ({} invalid), above the alert threshold of {:.1}%.",
+        report.function_name,
+        report.invalid_pct(),
+        report.total,
+        report.source,
+        report.invalid,
+        report.alert_threshold_pct,
+    );
+    let top: Vec<String> =
+        report.sorted_failures().iter().take(3).map(|f| format!("{} ({})", f.rule, f.count)).collect();
+    if !top.is_empty() {
+        text.push_str(&format!(" Most failed rules: {}.", top.join(", ")));
+    }
+    if let Some(uri) = &report.invalid_records_uri {
+        text.push_str(&format!(" Invalid records: {uri}"));
+    }
+    text
 }
 
 #[cfg(test)]

@@ -5,15 +5,20 @@
 //! validator) and returns the [`Summary`] of SPEC section 4. The command line and the Lambda
 //! are thin shells around it: they build the backends once and call [`Pipeline::run`] per file.
 //!
-//! Order of effects, so that a report never claims what did not happen:
-//! 1. the whole file is read and validated; a file-level rejection stops here (nothing written,
-//!    nothing loaded) and the report says `FAILED` with the reason;
-//! 2. the invalid-records file is written (a pure function of the input: a re-run rewrites the
-//!    same object);
-//! 3. the valid rows are loaded in one transaction; if that fails nothing of the file is
-//!    loaded, the report says `FAILED` and `run` returns the error;
-//! 4. the report is sent; if that fails, the summary says `notification: "failed"` and the load
-//!    and the invalid-records file stand.
+//! Reading, validating and loading run at once, with bounded queues between them, so memory
+//! stays bounded whatever the file size. Order of effects, so that a report never claims what
+//! did not happen:
+//! 1. the file is read and validated while its valid rows stream into the warehouse's one
+//!    transaction (nothing is committed yet); a file-level rejection, even from the last byte,
+//!    abandons the load (rolled back: nothing loaded, nothing written) and the report says
+//!    `FAILED` with the reason;
+//! 2. once the whole file is accepted, the invalid-records file is written (a pure function of
+//!    the input: a re-run rewrites the same object); if that fails, the load is abandoned;
+//! 3. the load is sealed and commits; if that fails nothing of the file is loaded, the report
+//!    says `FAILED` and `run` returns the error;
+//! 4. the report is sent (and an alert when the invalid share is above the threshold); if that
+//!    fails, the summary says `notification: "failed"` and the load and the invalid-records file
+//!    stand.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -56,10 +61,10 @@ use std::time::Instant;
 use chrono::{NaiveDate, Utc};
 use futures::StreamExt;
 use sha2::{Digest, Sha256};
-use sift_notifier::{NotificationStatus, Notifier, Outcome, Report, Status};
+use sift_notifier::{Alerter, NotificationStatus, Notifier, Outcome, Report, Status};
 use sift_storage::ObjectStore;
 use sift_validator::{CustomerBatch, FileValidator, InvalidRecords, RuleSet};
-use sift_warehouse::{FileSeal, Warehouse};
+use sift_warehouse::{AbortReason, FileSeal, LoadEvent, LoadStream, Warehouse};
 
 pub use crate::error::{Error, Result};
 pub use sift_notifier::Summary;
@@ -116,6 +121,7 @@ pub struct Pipeline {
     invalid: Arc<dyn ObjectStore>,
     warehouse: Arc<dyn Warehouse>,
     notifier: Option<Arc<dyn Notifier>>,
+    alerter: Option<Arc<dyn Alerter>>,
     progress: Option<Progress>,
 }
 
@@ -131,51 +137,71 @@ impl std::fmt::Debug for Pipeline {
 
 /// Chunks of the source held between the reader and the validator.
 const READ_AHEAD_CHUNKS: usize = 8;
+/// Validated batches held between the validator and the warehouse: memory stays bounded
+/// whatever the file size.
+const LOAD_AHEAD_BATCHES: usize = 2;
 
-/// What validating a whole file gave.
+/// What validating a whole file gave (the valid rows went to the warehouse on the way).
 struct Validated {
     tally: sift_validator::Tally,
     checksum: String,
     invalid: Option<InvalidRecords>,
-    valid: Vec<CustomerBatch>,
 }
 
-/// Validates the bytes arriving on `rx` (runs on a blocking thread).
+/// Why validation stopped early.
+enum ValidateStop {
+    /// The validator refused the file or failed.
+    Validator(sift_validator::Error),
+    /// The warehouse stopped taking rows (its load failed; its error says why).
+    LoadGone,
+}
+
+type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
+
+/// Validates the bytes arriving on `rx` and streams the valid rows to the load through
+/// `events` (runs on a blocking thread).
 fn validate(
     mut rx: tokio::sync::mpsc::Receiver<bytes::Bytes>,
     config: &Config,
     progress: Option<Progress>,
-) -> sift_validator::Result<Validated> {
-    let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)?;
+    events: &EventSender,
+) -> std::result::Result<Validated, ValidateStop> {
+    let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)
+        .map_err(ValidateStop::Validator)?;
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
-    let mut valid = Vec::new();
-    let mut collect = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
+    let mut forward = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
         for chunk in chunks {
             if chunk.invalid.height() > 0
                 && let Some(header) = file.header()
             {
-                invalid.get_or_insert_with(|| InvalidRecords::new(header)).append(&chunk.invalid)?;
+                invalid
+                    .get_or_insert_with(|| InvalidRecords::new(header))
+                    .append(&chunk.invalid)
+                    .map_err(ValidateStop::Validator)?;
             }
-            valid.push(CustomerBatch::from_valid(&chunk.valid)?);
+            let batch = CustomerBatch::from_valid(&chunk.valid).map_err(ValidateStop::Validator)?;
+            if !batch.is_empty() {
+                events.blocking_send(Ok(LoadEvent::Rows(batch))).map_err(|_| ValidateStop::LoadGone)?;
+            }
         }
-        Ok::<_, sift_validator::Error>(())
+        Ok(())
     };
     while let Some(bytes) = rx.blocking_recv() {
         digest.update(&bytes);
-        let chunks = file.push(&bytes)?;
-        collect(&file, chunks)?;
+        let chunks = file.push(&bytes).map_err(ValidateStop::Validator)?;
+        forward(&file, chunks)?;
         if let Some(progress) = &progress {
             progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
         }
     }
-    let chunks = file.finish()?;
-    collect(&file, chunks)?;
+    let chunks = file.finish().map_err(ValidateStop::Validator)?;
+    forward(&file, chunks)?;
     if let Some(progress) = &progress {
         progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
     }
     let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Validated { tally: file.tally().clone(), checksum, invalid, valid })
+    Ok(Validated { tally: file.tally().clone(), checksum, invalid })
 }
 
 /// Why processing stopped before the load.
@@ -200,12 +226,19 @@ impl Pipeline {
         invalid: Arc<dyn ObjectStore>,
         warehouse: Arc<dyn Warehouse>,
     ) -> Self {
-        Self { config, sources, invalid, warehouse, notifier: None, progress: None }
+        Self { config, sources, invalid, warehouse, notifier: None, alerter: None, progress: None }
     }
 
     /// Sends a report through `notifier` after each run.
     pub fn with_notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+
+    /// Raises an alert through `alerter` when a processed file's invalid share is strictly
+    /// above the threshold (the report is marked `[ALERT]` either way).
+    pub fn with_alerter(mut self, alerter: Arc<dyn Alerter>) -> Self {
+        self.alerter = Some(alerter);
         self
     }
 
@@ -312,6 +345,19 @@ impl Pipeline {
             self.config.alert_threshold_pct,
         );
         summary.notification = self.notify(&report, &source).await;
+        if let Some(alerter) = &self.alerter
+            && report.is_alert()
+            && !report.is_rejected()
+        {
+            match alerter.alert(&report).await {
+                Ok(delivery) => {
+                    tracing::warn!(source = %source, delivery = %delivery.id, invalid_pct = report.invalid_pct(), "alert published")
+                }
+                Err(error) => {
+                    tracing::error!(source = %source, error = %error, "publishing the alert failed")
+                }
+            }
+        }
         summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         Ok(summary)
     }
@@ -341,18 +387,30 @@ impl Pipeline {
 
     async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
         let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
-        // Validation is CPU work (and polars blocks): it runs on a blocking thread, fed the
-        // object's bytes through a bounded channel so reading overlaps validating.
-        let (tx, rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(READ_AHEAD_CHUNKS);
+
+        // Three stages run at once, with bounded queues between them: this task reads the
+        // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
+        // loads the valid rows in its one transaction. Nothing commits until the seal below.
+        let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(READ_AHEAD_CHUNKS);
+        let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
+        let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
+            rx.recv().await.map(|event| (event, rx))
+        }));
+        let warehouse = self.warehouse.clone();
+        let load_source = source.to_owned();
+        let load = tokio::spawn(async move { warehouse.load(&load_source, events).await });
         let config = self.config.clone();
         let progress = self.progress.clone();
-        let validation = tokio::task::spawn_blocking(move || validate(rx, &config, progress));
+        let validator_events = events_tx.clone();
+        let validation =
+            tokio::task::spawn_blocking(move || validate(bytes_rx, &config, progress, &validator_events));
+
         let mut read_error = None;
         while let Some(bytes) = stream.next().await {
             match bytes {
-                // A closed channel means the validator stopped early (a rejection): stop reading.
+                // A closed channel means the validator stopped early: stop reading.
                 Ok(bytes) => {
-                    if tx.send(bytes).await.is_err() {
+                    if bytes_tx.send(bytes).await.is_err() {
                         break;
                     }
                 }
@@ -362,44 +420,82 @@ impl Pipeline {
                 }
             }
         }
-        drop(tx);
-        let validated = validation.await;
-        if let Some(e) = read_error {
-            return Err(Stop::Failed(Error::Source(e)));
-        }
-        let Validated { tally, checksum, invalid, valid } = match validated {
-            Ok(Ok(v)) => v,
-            Ok(Err(sift_validator::Error::Rejected(r))) => {
-                return Err(Stop::Rejected(format!("file rejected: {r}")));
-            }
-            Ok(Err(other)) => return Err(Stop::Failed(Error::Validator(other))),
+        drop(bytes_tx);
+        let validated = match validation.await {
+            Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-
-        let invalid_key = match invalid {
-            Some(records) if records.rows() > 0 => {
-                self.stage(Stage::WritingInvalid { rows: records.rows() });
-                let k = self.invalid_key(key);
-                self.invalid
-                    .put(&k, records.into_bytes().into(), "text/csv")
-                    .await
-                    .map_err(|e| Stop::Failed(Error::InvalidRecords(e)))?;
-                Some(k)
+        let abandon = |reason: String| {
+            let events_tx = events_tx.clone();
+            async move {
+                // The load may be gone already; it rolls back either way.
+                let _ = events_tx.send(Err(reason.into())).await;
             }
-            _ => None,
         };
+        let stop = match (read_error, validated) {
+            (Some(e), _) => Some(Stop::Failed(Error::Source(e))),
+            (None, Err(ValidateStop::Validator(sift_validator::Error::Rejected(r)))) => {
+                Some(Stop::Rejected(format!("file rejected: {r}")))
+            }
+            (None, Err(ValidateStop::Validator(other))) => Some(Stop::Failed(Error::Validator(other))),
+            (None, Err(ValidateStop::LoadGone)) => None,
+            (None, Ok(validated)) => {
+                return self.finish(key, validated, events_tx, load).await;
+            }
+        };
+        if let Some(stop) = stop {
+            abandon(match &stop {
+                Stop::Rejected(reason) => reason.clone(),
+                Stop::Failed(e) => e.to_string(),
+            })
+            .await;
+            drop(events_tx);
+            let _ = load.await;
+            return Err(stop);
+        }
+        // The warehouse stopped taking rows: its error is the reason.
+        drop(events_tx);
+        match load.await {
+            Ok(Err(e)) => Err(Stop::Failed(Error::Warehouse(e))),
+            Ok(Ok(_)) => Err(Stop::Failed(Error::Warehouse(sift_warehouse::Error::Aborted {
+                source_uri: source.to_owned(),
+                reason: "the warehouse stopped reading rows without an error".into(),
+            }))),
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+
+    /// The file is accepted: write the invalid records, then seal the load (commit).
+    async fn finish(
+        &self,
+        key: &str,
+        validated: Validated,
+        events_tx: EventSender,
+        load: tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>,
+    ) -> std::result::Result<Processed, Stop> {
+        let Validated { tally, checksum, invalid } = validated;
+        let mut invalid_key = None;
+        if let Some(records) = invalid.filter(|r| r.rows() > 0) {
+            self.stage(Stage::WritingInvalid { rows: records.rows() });
+            let k = self.invalid_key(key);
+            if let Err(e) = self.invalid.put(&k, records.into_bytes().into(), "text/csv").await {
+                let error = Error::InvalidRecords(e);
+                let _ = events_tx.send(Err(error.to_string().into())).await;
+                drop(events_tx);
+                let _ = load.await;
+                return Err(Stop::Failed(error));
+            }
+            invalid_key = Some(k);
+        }
         self.stage(Stage::Loading { rows: tally.valid });
-        let outcome = self
-            .warehouse
-            .load(
-                source,
-                sift_warehouse::sealed(
-                    valid,
-                    FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid },
-                ),
-            )
-            .await
-            .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
+        let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
+        // If the load already failed, the send fails and its error comes back below.
+        let _ = events_tx.send(Ok(LoadEvent::Seal(seal))).await;
+        drop(events_tx);
+        let outcome = match load.await {
+            Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
         Ok(Processed { tally, invalid_key, outcome })
     }
 }

@@ -3,12 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::NaiveDate;
 use mockall::Sequence;
-use sift_notifier::{Delivery, MockNotifier, NotificationStatus, Outcome, Report, Status};
+use sift_notifier::{Delivery, MockAlerter, MockNotifier, NotificationStatus, Outcome, Report, Status};
 use sift_pipeline::{Config, Error, Pipeline, Stage};
 use sift_storage::{ByteStream, MockObjectStore};
 use sift_warehouse::{LoadEvent, LoadOutcome, MockWarehouse};
@@ -50,14 +51,29 @@ fn invalid_store() -> MockObjectStore {
     store
 }
 
-/// A warehouse that drains the batch stream and counts rows, like a real one.
-fn loading(seq: &mut Sequence, result: fn(u64) -> sift_warehouse::Result<LoadOutcome>) -> MockWarehouse {
+/// A warehouse that drains the event stream and counts rows, like a real one. The load starts
+/// as soon as the source is open; when `written` is given, the invalid-records file must have
+/// been written before the seal (the commit) arrives.
+fn loading(
+    seq: &mut Sequence,
+    written: Option<Arc<AtomicBool>>,
+    result: fn(u64) -> sift_warehouse::Result<LoadOutcome>,
+) -> MockWarehouse {
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
     w.expect_load().times(1).in_sequence(seq).returning(move |_, stream| {
-        let rows: u64 = futures::executor::block_on(async {
+        let written = written.clone();
+        let rows: u64 = futures::executor::block_on(async move {
             use futures::StreamExt;
-            let events: Vec<_> = stream.map(Result::unwrap).collect().await;
+            let events: Vec<_> = stream
+                .map(Result::unwrap)
+                .inspect(|e| {
+                    if let (LoadEvent::Seal(_), Some(flag)) = (e, &written) {
+                        assert!(flag.load(Ordering::SeqCst), "invalid records are written before the commit");
+                    }
+                })
+                .collect()
+                .await;
             assert!(
                 matches!(events.last(), Some(LoadEvent::Seal(seal)) if seal.checksum.len() == 64),
                 "sealed"
@@ -65,6 +81,22 @@ fn loading(seq: &mut Sequence, result: fn(u64) -> sift_warehouse::Result<LoadOut
             events.iter().map(|e| if let LoadEvent::Rows(b) = e { b.len() as u64 } else { 0 }).sum()
         });
         result(rows)
+    });
+    w
+}
+
+/// A warehouse whose load must end without a seal (abandoned): it checks that and rolls back.
+fn abandoned_load() -> MockWarehouse {
+    let mut w = MockWarehouse::new();
+    w.expect_describe().return_const("mock".to_owned());
+    w.expect_load().times(1).returning(|source, stream| {
+        let events: Vec<_> = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
+        assert!(
+            events.iter().all(|e| !matches!(e, Ok(LoadEvent::Seal(_)))),
+            "an abandoned load is never sealed"
+        );
+        assert!(matches!(events.last(), Some(Err(_))), "the producer says why it gave up");
+        Err(sift_warehouse::Error::Aborted { source_uri: source.to_owned(), reason: "abandoned".into() })
     });
     w
 }
@@ -78,19 +110,21 @@ fn recording_notifier(seq: &mut Sequence, reports: Arc<Mutex<Vec<Report>>>, fail
     n
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn effects_happen_in_order_and_the_summary_adds_up() {
     let mut seq = Sequence::new();
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
+    let flag = Arc::new(AtomicBool::new(false));
+    let warehouse = loading(&mut seq, Some(flag.clone()), |rows| {
+        Ok(LoadOutcome { inserted: rows - 1, already_present: 1, already_loaded: false })
+    });
     let written = Arc::new(Mutex::new(Vec::new()));
     let w2 = written.clone();
     invalid.expect_put().times(1).in_sequence(&mut seq).returning(move |k, b, _| {
         w2.lock().unwrap().push((k.to_owned(), b));
+        flag.store(true, Ordering::SeqCst);
         Ok(())
-    });
-    let warehouse = loading(&mut seq, |rows| {
-        Ok(LoadOutcome { inserted: rows - 1, already_present: 1, already_loaded: false })
     });
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
@@ -133,15 +167,15 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
     assert!(reports[0].is_alert(), "1 of 3 invalid is above 10%");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_load_never_leaves_a_report_that_claims_success() {
     let mut seq = Sequence::new();
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
-    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
-    let warehouse = loading(&mut seq, |_| {
+    let warehouse = loading(&mut seq, None, |_| {
         Err(sift_warehouse::Error::Aborted { source_uri: "x".into(), reason: "connection reset".into() })
     });
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
@@ -156,15 +190,15 @@ async fn a_failing_load_never_leaves_a_report_that_claims_success() {
     assert_eq!(reports[0].inserted, 0);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
     let mut seq = Sequence::new();
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
-    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
-    let warehouse = loading(&mut seq, |rows| {
+    let warehouse = loading(&mut seq, None, |rows| {
         Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
     });
+    invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports, true);
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
@@ -177,7 +211,7 @@ async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
     assert!(summary.invalid_records_uri.is_some());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_invalid_records_write_loads_nothing() {
     let mut seq = Sequence::new();
     let sources = source(CSV, &mut seq);
@@ -190,9 +224,7 @@ async fn a_failing_invalid_records_write_loads_nothing() {
             retryable: true,
         })
     });
-    let mut warehouse = MockWarehouse::new();
-    warehouse.expect_load().never();
-    warehouse.expect_describe().return_const("mock".to_owned());
+    let warehouse = abandoned_load();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
@@ -204,7 +236,7 @@ async fn a_failing_invalid_records_write_loads_nothing() {
     assert!(reports.lock().unwrap()[0].is_rejected());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_file_writes_and_loads_nothing_and_reports_failed() {
     let bad: &'static str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
                              1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
@@ -213,9 +245,7 @@ async fn a_rejected_file_writes_and_loads_nothing_and_reports_failed() {
     let sources = source(bad, &mut seq);
     let mut invalid = invalid_store();
     invalid.expect_put().never();
-    let mut warehouse = MockWarehouse::new();
-    warehouse.expect_load().never();
-    warehouse.expect_describe().return_const("mock".to_owned());
+    let warehouse = abandoned_load();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
@@ -234,7 +264,7 @@ async fn a_rejected_file_writes_and_loads_nothing_and_reports_failed() {
     assert!(reports[0].subject().contains("FAILED"));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_source_is_an_error_and_touches_nothing() {
     let mut sources = MockObjectStore::new();
     sources.expect_uri().returning(|k| format!("s3://in/{k}"));
@@ -251,7 +281,7 @@ async fn a_missing_source_is_an_error_and_touches_nothing() {
     assert!(!err.is_retryable());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
     let good: &'static str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
                               1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n";
@@ -259,7 +289,7 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
     let sources = source(good, &mut seq);
     let mut invalid = invalid_store();
     invalid.expect_put().never();
-    let warehouse = loading(&mut seq, |rows| {
+    let warehouse = loading(&mut seq, None, |rows| {
         Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
     });
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
@@ -287,5 +317,29 @@ fn invalid_keys_use_the_as_of_date_and_the_source_stem() {
     ];
     for (key, expected) in cases {
         assert_eq!(pipeline.invalid_key(key), expected);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alert_goes_out_only_above_the_threshold_and_its_failure_changes_nothing() {
+    for (threshold, alerts) in [(10.0, 1), (50.0, 0)] {
+        let mut seq = Sequence::new();
+        let sources = source(CSV, &mut seq);
+        let mut invalid = invalid_store();
+        let warehouse = loading(&mut seq, None, |rows| {
+            Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+        });
+        invalid.expect_put().returning(|_, _, _| Ok(()));
+        let mut alerter = MockAlerter::new();
+        alerter
+            .expect_alert()
+            .times(alerts)
+            .withf(|r| r.invalid == 1 && r.total == 3)
+            .returning(|_| Err(sift_notifier::Error::NoRecipients));
+        let config = Config { alert_threshold_pct: threshold, ..config() };
+        let pipeline = Pipeline::new(config, Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+            .with_alerter(Arc::new(alerter));
+        let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+        assert_eq!((summary.status, summary.inserted), (Status::Ok, 2), "threshold {threshold}");
     }
 }

@@ -20,6 +20,8 @@
 
 mod error;
 mod local;
+#[cfg(feature = "s3")]
+mod s3;
 
 use std::pin::Pin;
 
@@ -28,6 +30,8 @@ use futures::Stream;
 
 pub use crate::error::{Error, Result};
 pub use crate::local::LocalStore;
+#[cfg(feature = "s3")]
+pub use crate::s3::{Encryption, MULTIPART_THRESHOLD, PART_SIZE, S3Store};
 
 /// An object's bytes, in order, as they arrive.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;

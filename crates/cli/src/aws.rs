@@ -1,0 +1,79 @@
+//! AWS backends for the command line: S3 sources and invalid records, SES reports, SNS alerts.
+//! The SDK configuration is loaded once, and only when something needs AWS.
+
+use anyhow::{Result, bail};
+use clap::Args;
+use sift_notifier::{SesNotifier, SnsAlerter};
+use sift_storage::{Encryption, S3Store};
+
+/// AWS settings (the standard AWS environment applies too: credentials, AWS_REGION,
+/// AWS_ENDPOINT_URL for an emulator).
+#[derive(Debug, Clone, Args)]
+pub struct AwsArgs {
+    /// Attempts per AWS call in the SDK's standard retry mode (exponential backoff, jitter).
+    #[arg(long, env = "SIFT_AWS_MAX_ATTEMPTS", value_name = "N", default_value_t = 5)]
+    aws_max_attempts: u32,
+    /// Address S3 buckets by path (needed by most emulators) [default: on when AWS_ENDPOINT_URL is set].
+    #[arg(long, env = "SIFT_S3_PATH_STYLE", value_name = "BOOL")]
+    s3_path_style: Option<bool>,
+    /// Server-side encryption of written objects: default (the bucket's), aes256, or kms.
+    #[arg(long, env = "SIFT_S3_SSE", value_name = "MODE", default_value = "default")]
+    s3_sse: String,
+    /// KMS key (id, ARN or alias) for --s3-sse kms [default: the AWS-managed key].
+    #[arg(long, env = "SIFT_S3_SSE_KMS_KEY_ID", value_name = "KEY")]
+    s3_sse_kms_key_id: Option<String>,
+}
+
+/// Lazily built SDK configuration.
+#[derive(Debug)]
+pub struct Clients {
+    args: AwsArgs,
+    config: tokio::sync::OnceCell<aws_config::SdkConfig>,
+}
+
+impl Clients {
+    pub fn new(args: &AwsArgs) -> Self {
+        Self { args: args.clone(), config: tokio::sync::OnceCell::new() }
+    }
+
+    async fn config(&self) -> &aws_config::SdkConfig {
+        self.config
+            .get_or_init(|| async {
+                let settings =
+                    sift_aws::AwsSettings { max_attempts: self.args.aws_max_attempts, ..Default::default() };
+                sift_aws::sdk_config(&settings).await
+            })
+            .await
+    }
+
+    pub async fn s3_store(&self, bucket: &str) -> S3Store {
+        let path_style =
+            self.args.s3_path_style.unwrap_or_else(|| std::env::var_os("AWS_ENDPOINT_URL").is_some());
+        let encryption = match self.args.s3_sse.to_ascii_lowercase().as_str() {
+            "aes256" => Encryption::S3Managed,
+            "kms" | "aws:kms" => Encryption::Kms(self.args.s3_sse_kms_key_id.clone()),
+            _ => Encryption::BucketDefault,
+        };
+        let config =
+            aws_sdk_s3::config::Builder::from(self.config().await).force_path_style(path_style).build();
+        S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption)
+    }
+
+    pub async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {
+        SesNotifier::new(aws_sdk_ses::Client::new(self.config().await), from, to)
+    }
+
+    pub async fn sns_alerter(&self, topic_arn: &str) -> SnsAlerter {
+        SnsAlerter::new(aws_sdk_sns::Client::new(self.config().await), topic_arn)
+    }
+}
+
+/// `s3://bucket/key` as (bucket, key); `None` for anything else (a local path).
+pub fn parse_s3_uri(text: &str) -> Result<Option<(String, String)>> {
+    let Some(rest) = text.strip_prefix("s3://") else { return Ok(None) };
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    if bucket.is_empty() {
+        bail!("{text:?} names no bucket; use s3://BUCKET/KEY");
+    }
+    Ok(Some((bucket.to_owned(), key.trim_end_matches('/').to_owned())))
+}
