@@ -24,7 +24,7 @@ mod human;
 /// How the report is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum NotifyVia {
-    /// One .eml file per run in <out>/outbox.
+    /// One .eml file per run in the --out folder's outbox/.
     Outbox,
     /// Amazon SES (needs --email-from and --email-to).
     Ses,
@@ -93,10 +93,10 @@ struct RunArgs {
     /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
     #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
     db_connect_attempts: u32,
-    /// Where invalid records go: a local folder or s3://BUCKET/PREFIX [default: <out>/invalid].
+    /// Where invalid records go: a local folder or s3://BUCKET/PREFIX [default: invalid/ in the --out folder].
     #[arg(long, env = "SIFT_INVALID_TO", value_name = "DIR|S3URI")]
     invalid_to: Option<String>,
-    /// How the report is sent: outbox (.eml files in <out>/outbox), ses, or none.
+    /// How the report is sent: outbox (.eml files in outbox/ of the --out folder), ses, or none.
     #[arg(long, env = "SIFT_NOTIFY", value_enum, default_value_t = NotifyVia::Outbox)]
     notify: NotifyVia,
     /// Report sender (an SES-verified identity with --notify ses).
