@@ -74,3 +74,30 @@ pub fn emulator_config(endpoint: &str, max_attempts: u32) -> SdkConfig {
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
         .build()
 }
+
+/// What an AWS emulator (moto) recorded: its `/moto-api/data.json`, read with a plain HTTP/1.0
+/// GET. Tests use it to see what was really sent (SES messages, SNS publications). moto builds
+/// it by walking live models, so a request from a parallel test can spoil one read: it reads
+/// again until the answer parses.
+pub fn emulator_state(endpoint: &str) -> Result<serde_json::Value, String> {
+    use std::io::{Read, Write};
+
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut last = String::new();
+    for _ in 0..50 {
+        let mut stream =
+            std::net::TcpStream::connect(host).map_err(|e| format!("connecting to {host}: {e}"))?;
+        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n")
+            .map_err(|e| format!("asking {host}: {e}"))?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).map_err(|e| format!("reading from {host}: {e}"))?;
+        if let Some(state) =
+            response.split_once("\r\n\r\n").and_then(|(_, body)| serde_json::from_str(body).ok())
+        {
+            return Ok(state);
+        }
+        last = response.chars().take(300).collect();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err(format!("the emulator's state did not parse; last answer: {last}"))
+}

@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -64,27 +63,8 @@ fn json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {stdout:?}\nstderr: {}", String::from_utf8_lossy(&output.stderr)))
 }
 
-/// The emulator's recorded state (`/moto-api/data.json`), through a plain HTTP/1.0 GET. moto
-/// builds it by walking live models, so a request from a parallel test can spoil one read:
-/// read again until it parses.
 fn emulator_state() -> Value {
-    let endpoint = endpoint();
-    let host = endpoint.trim_start_matches("http://");
-    let mut last = String::new();
-    for _ in 0..50 {
-        let mut stream = std::net::TcpStream::connect(host).unwrap();
-        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        if let Some(state) =
-            response.split_once("\r\n\r\n").and_then(|(_, body)| serde_json::from_str(body).ok())
-        {
-            return state;
-        }
-        last = response.chars().take(300).collect();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the emulator's state did not parse; last response: {last}")
+    sift_aws::emulator_state(&endpoint()).unwrap()
 }
 
 /// Records in a CSV text (line breaks inside quotes do not end a record).

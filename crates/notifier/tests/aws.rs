@@ -4,8 +4,6 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::io::{Read, Write};
-
 use chrono::{TimeZone, Utc};
 use serde_json::Value;
 use sift_notifier::{Alerter, Notifier, Outcome, Report, RuleCount, SesNotifier, SnsAlerter};
@@ -16,28 +14,8 @@ fn endpoint() -> String {
     )
 }
 
-/// The emulator's recorded state (`/moto-api/data.json`), through a plain HTTP/1.0 GET.
-/// The emulator's recorded state (`/moto-api/data.json`), through a plain HTTP/1.0 GET. moto
-/// builds it by walking live models, so a request from a parallel test can spoil one read:
-/// read again until it parses.
 fn emulator_state() -> Value {
-    let endpoint = endpoint();
-    let host = endpoint.trim_start_matches("http://");
-    let mut last = String::new();
-    for _ in 0..50 {
-        let mut stream = std::net::TcpStream::connect(host).unwrap();
-        write!(stream, "GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        if let Some(state) =
-            response.split_once("\r\n\r\n").and_then(|(_, body)| serde_json::from_str(body).ok())
-        {
-            return state;
-        }
-        last = response.chars().take(300).collect();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the emulator's state did not parse; last response: {last}")
+    sift_aws::emulator_state(&endpoint()).unwrap()
 }
 
 fn report(source: &str, invalid: u64) -> Report {
