@@ -10,7 +10,9 @@
 //!   compile-checked index probe per batch (`customer_id = ANY($1)`);
 //! - concurrent sift loads take a transaction-scoped advisory lock first, so no other load can
 //!   insert an id between the probe and the `COPY`; overlapping files queue, never deadlock,
-//!   and each id lands exactly once.
+//!   and each id lands exactly once. The lock is held from the start of a load to its commit,
+//!   and the pipeline streams rows while it validates, so concurrent sift loads into one
+//!   warehouse run one after the other.
 //!
 //! Measured on 1,000,000 rows (2 cores): `COPY` into `dim_customer` 1.6 s; binary `COPY` into a
 //! staging table then `INSERT ... SELECT ... ON CONFLICT DO NOTHING` 4.2 to 5.6 s (the insert
