@@ -45,7 +45,8 @@ fn pct(part: u64, total: u64) -> f64 {
 }
 
 /// Prints the summary for a person: counts, the per-rule table, where things went.
-pub fn print(summary: &Summary, out: &Path) {
+/// `delivered` says where a sent report went ("written to sift-out/outbox", "sent through SES").
+pub fn print(summary: &Summary, delivered: &str) {
     if summary.status == Status::Rejected {
         eprintln!(
             "sift: {} REJECTED: {}",
@@ -77,7 +78,7 @@ pub fn print(summary: &Summary, out: &Path) {
         None => println!("  invalid records: none"),
     }
     let report = match summary.notification {
-        NotificationStatus::Sent => format!("written to {}", out.join("outbox").display()),
+        NotificationStatus::Sent => delivered.to_owned(),
         NotificationStatus::Skipped => "skipped".to_owned(),
         NotificationStatus::Failed => "FAILED (see the log above)".to_owned(),
     };

@@ -247,7 +247,11 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     if args.json {
         println!("{}", summary.to_json());
     } else {
-        human::print(&summary, &args.out);
+        let delivered = match args.notify {
+            NotifyVia::Ses => format!("sent through SES to {}", args.email_to.join(", ")),
+            _ => format!("written to {}", args.out.join("outbox").display()),
+        };
+        human::print(&summary, &delivered);
     }
     Ok(match summary.status {
         Status::Ok => ExitCode::SUCCESS,
