@@ -4,13 +4,16 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
+use common::{batch, seal};
 use futures::StreamExt;
 use sift_validator::CustomerBatch;
 use sift_warehouse::{
-    AbortReason, Error, FileSeal, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse, sealed,
+    AbortReason, Error, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse, sealed,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
@@ -24,21 +27,6 @@ fn a_postgresql_server_is_configured() {
     );
 }
 
-fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
-    let mut b = CustomerBatch::default();
-    for (n, (id, name)) in rows.iter().enumerate() {
-        b.row_number.push(n as u64 + 1);
-        b.customer_id.push(*id);
-        b.full_name.push((*name).to_owned());
-        b.email.push(format!("c{id}@example.com"));
-        b.age.push(36);
-        b.date_of_birth.push(NaiveDate::from_ymd_opt(1990, 5, 17).unwrap());
-        b.phone_number.push("0123456789".into());
-        b.country.push(if id % 2 == 0 { Some("us".into()) } else { None });
-    }
-    b
-}
-
 /// Batches with row numbers continuing across them, as the validator makes them.
 fn in_file_order(mut batches: Vec<CustomerBatch>) -> Vec<CustomerBatch> {
     let mut next = 1;
@@ -49,10 +37,6 @@ fn in_file_order(mut batches: Vec<CustomerBatch>) -> Vec<CustomerBatch> {
         }
     }
     batches
-}
-
-fn seal(checksum: &str) -> FileSeal {
-    FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
 }
 
 async fn warehouse(connect: PgConnectOptions) -> PgWarehouse {

@@ -2,28 +2,11 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use chrono::NaiveDate;
+mod common;
+
+use common::{batch, seal};
 use sift_validator::CustomerBatch;
-use sift_warehouse::{Error, FileSeal, LoadEvent, LoadStream, SqliteWarehouse, Warehouse, sealed};
-
-fn batch(rows: &[(i64, &str)]) -> CustomerBatch {
-    let mut b = CustomerBatch::default();
-    for (n, (id, name)) in rows.iter().enumerate() {
-        b.row_number.push(n as u64 + 1);
-        b.customer_id.push(*id);
-        b.full_name.push((*name).to_owned());
-        b.email.push(format!("{id}@example.com"));
-        b.age.push(36);
-        b.date_of_birth.push(NaiveDate::from_ymd_opt(1990, 5, 17).unwrap());
-        b.phone_number.push("0123456789".into());
-        b.country.push(if id % 2 == 0 { Some("us".into()) } else { None });
-    }
-    b
-}
-
-fn seal(checksum: &str) -> FileSeal {
-    FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
-}
+use sift_warehouse::{Error, LoadEvent, LoadStream, SqliteWarehouse, Warehouse, sealed};
 
 fn batches(items: Vec<CustomerBatch>) -> LoadStream {
     // A distinct checksum per call: these tests are about rows, not the ledger.
