@@ -56,6 +56,15 @@ impl S3Store {
         &self.bucket
     }
 
+    /// The encryption headers of a write: the algorithm and the KMS key, when any.
+    fn sse(&self) -> (Option<ServerSideEncryption>, Option<String>) {
+        match &self.encryption {
+            Encryption::BucketDefault => (None, None),
+            Encryption::S3Managed => (Some(ServerSideEncryption::Aes256), None),
+            Encryption::Kms(key_id) => (Some(ServerSideEncryption::AwsKms), key_id.clone()),
+        }
+    }
+
     fn error<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
         &self,
         action: &'static str,
@@ -78,16 +87,18 @@ impl S3Store {
     }
 
     async fn put_multipart(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {
-        let mut create =
-            self.client.create_multipart_upload().bucket(&self.bucket).key(key).content_type(content_type);
-        create = match &self.encryption {
-            Encryption::BucketDefault => create,
-            Encryption::S3Managed => create.server_side_encryption(ServerSideEncryption::Aes256),
-            Encryption::Kms(key_id) => {
-                create.server_side_encryption(ServerSideEncryption::AwsKms).set_ssekms_key_id(key_id.clone())
-            }
-        };
-        let upload = create.send().await.map_err(|e| self.error("starting the upload of", key, e))?;
+        let (sse, kms_key) = self.sse();
+        let upload = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .set_server_side_encryption(sse)
+            .set_ssekms_key_id(kms_key)
+            .send()
+            .await
+            .map_err(|e| self.error("starting the upload of", key, e))?;
         let upload_id = upload.upload_id().unwrap_or_default().to_owned();
         let result = async {
             let mut parts = Vec::new();
@@ -164,21 +175,18 @@ impl ObjectStore for S3Store {
         if body.len() >= MULTIPART_THRESHOLD {
             return self.put_multipart(key, body, content_type).await;
         }
-        let mut put = self
-            .client
+        let (sse, kms_key) = self.sse();
+        self.client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
-            .body(SdkByteStream::from(body));
-        put = match &self.encryption {
-            Encryption::BucketDefault => put,
-            Encryption::S3Managed => put.server_side_encryption(ServerSideEncryption::Aes256),
-            Encryption::Kms(key_id) => {
-                put.server_side_encryption(ServerSideEncryption::AwsKms).set_ssekms_key_id(key_id.clone())
-            }
-        };
-        put.send().await.map_err(|e| self.error("writing", key, e))?;
+            .set_server_side_encryption(sse)
+            .set_ssekms_key_id(kms_key)
+            .body(SdkByteStream::from(body))
+            .send()
+            .await
+            .map_err(|e| self.error("writing", key, e))?;
         Ok(())
     }
 

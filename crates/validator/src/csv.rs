@@ -45,13 +45,7 @@ impl Header {
         self.raw.is_empty()
     }
 
-    /// Position of the column whose name normalises to `name`: trimmed, ASCII case ignored.
-    /// With several matches this returns the first; [`Header::find_all`] returns every one.
-    pub fn find(&self, name: &str) -> Option<usize> {
-        self.raw.iter().position(|h| normalise(h) == normalise(name))
-    }
-
-    /// Positions of every column whose name normalises to `name`.
+    /// Positions of every column whose name normalises to `name` (trimmed, ASCII case ignored).
     pub fn find_all(&self, name: &str) -> Vec<usize> {
         let wanted = normalise(name);
         (0..self.raw.len()).filter(|&i| normalise(&self.raw[i]) == wanted).collect()
@@ -400,14 +394,16 @@ impl CsvDecoder {
         if found > expected {
             return Err(Rejection::TooManyFields { line: self.record_line, found, expected }.into());
         }
-        // Validate every field before appending any, so a chunk never holds half a row.
-        for f in 0..found {
-            self.field_str(f)?;
-        }
+        // One UTF-8 pass over the whole record; fields must also start and end on character
+        // boundaries. Checked before appending anything, so a chunk never holds half a row.
+        let Self { record, ends, field_lines, builders, .. } = &mut *self;
+        let text = match std::str::from_utf8(record) {
+            Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => text,
+            _ => return Err(first_invalid_field(record, ends, field_lines)),
+        };
         let mut start = 0;
-        for (f, &end) in self.ends.iter().enumerate() {
-            let text = std::str::from_utf8(&self.record[start..end]).unwrap_or_default();
-            self.builders[f].append_value(text);
+        for (builder, &end) in builders.iter_mut().zip(ends.iter()) {
+            builder.append_value(&text[start..end]);
             start = end;
         }
         for builder in &mut self.builders[found..] {
@@ -426,11 +422,7 @@ impl CsvDecoder {
     fn field_str(&self, f: usize) -> Result<&str> {
         let start = if f == 0 { 0 } else { self.ends[f - 1] };
         let bytes = &self.record[start..self.ends[f]];
-        std::str::from_utf8(bytes).map_err(|e| {
-            let before = &bytes[..e.valid_up_to()];
-            let line = self.field_lines[f] + memchr::memchr_iter(b'\n', before).count() as u64;
-            Rejection::InvalidUtf8 { line }.into()
-        })
+        std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e, self.field_lines[f]))
     }
 
     fn flush_chunk(&mut self) {
@@ -457,6 +449,26 @@ impl CsvDecoder {
         self.ready.push(RawChunk { first_row, frame });
         self.rows_in_chunk = 0;
     }
+}
+
+/// The UTF-8 rejection for a field's bytes, naming the physical line of the first bad byte.
+fn invalid_utf8(bytes: &[u8], error: std::str::Utf8Error, field_line: u64) -> crate::error::Error {
+    let before = &bytes[..error.valid_up_to()];
+    let line = field_line + memchr::memchr_iter(b'\n', before).count() as u64;
+    Rejection::InvalidUtf8 { line }.into()
+}
+
+/// The rejection for the first field of a record that is not UTF-8 on its own.
+fn first_invalid_field(record: &[u8], ends: &[usize], field_lines: &[u64]) -> crate::error::Error {
+    let mut start = 0;
+    for (&end, &line) in ends.iter().zip(field_lines) {
+        if let Err(e) = std::str::from_utf8(&record[start..end]) {
+            return invalid_utf8(&record[start..end], e, line);
+        }
+        start = end;
+    }
+    // Unreachable: a record of valid fields is valid as a whole.
+    Rejection::InvalidUtf8 { line: field_lines.first().copied().unwrap_or(1) }.into()
 }
 
 /// Writes `value` as one RFC 4180 field: quoted when it holds a comma, a quote or a line break.

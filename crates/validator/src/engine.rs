@@ -59,8 +59,6 @@ pub struct Validator {
 #[derive(Debug)]
 struct Plan {
     header: Header,
-    /// Rule-set column name -> file column index, for the columns the file has.
-    index: HashMap<String, usize>,
     /// Lazy expressions: trimmed and parsed columns, then the fail columns of non-unique rules.
     stage1: Vec<Vec<Expr>>,
     /// For each uniqueness rule: (position in `ids`, its key-part column names).
@@ -274,7 +272,7 @@ impl Validator {
         }
         valid_columns.push(col(ROW_NUMBER));
 
-        Ok(Plan { header, index, stage1: vec![trimmed, parsed, fails], unique, valid_columns })
+        Ok(Plan { header, stage1: vec![trimmed, parsed, fails], unique, valid_columns })
     }
 
     /// Validates the next chunk of the file. Chunks must come in file order: uniqueness rules
@@ -351,11 +349,6 @@ impl Validator {
         let valid = base.filter(col("invalid").not()).select(plan.valid_columns.clone()).collect()?;
 
         Ok(ValidatedChunk { first_row, rows, valid, invalid, failures })
-    }
-
-    /// The file column index of a rule-set column, when the file has it.
-    pub fn column_index(&self, name: &str) -> Option<usize> {
-        self.plan.as_ref().and_then(|p| p.index.get(name).copied())
     }
 }
 

@@ -19,7 +19,7 @@
 //! let url = format!("sqlite://{}/warehouse.db", dir.path().display());
 //! let warehouse = SqliteWarehouse::connect(&url).await?;
 //! warehouse.migrate().await?;
-//! let seal = FileSeal { checksum: sift_warehouse::EMPTY_SHA256.into(), total_rows: 0, invalid_rows: 0 };
+//! let seal = FileSeal { checksum: "sha-256 of the file".into(), total_rows: 0, invalid_rows: 0 };
 //! let outcome = warehouse.load("in/customers.csv", sealed(vec![CustomerBatch::default()], seal)).await?;
 //! assert_eq!((outcome.inserted, outcome.already_present, outcome.already_loaded), (0, 0, false));
 //! # Ok(()) }
@@ -101,9 +101,6 @@ pub trait Warehouse: Send + Sync {
     /// The database, without credentials, for logs and summaries.
     fn describe(&self) -> String;
 }
-
-/// Hex SHA-256 of nothing: a seal for tests and tools that have no file bytes.
-pub const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 /// Why an unsealed load is rolled back.
 pub(crate) const UNSEALED: &str =
