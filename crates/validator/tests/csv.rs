@@ -251,7 +251,6 @@ fn rejection_messages_say_what_to_do() {
 #[test]
 fn a_character_split_by_a_delimiter_is_invalid_utf8() {
     // "\xC3" and "\xA9" are each invalid alone; back to back (without the comma) they are "é".
-    let bytes =
-        [format!("{HEADER}\n1,Ann Lee,a@example.com,36,").as_bytes(), b"\xC3,\xA9\n"].concat();
+    let bytes = [format!("{HEADER}\n1,Ann Lee,a@example.com,36,").as_bytes(), b"\xC3,\xA9\n"].concat();
     assert_eq!(run(&bytes).err(), Some(Rejection::InvalidUtf8 { line: 2 }));
 }
