@@ -1,7 +1,7 @@
 //! AWS backends for the command line: S3 sources and invalid records, SES reports, SNS alerts.
 //! The SDK configuration is loaded once, and only when something needs AWS.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use clap::Args;
 use sift_notifier::{SesNotifier, SnsAlerter};
 use sift_storage::{Encryption, S3Store};
@@ -46,17 +46,16 @@ impl Clients {
             .await
     }
 
-    pub async fn s3_store(&self, bucket: &str) -> S3Store {
+    pub async fn s3_store(&self, bucket: &str) -> Result<S3Store> {
         let path_style =
             self.args.s3_path_style.unwrap_or_else(|| std::env::var_os("AWS_ENDPOINT_URL").is_some());
-        let encryption = match self.args.s3_sse.to_ascii_lowercase().as_str() {
-            "aes256" => Encryption::S3Managed,
-            "kms" | "aws:kms" => Encryption::Kms(self.args.s3_sse_kms_key_id.clone()),
-            _ => Encryption::BucketDefault,
-        };
+        let encryption = Encryption::from_setting(&self.args.s3_sse, self.args.s3_sse_kms_key_id.clone())
+            .with_context(|| {
+                format!("--s3-sse (SIFT_S3_SSE) {:?}: use default, aes256 or kms", self.args.s3_sse)
+            })?;
         let config =
             aws_sdk_s3::config::Builder::from(self.config().await).force_path_style(path_style).build();
-        S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption)
+        Ok(S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption))
     }
 
     pub async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {

@@ -178,7 +178,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     let aws = aws::Clients::new(&args.aws);
     let (sources, key, local_input): (Arc<dyn sift_storage::ObjectStore>, String, Option<PathBuf>) =
         match aws::parse_s3_uri(&args.input)? {
-            Some((bucket, key)) => (Arc::new(aws.s3_store(&bucket).await), key, None),
+            Some((bucket, key)) => (Arc::new(aws.s3_store(&bucket).await?), key, None),
             None => {
                 let input = Path::new(&args.input);
                 let (root, key) = split_input(input)?;
@@ -187,7 +187,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         };
     let (invalid, invalid_prefix): (Arc<dyn sift_storage::ObjectStore>, String) =
         match args.invalid_to.as_deref().map(aws::parse_s3_uri).transpose()?.flatten() {
-            Some((bucket, prefix)) => (Arc::new(aws.s3_store(&bucket).await), prefix),
+            Some((bucket, prefix)) => (Arc::new(aws.s3_store(&bucket).await?), prefix),
             None => match &args.invalid_to {
                 Some(dir) => (Arc::new(LocalStore::new(dir)), String::new()),
                 None => (Arc::new(LocalStore::new(&args.out)), "invalid".into()),

@@ -26,6 +26,19 @@ pub enum Encryption {
     Kms(Option<String>),
 }
 
+impl Encryption {
+    /// From a setting's text: `default` (or empty), `aes256`, or `kms` / `aws:kms` with an
+    /// optional key; `None` for anything else, so the caller can name its own setting.
+    pub fn from_setting(mode: &str, kms_key_id: Option<String>) -> Option<Self> {
+        match mode.trim().to_ascii_lowercase().as_str() {
+            "" | "default" => Some(Encryption::BucketDefault),
+            "aes256" => Some(Encryption::S3Managed),
+            "kms" | "aws:kms" => Some(Encryption::Kms(kms_key_id)),
+            _ => None,
+        }
+    }
+}
+
 /// An [`ObjectStore`] over one S3 bucket: key `a/b.csv` is `s3://<bucket>/a/b.csv`.
 ///
 /// Reads stream the object's body chunk by chunk (it is never held whole); writes use one

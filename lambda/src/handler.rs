@@ -1,0 +1,244 @@
+//! The handler: what lives across invocations ([`App`]) and what one invocation does.
+
+use std::sync::Arc;
+
+use aws_lambda_events::sqs::SqsBatchResponse;
+use lambda_runtime::LambdaEvent;
+use serde::Serialize;
+use serde_json::Value;
+use sift_notifier::{SesNotifier, SnsAlerter, Status, Summary};
+use sift_pipeline::{Config, Pipeline};
+use sift_storage::S3Store;
+use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
+use sift_warehouse::secrets::SsmSecretSource;
+use sift_warehouse::{PgWarehouse, SecretSource, Warehouse};
+use tokio::sync::OnceCell;
+
+use crate::error::{Error, FileFailure, Retry};
+use crate::event::{self, Invocation, ObjectRef};
+use crate::settings::{Database, Settings};
+
+/// Everything built once per container and reused by every invocation: the AWS clients, the
+/// rules, and (on first success) the database pool.
+pub struct App {
+    settings: Settings,
+    sdk: aws_config::SdkConfig,
+    s3: aws_sdk_s3::Client,
+    invalid: Arc<S3Store>,
+    notifier: Option<Arc<SesNotifier>>,
+    alerter: Option<Arc<SnsAlerter>>,
+    rules: RuleSet,
+    warehouse: OnceCell<Arc<dyn Warehouse>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("settings", &self.settings)
+            .field("warehouse_ready", &self.warehouse.initialized())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What an invocation returns.
+#[derive(Debug, Serialize)]
+pub struct Response {
+    /// One summary per processed object (SPEC section 4).
+    pub files: Vec<Summary>,
+    /// Objects the event named that are not sift's to process.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// SQS batches only: `batchItemFailures`, the messages to deliver again (partial batch
+    /// response).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub sqs: Option<SqsBatchResponse>,
+}
+
+/// An object left alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// `s3://bucket/key`.
+    pub source: String,
+    /// Why it was not processed.
+    pub reason: &'static str,
+}
+
+/// What became of one object.
+enum FileResult {
+    Processed(Summary),
+    Skipped(Skipped),
+    Failed(Option<Box<Summary>>, FileFailure),
+}
+
+impl App {
+    /// Builds the AWS clients and the rules, then tries to connect to (and migrate) the
+    /// warehouse so the first invocation finds it ready. A warehouse that is not reachable yet
+    /// is not fatal: each invocation tries again until one succeeds.
+    pub async fn init(settings: Settings) -> Self {
+        let sdk = sift_aws::sdk_config(&sift_aws::AwsSettings {
+            max_attempts: settings.aws_max_attempts,
+            ..Default::default()
+        })
+        .await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&sdk).force_path_style(settings.s3_path_style).build(),
+        );
+        let invalid = Arc::new(
+            S3Store::new(s3.clone(), &settings.invalid_bucket)
+                .with_encryption(settings.s3_encryption.clone()),
+        );
+        let notifier = settings
+            .email
+            .as_ref()
+            .map(|(from, to)| Arc::new(SesNotifier::new(aws_sdk_ses::Client::new(&sdk), from, to.clone())));
+        let alerter = settings
+            .alert_topic_arn
+            .as_ref()
+            .map(|arn| Arc::new(SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), arn)));
+        let rules = customer_rules(settings.check_country.then_some(ISO_3166_ALPHA2));
+        let app = Self { settings, sdk, s3, invalid, notifier, alerter, rules, warehouse: OnceCell::new() };
+        if let Err(error) = app.warehouse().await {
+            tracing::error!(error = %error, "the warehouse is not ready at cold start; invocations will retry");
+        }
+        app
+    }
+
+    /// The warehouse, connected (and migrated, unless turned off) on first success.
+    async fn warehouse(&self) -> Result<Arc<dyn Warehouse>, Error> {
+        self.warehouse.get_or_try_init(|| self.connect()).await.cloned().map_err(Error::Warehouse)
+    }
+
+    async fn connect(&self) -> Result<Arc<dyn Warehouse>, sift_warehouse::Error> {
+        let retry = sift_warehouse::Retry {
+            attempts: self.settings.db_connect_attempts,
+            ..sift_warehouse::Retry::default()
+        };
+        let warehouse = match &self.settings.database {
+            Database::Url(url) => PgWarehouse::connect(url, retry).await?,
+            Database::SsmParameter(name) => {
+                let source = SsmSecretSource::new(aws_sdk_ssm::Client::new(&self.sdk), name);
+                let credentials = source.db_credentials().await?;
+                PgWarehouse::connect_with(credentials.connect_options()?, retry).await?
+            }
+        };
+        if self.settings.auto_migrate {
+            warehouse.migrate().await?;
+        }
+        tracing::info!(warehouse = %warehouse.describe(), migrated = self.settings.auto_migrate, "warehouse ready");
+        Ok(Arc::new(warehouse))
+    }
+
+    /// Handles one invocation.
+    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
+        let function_name = event.context.env_config.function_name.clone();
+        match event::parse(event.payload)? {
+            Invocation::Objects(objects) => {
+                let mut response = Response { files: Vec::new(), skipped: Vec::new(), sqs: None };
+                let mut failures = Vec::new();
+                for object in &objects {
+                    match self.process(object, &function_name).await? {
+                        FileResult::Processed(summary) => response.files.push(summary),
+                        FileResult::Skipped(skipped) => response.skipped.push(skipped),
+                        FileResult::Failed(_, failure) => failures.push(failure),
+                    }
+                }
+                if failures.is_empty() { Ok(response) } else { Err(Error::Files(failures)) }
+            }
+            Invocation::Sqs(items) => {
+                let mut response = Response { files: Vec::new(), skipped: Vec::new(), sqs: None };
+                let mut failed = Vec::new();
+                for item in items {
+                    let objects = match item.objects {
+                        Ok(objects) => objects,
+                        Err(reason) => {
+                            tracing::error!(message_id = %item.message_id, reason = %reason, "unreadable SQS message");
+                            failed.push(item.message_id);
+                            continue;
+                        }
+                    };
+                    let mut ok = true;
+                    for object in &objects {
+                        match self.process(object, &function_name).await? {
+                            FileResult::Processed(summary) => response.files.push(summary),
+                            FileResult::Skipped(skipped) => response.skipped.push(skipped),
+                            FileResult::Failed(summary, _) => {
+                                response.files.extend(summary.map(|s| *s));
+                                ok = false;
+                            }
+                        }
+                    }
+                    if !ok {
+                        failed.push(item.message_id);
+                    }
+                }
+                let mut sqs = SqsBatchResponse::default();
+                sqs.set_failures(failed);
+                response.sqs = Some(sqs);
+                Ok(response)
+            }
+        }
+    }
+
+    /// Processes one object. `Err` only when nothing can be processed at all (the warehouse).
+    async fn process(&self, object: &ObjectRef, function_name: &str) -> Result<FileResult, Error> {
+        let source = object.uri();
+        if let Some(reason) = self.skip_reason(object) {
+            tracing::info!(source = %source, reason, "skipped");
+            return Ok(FileResult::Skipped(Skipped { source, reason }));
+        }
+        let warehouse = self.warehouse().await?;
+        let config = Config {
+            function_name: function_name.to_owned(),
+            as_of: chrono::Utc::now().date_naive(),
+            rules: self.rules.clone(),
+            invalid_prefix: self.settings.invalid_prefix.clone(),
+            alert_threshold_pct: self.settings.alert_invalid_pct,
+            chunk_rows: sift_validator::DEFAULT_CHUNK_ROWS,
+        };
+        let sources = Arc::new(S3Store::new(self.s3.clone(), &object.bucket));
+        let mut pipeline = Pipeline::new(config, sources, self.invalid.clone(), warehouse);
+        if let Some(notifier) = &self.notifier {
+            pipeline = pipeline.with_notifier(notifier.clone());
+        }
+        if let Some(alerter) = &self.alerter {
+            pipeline = pipeline.with_alerter(alerter.clone());
+        }
+        Ok(match pipeline.run(&object.key).await {
+            Ok(summary) if summary.status == Status::Rejected => {
+                let failure = FileFailure {
+                    source,
+                    rejected: true,
+                    retry: Retry::Never,
+                    reason: summary.error.clone().unwrap_or_default(),
+                };
+                FileResult::Failed(Some(Box::new(summary)), failure)
+            }
+            Ok(summary) => FileResult::Processed(summary),
+            Err(error) => {
+                let retry = if error.is_retryable() { Retry::May } else { Retry::Never };
+                FileResult::Failed(
+                    None,
+                    FileFailure { source, rejected: false, retry, reason: error.to_string() },
+                )
+            }
+        })
+    }
+
+    /// Why `object` is not sift's to process, if it is not: sift's own output (no
+    /// self-triggering loop) or not a CSV.
+    fn skip_reason(&self, object: &ObjectRef) -> Option<&'static str> {
+        let prefix = &self.settings.invalid_prefix;
+        let own_output = if prefix.is_empty() {
+            object.bucket == self.settings.invalid_bucket && object.key.ends_with("_invalid_records.csv")
+        } else {
+            object.key.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        };
+        if own_output {
+            Some("under the invalid-records prefix (sift's own output)")
+        } else if object.key.ends_with('/') || !object.key.to_ascii_lowercase().ends_with(".csv") {
+            Some("not a .csv object")
+        } else {
+            None
+        }
+    }
+}
