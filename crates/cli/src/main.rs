@@ -21,6 +21,10 @@ use sift_warehouse::{PgWarehouse, Retry, SqliteWarehouse, Warehouse};
 mod aws;
 mod human;
 
+/// jemalloc, as polars recommends (lower peak RSS than the system allocator; see the README).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// How the report is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum NotifyVia {

@@ -5,8 +5,9 @@
 //! (integers, dates) once, and turns every rule into a boolean "fails" column. Uniqueness rules
 //! need state across chunks (the first occurrence in the whole file wins), so their keys are
 //! computed by polars and checked against the validator's set of seen keys in one ordered
-//! pass. A second lazy query joins the failing ids into `failed_rules` and splits the chunk into
-//! valid rows (trimmed, typed) and invalid rows (raw, with `row_number` and `failed_rules`).
+//! pass; a seen key is kept as its 128-bit hash (`SeenKeys`), not its text. A second lazy
+//! query joins the failing ids into `failed_rules` and splits the chunk into valid rows
+//! (trimmed, typed) and invalid rows (raw, with `row_number` and `failed_rules`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,7 +54,65 @@ pub struct Validator {
     ids: Vec<String>,
     plan: Option<Plan>,
     /// Keys seen so far, one set per uniqueness rule (by rule position).
-    seen: HashMap<usize, HashSet<Box<[u8]>>>,
+    seen: HashMap<usize, SeenKeys>,
+}
+
+/// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per distinct key (plus the
+/// table's control byte and slack: 19 to 39 bytes at hashbrown's load factors) whatever the
+/// key's length, so a 20,000,000-row file keeps well under 1 GiB of state.
+///
+/// The hash is XXH3-128 with a random seed per file. Two different keys would have to collide
+/// in all 128 bits to be taken for one another: about 10^-24 for 20,000,000 distinct keys, and
+/// no file can be crafted for it without knowing the seed.
+#[derive(Debug)]
+struct SeenKeys {
+    seed: u64,
+    hashes: HashSet<u128, BuildKeyHash>,
+}
+
+impl SeenKeys {
+    fn new() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        Self { seed, hashes: HashSet::with_hasher(BuildKeyHash) }
+    }
+
+    /// Records `key`; `false` when it was seen before.
+    fn insert(&mut self, key: &[u8]) -> bool {
+        self.hashes.insert(xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed))
+    }
+}
+
+/// The table's hasher: the stored values are already uniform hashes, so their low 64 bits are
+/// used as they are.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildKeyHash;
+
+impl std::hash::BuildHasher for BuildKeyHash {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+#[derive(Debug)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u128 values are hashed; this path folds any other input, for completeness.
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+        }
+    }
+    fn write_u128(&mut self, value: u128) {
+        self.0 = value as u64;
+    }
 }
 
 #[derive(Debug)]
@@ -301,7 +360,7 @@ impl Validator {
                 .iter()
                 .map(|n| evaluated.column(n).and_then(|c| c.str()))
                 .collect::<PolarsResult<_>>()?;
-            let seen = self.seen.entry(*r).or_default();
+            let seen = self.seen.entry(*r).or_insert_with(SeenKeys::new);
             let mut key = Vec::with_capacity(64);
             let mut iters: Vec<_> = parts.iter().map(|ca| ca.iter()).collect();
             let mut dup = Vec::with_capacity(rows);
@@ -317,7 +376,7 @@ impl Validator {
                         None => complete = false,
                     }
                 }
-                dup.push(complete && !seen.insert(key.as_slice().into()));
+                dup.push(complete && !seen.insert(&key));
             }
             unique_fails.push(Column::new(format!("f:{k}").into(), dup));
         }

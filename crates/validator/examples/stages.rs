@@ -1,0 +1,73 @@
+//! sift's validation stages alone, timed, for `scripts/bench`:
+//!
+//! - `stages read FILE`: the CSV reader only (bytes to columnar raw chunks, every file-level
+//!   rule enforced), as the pipeline reads a file: pieces of 256 KiB;
+//! - `stages validate FILE [CHUNK_ROWS]`: reading plus the customer rules with polars, split into
+//!   valid and invalid rows (as of 2026-11-26, the generator's date).
+//!
+//! Prints one JSON line: `{"stage", "rows", "seconds"}`.
+
+#![allow(clippy::print_stdout)] // A benchmark tool: its output is the result.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use sift_validator::csv::CsvDecoder;
+use sift_validator::{DEFAULT_CHUNK_ROWS, FileValidator, customer_rules};
+
+/// Read size, the same as `LocalStore`'s.
+const PIECE: usize = 256 * 1024;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(stage), Some(path)) = (args.first(), args.get(1)) else {
+        eprintln!("usage: stages read|validate FILE [CHUNK_ROWS]");
+        return ExitCode::from(2);
+    };
+    let chunk_rows = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(DEFAULT_CHUNK_ROWS);
+    match run(stage, path, chunk_rows) {
+        Ok((rows, seconds)) => {
+            println!("{{\"stage\":\"{stage}\",\"rows\":{rows},\"seconds\":{seconds:.4}}}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(stage: &str, path: &str, chunk_rows: usize) -> Result<(u64, f64), Box<dyn std::error::Error>> {
+    let mut file = std::fs::File::open(path)?;
+    let mut piece = vec![0u8; PIECE];
+    let started = Instant::now();
+    let mut rows = 0u64;
+    match stage {
+        "read" => {
+            let mut decoder = CsvDecoder::new(chunk_rows);
+            loop {
+                let n = file.read(&mut piece)?;
+                if n == 0 {
+                    break;
+                }
+                rows += decoder.push(&piece[..n])?.iter().map(|c| c.height() as u64).sum::<u64>();
+            }
+            rows += decoder.finish()?.iter().map(|c| c.height() as u64).sum::<u64>();
+        }
+        "validate" => {
+            let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("bad date")?;
+            let mut validator = FileValidator::new(customer_rules(None), as_of, chunk_rows)?;
+            loop {
+                let n = file.read(&mut piece)?;
+                if n == 0 {
+                    break;
+                }
+                rows += validator.push(&piece[..n])?.iter().map(|c| c.rows as u64).sum::<u64>();
+            }
+            rows += validator.finish()?.iter().map(|c| c.rows as u64).sum::<u64>();
+        }
+        other => return Err(format!("unknown stage {other:?}: use read or validate").into()),
+    }
+    Ok((rows, started.elapsed().as_secs_f64()))
+}
