@@ -41,7 +41,7 @@ impl std::fmt::Debug for App {
 }
 
 /// What an invocation returns.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct Response {
     /// One summary per processed object (SPEC section 4).
     pub files: Vec<Summary>,
@@ -131,42 +131,24 @@ impl App {
     /// Handles one invocation.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
         let function_name = event.context.env_config.function_name.clone();
+        let mut response = Response::default();
         match event::parse(event.payload)? {
             Invocation::Objects(objects) => {
-                let mut response = Response { files: Vec::new(), skipped: Vec::new(), sqs: None };
-                let mut failures = Vec::new();
-                for object in &objects {
-                    match self.process(object, &function_name).await? {
-                        FileResult::Processed(summary) => response.files.push(summary),
-                        FileResult::Skipped(skipped) => response.skipped.push(skipped),
-                        FileResult::Failed(_, failure) => failures.push(failure),
-                    }
-                }
+                let failures = self.process_all(&objects, &function_name, &mut response).await?;
                 if failures.is_empty() { Ok(response) } else { Err(Error::Files(failures)) }
             }
             Invocation::Sqs(items) => {
-                let mut response = Response { files: Vec::new(), skipped: Vec::new(), sqs: None };
                 let mut failed = Vec::new();
                 for item in items {
-                    let objects = match item.objects {
-                        Ok(objects) => objects,
+                    let ok = match &item.objects {
+                        Ok(objects) => {
+                            self.process_all(objects, &function_name, &mut response).await?.is_empty()
+                        }
                         Err(reason) => {
                             tracing::error!(message_id = %item.message_id, reason = %reason, "unreadable SQS message");
-                            failed.push(item.message_id);
-                            continue;
+                            false
                         }
                     };
-                    let mut ok = true;
-                    for object in &objects {
-                        match self.process(object, &function_name).await? {
-                            FileResult::Processed(summary) => response.files.push(summary),
-                            FileResult::Skipped(skipped) => response.skipped.push(skipped),
-                            FileResult::Failed(summary, _) => {
-                                response.files.extend(summary.map(|s| *s));
-                                ok = false;
-                            }
-                        }
-                    }
                     if !ok {
                         failed.push(item.message_id);
                     }
@@ -177,6 +159,28 @@ impl App {
                 Ok(response)
             }
         }
+    }
+
+    /// Processes `objects` in turn, adding their summaries (rejected files' too) and skips to
+    /// `response`; returns the files that failed.
+    async fn process_all(
+        &self,
+        objects: &[ObjectRef],
+        function_name: &str,
+        response: &mut Response,
+    ) -> Result<Vec<FileFailure>, Error> {
+        let mut failures = Vec::new();
+        for object in objects {
+            match self.process(object, function_name).await? {
+                FileResult::Processed(summary) => response.files.push(summary),
+                FileResult::Skipped(skipped) => response.skipped.push(skipped),
+                FileResult::Failed(summary, failure) => {
+                    response.files.extend(summary.map(|s| *s));
+                    failures.push(failure);
+                }
+            }
+        }
+        Ok(failures)
     }
 
     /// Processes one object. `Err` only when nothing can be processed at all (the warehouse).

@@ -204,6 +204,16 @@ fn validate(
     Ok(Validated { tally: file.tally().clone(), checksum, invalid })
 }
 
+type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>;
+
+/// Tells the load to roll back (it may be gone already; it rolls back either way) and waits
+/// for it to end.
+async fn abandon(events_tx: EventSender, load: LoadTask, reason: String) {
+    let _ = events_tx.send(Err(reason.into())).await;
+    drop(events_tx);
+    let _ = load.await;
+}
+
 /// Why processing stopped before the load.
 enum Stop {
     Rejected(String),
@@ -425,13 +435,6 @@ impl Pipeline {
             Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-        let abandon = |reason: String| {
-            let events_tx = events_tx.clone();
-            async move {
-                // The load may be gone already; it rolls back either way.
-                let _ = events_tx.send(Err(reason.into())).await;
-            }
-        };
         let stop = match (read_error, validated) {
             (Some(e), _) => Some(Stop::Failed(Error::Source(e))),
             (None, Err(ValidateStop::Validator(sift_validator::Error::Rejected(r)))) => {
@@ -444,13 +447,11 @@ impl Pipeline {
             }
         };
         if let Some(stop) = stop {
-            abandon(match &stop {
+            let reason = match &stop {
                 Stop::Rejected(reason) => reason.clone(),
                 Stop::Failed(e) => e.to_string(),
-            })
-            .await;
-            drop(events_tx);
-            let _ = load.await;
+            };
+            abandon(events_tx, load, reason).await;
             return Err(stop);
         }
         // The warehouse stopped taking rows: its error is the reason.
@@ -471,7 +472,7 @@ impl Pipeline {
         key: &str,
         validated: Validated,
         events_tx: EventSender,
-        load: tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>,
+        load: LoadTask,
     ) -> std::result::Result<Processed, Stop> {
         let Validated { tally, checksum, invalid } = validated;
         let mut invalid_key = None;
@@ -480,9 +481,7 @@ impl Pipeline {
             let k = self.invalid_key(key);
             if let Err(e) = self.invalid.put(&k, records.into_bytes().into(), "text/csv").await {
                 let error = Error::InvalidRecords(e);
-                let _ = events_tx.send(Err(error.to_string().into())).await;
-                drop(events_tx);
-                let _ = load.await;
+                abandon(events_tx, load, error.to_string()).await;
                 return Err(Stop::Failed(error));
             }
             invalid_key = Some(k);

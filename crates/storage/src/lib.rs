@@ -33,6 +33,13 @@ pub use crate::local::LocalStore;
 #[cfg(feature = "s3")]
 pub use crate::s3::{Encryption, MULTIPART_THRESHOLD, PART_SIZE, S3Store};
 
+/// `path` percent-encoded for a URL, except for RFC 3986's unreserved characters and `/`.
+pub(crate) fn url_path(path: &str) -> String {
+    const KEEP: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~').remove(b'/');
+    percent_encoding::utf8_percent_encode(path, KEEP).to_string()
+}
+
 /// An object's bytes, in order, as they arrive.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
 

@@ -113,16 +113,7 @@ impl ObjectStore for LocalStore {
     fn url(&self, key: &str) -> String {
         let path = self.root.join(key);
         let absolute = std::path::absolute(&path).unwrap_or(path);
-        let mut url = String::from("file://");
-        for byte in absolute.to_string_lossy().bytes() {
-            match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' => {
-                    url.push(byte as char)
-                }
-                other => url.push_str(&format!("%{other:02X}")),
-            }
-        }
-        url
+        format!("file://{}", crate::url_path(&absolute.to_string_lossy()))
     }
 }
 

@@ -209,15 +209,21 @@ impl ObjectStore for S3Store {
 
     fn url(&self, key: &str) -> String {
         // The S3 console page of the object: clickable for a person signed in to the account.
-        let mut prefix = String::new();
-        for byte in key.bytes() {
-            match byte {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                    prefix.push(byte as char)
-                }
-                other => prefix.push_str(&format!("%{other:02X}")),
-            }
-        }
-        format!("https://s3.console.aws.amazon.com/s3/object/{}?prefix={prefix}", self.bucket)
+        format!("https://s3.console.aws.amazon.com/s3/object/{}?prefix={}", self.bucket, crate::url_path(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn console_links_percent_encode_all_but_unreserved_characters_and_slashes() {
+        let config = sift_aws::emulator_config("http://127.0.0.1:1", 1);
+        let store = S3Store::new(aws_sdk_s3::Client::new(&config), "landing");
+        assert_eq!(
+            store.url("in/my customers+2026 é~_-.csv"),
+            "https://s3.console.aws.amazon.com/s3/object/landing?prefix=in/my%20customers%2B2026%20%C3%A9~_-.csv"
+        );
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! It makes ROWS (default 1,000,000) valid customers with the repository's generator, validates
 //! them with sift's validator (untimed), then, each into an empty, freshly migrated database:
-//! (1) loads them with `PgWarehouse` (one transaction, binary COPY to staging, set-based insert);
+//! (1) loads them with `PgWarehouse` (one transaction, binary COPY into `dim_customer`);
 //! (2) loads the same trimmed rows with `psql \copy` straight into `dim_customer`.
 //! It prints rows/s for both, the ratio, and this process's peak RSS.
 
@@ -168,6 +168,6 @@ async fn main() {
     let copy_rate = rows as f64 / copy_secs;
     println!("sift loader : {rows} rows in {sift_secs:.2} s = {sift_rate:.0} rows/s (median of {ROUNDS})");
     println!("psql \\copy  : {rows} rows in {copy_secs:.2} s = {copy_rate:.0} rows/s (median of {ROUNDS})");
-    println!("ratio       : sift at {:.2}x the speed of \\copy (target >= 0.7)", sift_rate / copy_rate);
+    println!("ratio       : sift at {:.2}x the speed of \\copy (target >= 0.8)", sift_rate / copy_rate);
     println!("peak RSS    : {:.0} MiB (this process, rows held in memory included)", peak_rss_mib());
 }

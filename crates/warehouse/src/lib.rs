@@ -106,6 +106,17 @@ pub trait Warehouse: Send + Sync {
 pub(crate) const UNSEALED: &str =
     "the producer stopped before sealing the file (rejected, failed or cancelled midway)";
 
+/// The next event of a load; `Err` with the reason when the producer gave up or stopped
+/// before the seal (the load then rolls back).
+pub(crate) async fn next_event(events: &mut LoadStream) -> Result<LoadEvent, String> {
+    use futures::StreamExt;
+    match events.next().await {
+        Some(Ok(event)) => Ok(event),
+        Some(Err(reason)) => Err(reason.to_string()),
+        None => Err(UNSEALED.into()),
+    }
+}
+
 /// Row counts as SQL BIGINT (counts never reach 2^63).
 pub(crate) fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

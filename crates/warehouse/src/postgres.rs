@@ -22,14 +22,13 @@ use std::time::Duration;
 
 use bytes::{BufMut, BytesMut};
 use chrono::NaiveDate;
-use futures::StreamExt;
 use hashbrown::HashSet;
 use sift_validator::CustomerBatch;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use crate::error::{Error, Result};
-use crate::{LoadEvent, LoadOutcome, LoadStream, UNSEALED, Warehouse, to_i64};
+use crate::{LoadEvent, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -182,22 +181,12 @@ impl Warehouse for PgWarehouse {
         let mut valid_rows = 0u64;
         let mut buf = BytesMut::with_capacity(COPY_FLUSH_BYTES + 64 * 1024);
         let seal = loop {
-            let batch = match events.next().await {
-                Some(Ok(LoadEvent::Rows(batch))) => batch,
-                Some(Ok(LoadEvent::Seal(seal))) => break seal,
-                Some(Err(reason)) => {
+            let batch = match next_event(&mut events).await {
+                Ok(LoadEvent::Rows(batch)) => batch,
+                Ok(LoadEvent::Seal(seal)) => break seal,
+                Err(reason) => {
                     tx.rollback().await.ok();
-                    return Err(Error::Aborted {
-                        source_uri: source_uri.to_owned(),
-                        reason: reason.to_string(),
-                    });
-                }
-                None => {
-                    tx.rollback().await.ok();
-                    return Err(Error::Aborted {
-                        source_uri: source_uri.to_owned(),
-                        reason: UNSEALED.into(),
-                    });
+                    return Err(Error::Aborted { source_uri: source_uri.to_owned(), reason });
                 }
             };
             valid_rows += batch.len() as u64;

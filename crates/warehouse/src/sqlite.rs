@@ -3,12 +3,11 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use futures::StreamExt;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite};
 
 use crate::error::{Error, Result};
-use crate::{LoadEvent, LoadOutcome, LoadStream, UNSEALED, Warehouse, to_i64};
+use crate::{LoadEvent, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 
 /// Rows per INSERT statement: 9 bound values a row stays well under SQLite's 32,766 limit.
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -61,22 +60,12 @@ impl Warehouse for SqliteWarehouse {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(load_err)?;
         let mut outcome = LoadOutcome::default();
         let seal = loop {
-            let batch = match events.next().await {
-                Some(Ok(LoadEvent::Rows(batch))) => batch,
-                Some(Ok(LoadEvent::Seal(seal))) => break seal,
-                Some(Err(reason)) => {
+            let batch = match next_event(&mut events).await {
+                Ok(LoadEvent::Rows(batch)) => batch,
+                Ok(LoadEvent::Seal(seal)) => break seal,
+                Err(reason) => {
                     tx.rollback().await.map_err(load_err)?;
-                    return Err(Error::Aborted {
-                        source_uri: source_uri.to_owned(),
-                        reason: reason.to_string(),
-                    });
-                }
-                None => {
-                    tx.rollback().await.map_err(load_err)?;
-                    return Err(Error::Aborted {
-                        source_uri: source_uri.to_owned(),
-                        reason: UNSEALED.into(),
-                    });
+                    return Err(Error::Aborted { source_uri: source_uri.to_owned(), reason });
                 }
             };
             insert_batch(&mut tx, source_uri, &loaded_at, &batch, &mut outcome).await?;
