@@ -131,19 +131,21 @@ impl App {
     /// Handles one invocation.
     pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
         let function_name = event.context.env_config.function_name.clone();
+        let deadline = self.run_deadline(event.context.deadline);
         let mut response = Response::default();
         match event::parse(event.payload)? {
             Invocation::Objects(objects) => {
-                let failures = self.process_all(&objects, &function_name, &mut response).await?;
+                let failures = self.process_all(&objects, &function_name, deadline, &mut response).await?;
                 if failures.is_empty() { Ok(response) } else { Err(Error::Files(failures)) }
             }
             Invocation::Sqs(items) => {
                 let mut failed = Vec::new();
                 for item in items {
                     let ok = match &item.objects {
-                        Ok(objects) => {
-                            self.process_all(objects, &function_name, &mut response).await?.is_empty()
-                        }
+                        Ok(objects) => self
+                            .process_all(objects, &function_name, deadline, &mut response)
+                            .await?
+                            .is_empty(),
                         Err(reason) => {
                             tracing::error!(message_id = %item.message_id, reason = %reason, "unreadable SQS message");
                             false
@@ -167,11 +169,12 @@ impl App {
         &self,
         objects: &[ObjectRef],
         function_name: &str,
+        deadline: tokio::time::Instant,
         response: &mut Response,
     ) -> Result<Vec<FileFailure>, Error> {
         let mut failures = Vec::new();
         for object in objects {
-            match self.process(object, function_name).await? {
+            match self.process(object, function_name, deadline).await? {
                 FileResult::Processed(summary) => response.files.push(summary),
                 FileResult::Skipped(skipped) => response.skipped.push(skipped),
                 FileResult::Failed(summary, failure) => {
@@ -184,7 +187,12 @@ impl App {
     }
 
     /// Processes one object. `Err` only when nothing can be processed at all (the warehouse).
-    async fn process(&self, object: &ObjectRef, function_name: &str) -> Result<FileResult, Error> {
+    async fn process(
+        &self,
+        object: &ObjectRef,
+        function_name: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<FileResult, Error> {
         let source = object.uri();
         if let Some(reason) = self.skip_reason(object) {
             tracing::info!(source = %source, reason, "skipped");
@@ -197,10 +205,11 @@ impl App {
             rules: self.rules.clone(),
             invalid_prefix: self.settings.invalid_prefix.clone(),
             alert_threshold_pct: self.settings.alert_invalid_pct,
-            chunk_rows: sift_validator::DEFAULT_CHUNK_ROWS,
+            chunk_rows: self.settings.chunk_rows,
         };
         let sources = Arc::new(S3Store::new(self.s3.clone(), &object.bucket));
-        let mut pipeline = Pipeline::new(config, sources, self.invalid.clone(), warehouse);
+        let mut pipeline =
+            Pipeline::new(config, sources, self.invalid.clone(), warehouse).with_deadline(deadline);
         if let Some(notifier) = &self.notifier {
             pipeline = pipeline.with_notifier(notifier.clone());
         }
@@ -226,6 +235,18 @@ impl App {
                 )
             }
         })
+    }
+
+    /// When files of this invocation must stop: the margin before Lambda's deadline (epoch
+    /// milliseconds), so a file that cannot finish in time is rolled back and reported rather
+    /// than killed half-way.
+    fn run_deadline(&self, deadline_ms: u64) -> tokio::time::Instant {
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or(0);
+        let left = std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+        tokio::time::Instant::now() + left.saturating_sub(self.settings.deadline_margin)
     }
 
     /// Why `object` is not sift's to process, if it is not: sift's own output (no

@@ -54,6 +54,13 @@ pub struct Settings {
     /// `SIFT_S3_PATH_STYLE`: path-style S3 addressing (default: on when `AWS_ENDPOINT_URL` is
     /// set, as emulators need).
     pub s3_path_style: bool,
+    /// `SIFT_DEADLINE_MARGIN_MS`: a file still reading or validating this long before the
+    /// invocation's deadline is stopped and rolled back, leaving time for the `[FAILED]` report
+    /// and a clean error instead of a killed process.
+    pub deadline_margin: std::time::Duration,
+    /// `SIFT_CHUNK_ROWS`: rows per validation chunk; smaller chunks use less memory per file
+    /// and run a little slower.
+    pub chunk_rows: usize,
 }
 
 impl Settings {
@@ -117,6 +124,12 @@ impl Settings {
             db_connect_attempts: count(&get, "SIFT_DB_CONNECT_ATTEMPTS", 6)?,
             s3_encryption,
             s3_path_style: flag(&get, "SIFT_S3_PATH_STYLE", endpoint_set)?,
+            chunk_rows: count(&get, "SIFT_CHUNK_ROWS", sift_validator::DEFAULT_CHUNK_ROWS as u32)? as usize,
+            deadline_margin: std::time::Duration::from_millis(millis(
+                &get,
+                "SIFT_DEADLINE_MARGIN_MS",
+                10_000,
+            )?),
         })
     }
 }
@@ -146,6 +159,13 @@ fn count(get: &impl Fn(&str) -> Option<String>, name: &str, default: u32) -> Res
     }
 }
 
+fn millis(get: &impl Fn(&str) -> Option<String>, name: &str, default: u64) -> Result<u64, Error> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v.parse::<u64>().map_err(|_| setting(name, &v, "a whole number of milliseconds")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
@@ -171,6 +191,8 @@ mod tests {
         assert!(s.auto_migrate && !s.check_country && !s.s3_path_style);
         assert_eq!((s.aws_max_attempts, s.db_connect_attempts), (5, 6));
         assert_eq!(s.s3_encryption, Encryption::BucketDefault);
+        assert_eq!(s.deadline_margin, std::time::Duration::from_secs(10));
+        assert_eq!(s.chunk_rows, sift_validator::DEFAULT_CHUNK_ROWS);
     }
 
     #[test]
@@ -191,6 +213,8 @@ mod tests {
             ("SIFT_S3_SSE", "kms"),
             ("SIFT_S3_SSE_KMS_KEY_ID", "alias/sift"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("SIFT_DEADLINE_MARGIN_MS", "2500"),
+            ("SIFT_CHUNK_ROWS", "4096"),
         ])
         .unwrap();
         assert_eq!((s.invalid_bucket.as_str(), s.invalid_prefix.as_str()), ("quarantine", "bad/rows"));
@@ -205,6 +229,8 @@ mod tests {
         assert!(!s.auto_migrate && s.check_country && s.s3_path_style);
         assert_eq!((s.aws_max_attempts, s.db_connect_attempts), (3, 1));
         assert_eq!(s.s3_encryption, Encryption::Kms(Some("alias/sift".into())));
+        assert_eq!(s.deadline_margin, std::time::Duration::from_millis(2500));
+        assert_eq!(s.chunk_rows, 4096);
     }
 
     #[test]
@@ -218,6 +244,10 @@ mod tests {
             (vec![("SIFT_AUTO_MIGRATE", "maybe")], "SIFT_AUTO_MIGRATE=\"maybe\": expected true or false"),
             (vec![("SIFT_AWS_MAX_ATTEMPTS", "0")], "SIFT_AWS_MAX_ATTEMPTS=\"0\""),
             (vec![("SIFT_S3_SSE", "rot13")], "default, aes256 or kms"),
+            (
+                vec![("SIFT_DEADLINE_MARGIN_MS", "10s")],
+                "SIFT_DEADLINE_MARGIN_MS=\"10s\": expected a whole number",
+            ),
             (vec![("SIFT_EMAIL_FROM", "sift@example.com")], "SIFT_EMAIL_TO"),
             (vec![("SIFT_EMAIL_TO", "a@example.com")], "SIFT_EMAIL_FROM"),
         ] {

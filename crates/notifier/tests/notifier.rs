@@ -128,6 +128,35 @@ fn html_escapes_the_source_name() {
 }
 
 #[test]
+fn html_escapes_every_text_value_of_the_report() {
+    // Every string that reaches the report can come from outside: the function name (an
+    // environment variable), the object key, a rule id (a rules file), the reason of a
+    // rejection (it quotes the file's header) and the invalid-records location.
+    let hostile = "<img src=x onerror=alert(1)>&\"'";
+    let processed = Report {
+        function_name: hostile.into(),
+        source: format!("s3://bucket/{hostile}.csv"),
+        rule_failures: rules(&[(hostile, 3), ("email", 1)]),
+        invalid_records_uri: Some(format!("s3://out/{hostile}_invalid_records.csv")),
+        invalid_records_url: Some(format!("https://out.example/{hostile}")),
+        ..sample()
+    };
+    let failed = Report {
+        outcome: Outcome::Failed { reason: format!("missing column {hostile}") },
+        ..processed.clone()
+    };
+    let rejected = Report {
+        outcome: Outcome::Rejected { reason: format!("bad header {hostile}") },
+        ..processed.clone()
+    };
+    for report in [processed, failed, rejected] {
+        let html = render(&report).unwrap().html;
+        assert!(!html.contains("<img") && !html.contains("onerror=alert(1)>"), "{html}");
+        assert!(html.contains("&#60;img src=x onerror=alert(1)&#62;&#38;&#34;&#39;"), "{html}");
+    }
+}
+
+#[test]
 fn html_does_not_link_unsafe_schemes() {
     let report = Report { invalid_records_url: Some("javascript:alert(1)".into()), ..sample() };
     let html = render(&report).unwrap().html;

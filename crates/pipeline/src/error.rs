@@ -17,6 +17,18 @@ pub enum Error {
     /// The rule set does not fit the warehouse or the validator failed unexpectedly.
     #[error("{0}")]
     Validator(#[source] sift_validator::Error),
+    /// The run's deadline came before the file was done (see `Pipeline::with_deadline`): the
+    /// load was rolled back, so a re-run starts over.
+    #[error(
+        "stopped at the deadline after {bytes_read} bytes and {rows_validated} rows, before the \
+         file was loaded; nothing was loaded (re-run it with more time, or split the file)"
+    )]
+    Deadline {
+        /// Bytes of the source read by then.
+        bytes_read: u64,
+        /// Rows validated by then.
+        rows_validated: u64,
+    },
 }
 
 impl Error {
@@ -27,6 +39,8 @@ impl Error {
             Error::Source(e) | Error::InvalidRecords(e) => e.is_retryable(),
             Error::Warehouse(e) => e.is_retryable(),
             Error::Validator(_) => false,
+            // A retry may get a fresh, longer budget (a Lambda retried later, a smaller batch).
+            Error::Deadline { .. } => true,
         }
     }
 }

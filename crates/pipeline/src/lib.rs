@@ -56,6 +56,7 @@
 mod error;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
@@ -123,6 +124,7 @@ pub struct Pipeline {
     notifier: Option<Arc<dyn Notifier>>,
     alerter: Option<Arc<dyn Alerter>>,
     progress: Option<Progress>,
+    deadline: Option<tokio::time::Instant>,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -144,6 +146,7 @@ const LOAD_AHEAD_BATCHES: usize = 2;
 /// What validating a whole file gave (the valid rows went to the warehouse on the way).
 struct Validated {
     tally: sift_validator::Tally,
+    bytes: u64,
     checksum: String,
     invalid: Option<InvalidRecords>,
 }
@@ -154,6 +157,16 @@ enum ValidateStop {
     Validator(sift_validator::Error),
     /// The warehouse stopped taking rows (its load failed; its error says why).
     LoadGone,
+    /// The input ended without its end marker (the reader stopped: a read error or the
+    /// deadline), or the run was cancelled: what was validated is not the whole file.
+    Interrupted { bytes: u64, rows: u64 },
+}
+
+/// What the reader sends the validator. The file is complete only once `End` arrives: a
+/// channel that closes without it means the reader stopped early, and nothing may be sealed.
+enum Piece {
+    Bytes(bytes::Bytes),
+    End,
 }
 
 type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
@@ -161,10 +174,11 @@ type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
 /// Validates the bytes arriving on `rx` and streams the valid rows to the load through
 /// `events` (runs on a blocking thread).
 fn validate(
-    mut rx: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+    mut rx: tokio::sync::mpsc::Receiver<Piece>,
     config: &Config,
     progress: Option<Progress>,
     events: &EventSender,
+    cancelled: &AtomicBool,
 ) -> std::result::Result<Validated, ValidateStop> {
     let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)
         .map_err(ValidateStop::Validator)?;
@@ -187,7 +201,19 @@ fn validate(
         }
         Ok(())
     };
-    while let Some(bytes) = rx.blocking_recv() {
+    let interrupted = |file: &FileValidator| ValidateStop::Interrupted {
+        bytes: file.bytes_seen(),
+        rows: file.tally().total,
+    };
+    loop {
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(interrupted(&file));
+        }
+        let bytes = match rx.blocking_recv() {
+            Some(Piece::Bytes(bytes)) => bytes,
+            Some(Piece::End) => break,
+            None => return Err(interrupted(&file)),
+        };
         digest.update(&bytes);
         let chunks = file.push(&bytes).map_err(ValidateStop::Validator)?;
         forward(&file, chunks)?;
@@ -201,7 +227,7 @@ fn validate(
         progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
     }
     let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Validated { tally: file.tally().clone(), checksum, invalid })
+    Ok(Validated { tally: file.tally().clone(), bytes: file.bytes_seen(), checksum, invalid })
 }
 
 type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>;
@@ -212,6 +238,27 @@ async fn abandon(events_tx: EventSender, load: LoadTask, reason: String) {
     let _ = events_tx.send(Err(reason.into())).await;
     drop(events_tx);
     let _ = load.await;
+}
+
+/// Sends the object's bytes to the validator, then `End`; stops at the first read error (and
+/// returns it) or when the validator has stopped taking bytes.
+async fn read(
+    stream: &mut sift_storage::ByteStream,
+    bytes_tx: tokio::sync::mpsc::Sender<Piece>,
+) -> Option<sift_storage::Error> {
+    while let Some(bytes) = stream.next().await {
+        match bytes {
+            Ok(bytes) => {
+                // A closed channel means the validator stopped early: stop reading.
+                if bytes_tx.send(Piece::Bytes(bytes)).await.is_err() {
+                    return None;
+                }
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    let _ = bytes_tx.send(Piece::End).await;
+    None
 }
 
 /// Why processing stopped before the load.
@@ -236,7 +283,16 @@ impl Pipeline {
         invalid: Arc<dyn ObjectStore>,
         warehouse: Arc<dyn Warehouse>,
     ) -> Self {
-        Self { config, sources, invalid, warehouse, notifier: None, alerter: None, progress: None }
+        Self {
+            config,
+            sources,
+            invalid,
+            warehouse,
+            notifier: None,
+            alerter: None,
+            progress: None,
+            deadline: None,
+        }
     }
 
     /// Sends a report through `notifier` after each run.
@@ -249,6 +305,16 @@ impl Pipeline {
     /// above the threshold (the report is marked `[ALERT]` either way).
     pub fn with_alerter(mut self, alerter: Arc<dyn Alerter>) -> Self {
         self.alerter = Some(alerter);
+        self
+    }
+
+    /// Stops a run that is still reading or validating at `deadline`: the load is rolled back
+    /// and `run` returns [`Error::Deadline`] after the failure report, so a re-run starts over.
+    /// A run that reached the commit is left to finish. The Lambda sets this a safety margin
+    /// before its own deadline, so that a file too big for the time left fails cleanly instead
+    /// of being killed.
+    pub fn with_deadline(mut self, deadline: tokio::time::Instant) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 
@@ -372,6 +438,14 @@ impl Pipeline {
         Ok(summary)
     }
 
+    /// Completes at the deadline; never without one.
+    async fn expired(&self) {
+        match self.deadline {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    }
+
     fn stage(&self, stage: Stage) {
         if let Some(progress) = &self.progress {
             progress(stage);
@@ -401,7 +475,7 @@ impl Pipeline {
         // Three stages run at once, with bounded queues between them: this task reads the
         // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
         // loads the valid rows in its one transaction. Nothing commits until the seal below.
-        let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(READ_AHEAD_CHUNKS);
+        let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<Piece>(READ_AHEAD_CHUNKS);
         let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
         let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
             rx.recv().await.map(|event| (event, rx))
@@ -412,26 +486,34 @@ impl Pipeline {
         let config = self.config.clone();
         let progress = self.progress.clone();
         let validator_events = events_tx.clone();
-        let validation =
-            tokio::task::spawn_blocking(move || validate(bytes_rx, &config, progress, &validator_events));
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let validator_cancelled = cancelled.clone();
+        let mut validation = tokio::task::spawn_blocking(move || {
+            validate(bytes_rx, &config, progress, &validator_events, &validator_cancelled)
+        });
 
-        let mut read_error = None;
-        while let Some(bytes) = stream.next().await {
-            match bytes {
-                // A closed channel means the validator stopped early: stop reading.
-                Ok(bytes) => {
-                    if bytes_tx.send(bytes).await.is_err() {
-                        break;
-                    }
-                }
-                Err(e) => {
-                    read_error = Some(e);
-                    break;
+        // The deadline stops the reader (dropping it closes the channel without `End`) and
+        // tells the validator to stop at its next piece.
+        let mut expired = std::pin::pin!(self.expired());
+        let read_error = tokio::select! {
+            read_error = read(&mut stream, bytes_tx) => read_error,
+            () = &mut expired => {
+                cancelled.store(true, Ordering::Relaxed);
+                None
+            }
+        };
+        let validated = if cancelled.load(Ordering::Relaxed) {
+            validation.await
+        } else {
+            tokio::select! {
+                validated = &mut validation => validated,
+                () = &mut expired => {
+                    cancelled.store(true, Ordering::Relaxed);
+                    validation.await
                 }
             }
-        }
-        drop(bytes_tx);
-        let validated = match validation.await {
+        };
+        let validated = match validated {
             Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
@@ -441,6 +523,9 @@ impl Pipeline {
                 Some(Stop::Rejected(format!("file rejected: {r}")))
             }
             (None, Err(ValidateStop::Validator(other))) => Some(Stop::Failed(Error::Validator(other))),
+            (None, Err(ValidateStop::Interrupted { bytes, rows })) => {
+                Some(Stop::Failed(Error::Deadline { bytes_read: bytes, rows_validated: rows }))
+            }
             (None, Err(ValidateStop::LoadGone)) => None,
             (None, Ok(validated)) => {
                 return self.finish(key, validated, events_tx, load).await;
@@ -474,13 +559,17 @@ impl Pipeline {
         events_tx: EventSender,
         load: LoadTask,
     ) -> std::result::Result<Processed, Stop> {
-        let Validated { tally, checksum, invalid } = validated;
+        let Validated { tally, bytes, checksum, invalid } = validated;
         let mut invalid_key = None;
         if let Some(records) = invalid.filter(|r| r.rows() > 0) {
             self.stage(Stage::WritingInvalid { rows: records.rows() });
             let k = self.invalid_key(key);
-            if let Err(e) = self.invalid.put(&k, records.into_bytes().into(), "text/csv").await {
-                let error = Error::InvalidRecords(e);
+            let put = self.invalid.put(&k, records.into_bytes().into(), "text/csv");
+            let written = tokio::select! {
+                written = put => written.map_err(Error::InvalidRecords),
+                () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
+            };
+            if let Err(error) = written {
                 abandon(events_tx, load, error.to_string()).await;
                 return Err(Stop::Failed(error));
             }

@@ -343,3 +343,65 @@ async fn an_alert_goes_out_only_above_the_threshold_and_its_failure_changes_noth
         assert_eq!((summary.status, summary.inserted), (Status::Ok, 2), "threshold {threshold}");
     }
 }
+
+/// A source that sends `text` and then neither ends nor fails: a stalled read.
+fn stalled_body(text: &'static str) -> ByteStream {
+    use futures::StreamExt;
+    body(text).chain(futures::stream::pending()).boxed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_stops_a_stalled_run_rolls_back_and_reports_failed() {
+    let mut sources = MockObjectStore::new();
+    sources.expect_uri().returning(|k| format!("s3://in/{k}"));
+    sources.expect_get().times(1).returning(|_| Ok(stalled_body(CSV)));
+    let mut invalid = invalid_store();
+    invalid.expect_put().never();
+    let mut seq = Sequence::new();
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(abandoned_load()))
+        .with_notifier(Arc::new(notifier))
+        .with_deadline(tokio::time::Instant::now() + std::time::Duration::from_millis(300));
+
+    let started = std::time::Instant::now();
+    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped near the deadline");
+    match &err {
+        Error::Deadline { bytes_read, rows_validated } => {
+            assert_eq!(*bytes_read, CSV.len() as u64, "everything sent was read");
+            assert_eq!(
+                *rows_validated, 2,
+                "one chunk of two rows; the third row waits for its chunk to fill"
+            );
+        }
+        other => panic!("expected the deadline, got {other}"),
+    }
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("nothing was loaded"), "{err}");
+    let reports = reports.lock().unwrap();
+    assert!(matches!(&reports[0].outcome, Outcome::Failed { reason } if reason.contains("deadline")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_error_after_rows_streamed_into_the_load_rolls_it_back() {
+    let mut sources = MockObjectStore::new();
+    sources.expect_uri().returning(|k| format!("s3://in/{k}"));
+    sources.expect_get().times(1).returning(|_| {
+        use futures::StreamExt;
+        let cut = futures::stream::iter([Err(sift_storage::Error::Backend {
+            action: "reading",
+            uri: "s3://in/incoming/customers.csv".into(),
+            message: "connection reset by peer".into(),
+            retryable: true,
+        })]);
+        Ok(body(CSV).chain(cut).boxed())
+    });
+    let mut invalid = invalid_store();
+    invalid.expect_put().never();
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(abandoned_load()));
+
+    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    assert!(matches!(err, Error::Source(_)), "{err}");
+    assert!(err.is_retryable());
+}

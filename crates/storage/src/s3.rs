@@ -96,7 +96,18 @@ impl S3Store {
             }
             _ => false,
         };
-        Error::Backend { action, uri, message: DisplayErrorContext(error).to_string(), retryable }
+        // A service error reads best as its code, message and status; the SDK's full context
+        // (the raw response) only for the rest (timeouts, connection failures).
+        let message = match &error {
+            SdkError::ServiceError(e) => format!(
+                "{}: {} (HTTP {})",
+                code.as_deref().unwrap_or("unknown error"),
+                error.message().unwrap_or("no message"),
+                e.raw().status().as_u16()
+            ),
+            _ => DisplayErrorContext(&error).to_string(),
+        };
+        Error::Backend { action, uri, message, retryable }
     }
 
     async fn put_multipart(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {

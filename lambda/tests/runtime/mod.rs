@@ -3,7 +3,7 @@
 //! `GET /2018-06-01/runtime/invocation/next`, gets an event with its request id and deadline
 //! in headers, and posts the result to `.../invocation/{id}/response` or `.../error`.
 
-#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+#![allow(clippy::unwrap_used, dead_code)] // Tests fail loudly; each test binary uses a part.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -47,7 +47,7 @@ impl Outcome {
 }
 
 struct State {
-    pending: Mutex<mpsc::UnboundedReceiver<(String, Value)>>,
+    pending: Mutex<mpsc::UnboundedReceiver<(String, Value, Duration)>>,
     results: mpsc::UnboundedSender<(String, Outcome)>,
     first_poll: OnceLock<Instant>,
 }
@@ -57,7 +57,7 @@ pub struct Lambda {
     child: Child,
     started: Instant,
     state: Arc<State>,
-    events: mpsc::UnboundedSender<(String, Value)>,
+    events: mpsc::UnboundedSender<(String, Value, Duration)>,
     results: mpsc::UnboundedReceiver<(String, Outcome)>,
     invocations: u32,
 }
@@ -110,11 +110,18 @@ impl Lambda {
         Self { child, started, state, events, results, invocations: 0 }
     }
 
-    /// Delivers `payload` as the next invocation and waits for its outcome.
+    /// Delivers `payload` as the next invocation, with Lambda's longest timeout (15 minutes),
+    /// and waits for its outcome.
     pub async fn invoke(&mut self, payload: Value) -> Outcome {
+        self.invoke_with_timeout(payload, Duration::from_secs(900)).await
+    }
+
+    /// Delivers `payload` with a deadline `timeout` from its delivery, and waits for its
+    /// outcome.
+    pub async fn invoke_with_timeout(&mut self, payload: Value, timeout: Duration) -> Outcome {
         self.invocations += 1;
         let id = format!("e2e-{:04}", self.invocations);
-        self.events.send((id.clone(), payload)).unwrap();
+        self.events.send((id.clone(), payload, timeout)).unwrap();
         loop {
             let next = tokio::time::timeout(Duration::from_secs(300), self.results.recv()).await;
             let (got, outcome) = next
@@ -153,10 +160,10 @@ async fn handle(state: Arc<State>, request: Request<Incoming>) -> Result<Respons
     if request.method() == Method::GET && path == "/2018-06-01/runtime/invocation/next" {
         state.first_poll.get_or_init(Instant::now);
         let next = state.pending.lock().await.recv().await;
-        let Some((id, payload)) = next else {
+        let Some((id, payload, timeout)) = next else {
             return Ok(Response::builder().status(500).body(Full::new(Bytes::new())).unwrap());
         };
-        let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + Duration::from_secs(900);
+        let deadline = SystemTime::now().duration_since(UNIX_EPOCH).unwrap() + timeout;
         return Ok(Response::builder()
             .header("lambda-runtime-aws-request-id", id)
             .header("lambda-runtime-deadline-ms", deadline.as_millis().to_string())

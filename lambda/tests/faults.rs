@@ -1,0 +1,353 @@
+//! Fault injection against the real components: the compiled `bootstrap` binary, driven by a
+//! local Lambda Runtime API, talks to moto through a fault-injecting proxy (`proxy/`) and to a
+//! PostgreSQL cluster of this test's own, which it can cut off and stop.
+//!
+//! Every fault is checked for the same three things: what the invocation result says, that
+//! nothing of the file was loaded (no row with its `source_uri`, no ledger entry), and that a
+//! re-run after the fault completes the work exactly once. The README's fault table is the
+//! summary of this file.
+
+#![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+mod common;
+mod proxy;
+mod runtime;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use hyper::Method;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+use crate::common::{
+    World, alerts, assert_absent, bootstrap, customer_values, endpoint, s3_record, ses_reports, ses_texts,
+};
+use crate::proxy::{Fault, FaultProxy, Rule};
+use crate::runtime::{Lambda, Outcome};
+
+fn script(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+}
+
+/// A PostgreSQL cluster of this test's own (`scripts/pg-throwaway`), so that stopping it
+/// disturbs no other test. Removed on drop.
+struct Cluster {
+    dir: String,
+    url: String,
+}
+
+impl Cluster {
+    fn start() -> Self {
+        let out = Command::new(script("pg-throwaway")).output().unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/pg-throwaway could not start a PostgreSQL cluster (the fault tests need the \
+             server binaries, initdb and pg_ctl):\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let exports = String::from_utf8(out.stdout).unwrap();
+        let value = |name: &str| {
+            exports
+                .lines()
+                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+                .unwrap_or_else(|| panic!("{name} missing from scripts/pg-throwaway's output: {exports}"))
+                .to_owned()
+        };
+        Self { dir: value("SIFT_PG_DIR"), url: value("DATABASE_URL") }
+    }
+
+    fn run(&self, action: &str) {
+        let status = Command::new(script("pg-throwaway")).args([action, &self.dir]).status().unwrap();
+        assert!(status.success(), "scripts/pg-throwaway {action} failed");
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(script("pg-throwaway")).args(["stop", &self.dir]).status();
+    }
+}
+
+/// The binary, its world, the proxy in front of moto, and every file put so far (for the leak
+/// scan at the end).
+struct Harness {
+    world: World,
+    proxy: FaultProxy,
+    lambda: Lambda,
+    logs: tempfile::NamedTempFile,
+    files: Vec<Vec<u8>>,
+    /// Every event that completed, with its summary's `inserted`, for the final redelivery.
+    loaded: Vec<(String, u64)>,
+}
+
+impl Harness {
+    async fn put(&mut self, key: &str, seed: u64, rows: u64) -> usize {
+        let mut csv = Vec::new();
+        let config = sift_datagen::Config { seed, ..Default::default() };
+        sift_datagen::generate(&config, rows, &mut csv).unwrap();
+        self.world.put(key, csv.clone()).await;
+        let len = csv.len();
+        self.files.push(csv);
+        len
+    }
+
+    fn event(&self, key: &str) -> Value {
+        json!({"Records": [s3_record(&self.world.landing, key, 0)]})
+    }
+
+    fn source(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.world.landing)
+    }
+
+    /// Rows of `key` in `dim_customer` and its ledger entries.
+    async fn loaded_rows(&self, key: &str) -> (i64, i64) {
+        let mut db = self.world.db().await;
+        let source = self.source(key);
+        let rows = sqlx::query_scalar("SELECT count(*) FROM dim_customer WHERE source_uri = $1")
+            .bind(&source)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        let ledger = sqlx::query_scalar("SELECT count(*) FROM sift_load_ledger WHERE source_uri = $1")
+            .bind(&source)
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        (rows, ledger)
+    }
+
+    /// The invocation for `key` fails as retryable, naming the file and `needle`, and leaves
+    /// nothing of the file loaded; a `[FAILED]` report went out (unless SES is the fault).
+    async fn fails_retryable(&mut self, outcome: Outcome, key: &str, needle: &str) {
+        let error = outcome.error();
+        assert_eq!(error["errorType"], "Sift.Retryable", "{error}");
+        let message = error["errorMessage"].as_str().unwrap();
+        println!("{key}: {}: {message}", error["errorType"]);
+        assert!(message.contains(key) && message.contains(needle), "{needle:?} not in: {message}");
+        assert_eq!(self.loaded_rows(key).await, (0, 0), "nothing of {key} is loaded");
+        let reports = ses_reports(&self.world.sender);
+        let last = reports.last().unwrap();
+        assert!(last.subject().unwrap().starts_with("[FAILED]"), "{:?}", last.subject());
+        assert!(last.body_text(0).unwrap().contains(key));
+    }
+
+    /// With every fault cleared, the invocation for `key` loads it, exactly once.
+    async fn completes(&mut self, key: &str) -> Value {
+        self.proxy.clear();
+        let response = self.lambda.invoke(self.event(key)).await.response();
+        let summary = response["files"][0].clone();
+        assert_eq!(summary["status"], "ok", "{response}");
+        assert_ne!(summary["already_loaded"], true, "{summary}");
+        let inserted = summary["inserted"].as_u64().unwrap();
+        assert!(inserted > 0, "{summary}");
+        assert_eq!(self.loaded_rows(key).await, (inserted as i64, 1), "{key} loaded once");
+        self.loaded.push((key.to_owned(), inserted));
+        summary
+    }
+}
+
+/// Polls `db_url`'s activity until a client session of `database` is inside a transaction (the
+/// load), then runs `act` on it. Returns whether it saw one within a minute.
+async fn when_loading<F, Fut>(admin_url: String, database: String, act: F) -> bool
+where
+    F: FnOnce(i32) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+    for _ in 0..12_000 {
+        let pid: Option<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() \
+             AND backend_type = 'client backend' AND xact_start IS NOT NULL LIMIT 1",
+        )
+        .bind(&database)
+        .fetch_optional(&mut admin)
+        .await
+        .unwrap();
+        if let Some(pid) = pid {
+            act(pid).await;
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_once() {
+    let cluster = Cluster::start();
+    let world = World::on(&cluster.url).await;
+    let proxy = FaultProxy::start(&endpoint()).await;
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let mut env = world.env_via(&proxy.endpoint);
+    // A small margin keeps the deadline case quick; SDK retries: 2 attempts per call.
+    env.push(("SIFT_DEADLINE_MARGIN_MS", "1000".into()));
+    env.push(("SIFT_DB_CONNECT_ATTEMPTS", "3".into()));
+    // Small chunks: a 60,000-row file is 8 chunks, so mid-file faults find rows already
+    // streamed into the load.
+    env.push(("SIFT_CHUNK_ROWS", "8192".into()));
+    let lambda = Lambda::start(&bootstrap(), &env, logs.path()).await;
+    let mut h = Harness { world, proxy, lambda, logs, files: Vec::new(), loaded: Vec::new() };
+
+    // 1. S3 answers 503 to the GET of the source (after the SDK's retries).
+    let key = "incoming/get-503.csv";
+    h.put(key, 11, 5_000).await;
+    h.proxy.inject(Rule {
+        service: "s3",
+        method: Some(Method::GET),
+        path_contains: Some(key.into()),
+        fault: Fault::Status(503),
+    });
+    let outcome = h.lambda.invoke(h.event(key)).await;
+    h.fails_retryable(outcome, key, "reading the source failed").await;
+    assert_eq!(h.proxy.served().len(), 2, "the SDK tried twice (SIFT_AWS_MAX_ATTEMPTS=2)");
+    h.completes(key).await;
+
+    // 2. The connection drops mid-download, after some chunks streamed into the load.
+    let key = "incoming/get-cut.csv";
+    let len = h.put(key, 12, 60_000).await;
+    h.proxy.inject(Rule {
+        service: "s3",
+        method: Some(Method::GET),
+        path_contains: Some(key.into()),
+        fault: Fault::CutBody(len * 6 / 10),
+    });
+    let outcome = h.lambda.invoke(h.event(key)).await;
+    h.fails_retryable(outcome, key, "reading the source failed").await;
+    h.completes(key).await;
+
+    // 3. S3 refuses the invalid-records write.
+    let key = "incoming/put-503.csv";
+    h.put(key, 13, 5_000).await;
+    let invalid_bucket = h.world.invalid.clone();
+    for method in [Method::PUT, Method::POST] {
+        h.proxy.inject(Rule {
+            service: "s3",
+            method: Some(method),
+            path_contains: Some(invalid_bucket.clone()),
+            fault: Fault::Status(503),
+        });
+    }
+    let outcome = h.lambda.invoke(h.event(key)).await;
+    h.fails_retryable(outcome, key, "writing the invalid records failed").await;
+    let summary = h.completes(key).await;
+    let invalid_uri = summary["invalid_records_uri"].as_str().unwrap();
+    let invalid_key = invalid_uri.strip_prefix(&format!("s3://{invalid_bucket}/")).unwrap();
+    assert!(!h.world.get(&invalid_bucket, invalid_key).await.is_empty());
+
+    // 4. The load's connection is cut (pg_terminate_backend) in the middle of the load.
+    let key = "incoming/pg-cut.csv";
+    h.put(key, 14, 60_000).await;
+    let killer = tokio::spawn(when_loading(h.world.admin_url.clone(), h.world.database.clone(), {
+        let admin_url = h.world.admin_url.clone();
+        move |pid| async move {
+            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
+            sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.unwrap();
+        }
+    }));
+    let outcome = h.lambda.invoke(h.event(key)).await;
+    assert!(killer.await.unwrap(), "the load was never seen in progress");
+    h.fails_retryable(outcome, key, "").await;
+    h.completes(key).await;
+
+    // 5. PostgreSQL stops (a fast shutdown) in the middle of a load, and comes back.
+    let key = "incoming/pg-stopped.csv";
+    h.put(key, 15, 60_000).await;
+    let dir = cluster.dir.clone();
+    let stopper = tokio::spawn(when_loading(
+        h.world.admin_url.clone(),
+        h.world.database.clone(),
+        move |_| async move {
+            let pause = move || Command::new(script("pg-throwaway")).args(["pause", &dir]).status().unwrap();
+            let status = tokio::task::spawn_blocking(pause).await.unwrap();
+            assert!(status.success());
+        },
+    ));
+    let outcome = h.lambda.invoke(h.event(key)).await;
+    assert!(stopper.await.unwrap(), "the load was never seen in progress");
+    let error = outcome.error();
+    println!("{key}: {error}");
+    assert_eq!(error["errorType"], "Sift.Retryable", "{error}");
+    cluster.run("resume");
+    assert_eq!(h.loaded_rows(key).await, (0, 0), "nothing of {key} is loaded");
+    h.completes(key).await;
+
+    // 6. SES fails: the load and the invalid records stand; the summary says so.
+    let key = "incoming/ses-503.csv";
+    h.put(key, 16, 5_000).await;
+    h.proxy.inject(Rule { service: "ses", method: None, path_contains: None, fault: Fault::Status(503) });
+    let alerts_before = alerts(&h.world.topic_arn);
+    let reports_before = ses_reports(&h.world.sender).len();
+    let response = h.lambda.invoke(h.event(key)).await.response();
+    let summary = &response["files"][0];
+    assert_eq!((summary["status"].as_str(), summary["notification"].as_str()), (Some("ok"), Some("failed")));
+    let inserted = summary["inserted"].as_u64().unwrap();
+    assert_eq!(h.loaded_rows(key).await, (inserted as i64, 1));
+    assert_eq!(ses_reports(&h.world.sender).len(), reports_before, "no report got through");
+    assert_eq!(alerts(&h.world.topic_arn), alerts_before + 1, "the alert still goes out");
+    h.loaded.push((key.to_owned(), inserted));
+    // A re-run (the operator's replay) sends the report and loads nothing twice.
+    h.proxy.clear();
+    let response = h.lambda.invoke(h.event(key)).await.response();
+    let summary = &response["files"][0];
+    assert_eq!((summary["already_loaded"].as_bool(), summary["inserted"].as_u64()), (Some(true), Some(0)));
+    assert_eq!(summary["notification"], "sent");
+    assert_eq!(h.loaded_rows(key).await, (inserted as i64, 1));
+
+    // 7. SNS fails: the alert is lost to a logged error; nothing else changes.
+    let key = "incoming/sns-503.csv";
+    h.put(key, 17, 5_000).await;
+    h.proxy.inject(Rule { service: "sns", method: None, path_contains: None, fault: Fault::Status(503) });
+    let alerts_before = alerts(&h.world.topic_arn);
+    let response = h.lambda.invoke(h.event(key)).await.response();
+    let summary = &response["files"][0];
+    assert_eq!((summary["status"].as_str(), summary["notification"].as_str()), (Some("ok"), Some("sent")));
+    assert_eq!(alerts(&h.world.topic_arn), alerts_before);
+    let inserted = summary["inserted"].as_u64().unwrap();
+    assert_eq!(h.loaded_rows(key).await, (inserted as i64, 1));
+    h.loaded.push((key.to_owned(), inserted));
+    h.proxy.clear();
+
+    // 8. The invocation's deadline comes before the file is done: it stops at the margin.
+    let key = "incoming/deadline.csv";
+    h.put(key, 18, 100_000).await;
+    let outcome = h.lambda.invoke_with_timeout(h.event(key), Duration::from_millis(1_200)).await;
+    h.fails_retryable(outcome, key, "stopped at the deadline").await;
+    h.completes(key).await;
+
+    // Every event delivered again: nothing is loaded twice.
+    let total: u64 = h.loaded.iter().map(|(_, n)| n).sum();
+    for (key, inserted) in h.loaded.clone() {
+        let response = h.lambda.invoke(h.event(&key)).await.response();
+        assert_eq!(response["files"][0]["already_loaded"], true, "{response}");
+        assert_eq!(h.loaded_rows(&key).await, (inserted as i64, 1));
+    }
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM dim_customer")
+        .fetch_one(&mut h.world.db().await)
+        .await
+        .unwrap();
+    assert_eq!(rows, total as i64, "dim_customer holds each file's rows once");
+
+    // No credential and no customer value in any log line or email of all of the above.
+    let Harness { world, lambda, logs, files, .. } = h;
+    drop(lambda);
+    let logs = std::fs::read_to_string(logs.path()).unwrap();
+    assert!(logs.contains("publishing the alert failed"), "the lost alert is logged");
+    let mut planted: Vec<String> = files.iter().flat_map(|f| customer_values(f)).collect();
+    planted.push(world.password.clone());
+    assert_absent(&logs, &planted, "the logs");
+    assert_absent(&ses_texts(&world.sender), &planted, "the report emails");
+    drop(cluster);
+}
+
+#[test]
+#[should_panic(expected = "a planted value (\"ann.lee@example.com\") leaked into the logs")]
+fn the_leak_scan_finds_a_planted_value() {
+    let csv = b"customer_id,full_name,email\n1,Ann Leeming,ann.lee@example.com\n";
+    assert_absent(
+        "{\"level\":\"INFO\",\"fields\":{\"value\":\"ann.lee@example.com\"}}",
+        &customer_values(csv),
+        "the logs",
+    );
+}
