@@ -187,6 +187,8 @@ async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_on
     // Small chunks: a 60,000-row file is 8 chunks, so mid-file faults find rows already
     // streamed into the load.
     env.push(("SIFT_CHUNK_ROWS", "8192".into()));
+    // Every log line there is, for the leak scan at the end: even at trace level, no value.
+    env.push(("SIFT_LOG", "trace".into()));
     let lambda = Lambda::start(&bootstrap(), &env, logs.path()).await;
     let mut h = Harness { world, proxy, lambda, logs, files: Vec::new(), loaded: Vec::new() };
 

@@ -31,17 +31,20 @@ impl FileValidator {
 
     /// Feeds the next bytes; returns the chunks they completed, validated.
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<ValidatedChunk>> {
-        let raw = self.decoder.push(bytes)?;
+        let raw = self.decoder.push(bytes);
         self.run(raw)
     }
 
     /// Ends the file; returns the last validated chunks. After `Ok`, the file is accepted.
     pub fn finish(&mut self) -> Result<Vec<ValidatedChunk>> {
-        let raw = self.decoder.finish()?;
+        let raw = self.decoder.finish();
         self.run(raw)
     }
 
-    fn run(&mut self, raw: Vec<csv::RawChunk>) -> Result<Vec<ValidatedChunk>> {
+    fn run(&mut self, raw: Result<Vec<csv::RawChunk>>) -> Result<Vec<ValidatedChunk>> {
+        // The header is checked before a decoding error is returned: a bad header (line 1) is
+        // the file's first problem even when a later row in the same bytes is bad too, so the
+        // rejection does not depend on how the bytes were split.
         if !self.bound
             && let Some(header) = self.decoder.header()
         {
@@ -49,6 +52,7 @@ impl FileValidator {
             self.validator.bind(&header)?;
             self.bound = true;
         }
+        let raw = raw?;
         let mut out = Vec::with_capacity(raw.len());
         for chunk in raw {
             let validated = self.validator.validate(chunk)?;

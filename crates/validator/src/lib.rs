@@ -29,6 +29,9 @@ pub mod customer;
 pub mod engine;
 mod error;
 mod file;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod rules;
 
 pub use crate::csv::{DEFAULT_CHUNK_ROWS, Header};
