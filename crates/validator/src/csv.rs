@@ -471,9 +471,11 @@ fn first_invalid_field(record: &[u8], ends: &[usize], field_lines: &[u64]) -> cr
     Rejection::InvalidUtf8 { line: field_lines.first().copied().unwrap_or(1) }.into()
 }
 
-/// Writes `value` as one RFC 4180 field: quoted when it holds a comma, a quote or a line break.
+/// Writes `value` as one RFC 4180 field: quoted when it holds a comma, a quote or a line break,
+/// or starts with U+FEFF (unquoted at the start of a file, a reader takes it for a byte-order
+/// mark and drops it).
 pub fn write_field(out: &mut Vec<u8>, value: &str) {
-    if value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+    if value.starts_with('\u{feff}') || value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
         out.push(b'"');
         for part in value.split_inclusive('"') {
             out.extend_from_slice(part.as_bytes());
