@@ -13,7 +13,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
-use hashbrown::HashSet;
 use polars::prelude::*;
 
 use crate::csv::{Header, RawChunk, column_name};
@@ -57,62 +56,104 @@ pub struct Validator {
     seen: HashMap<usize, SeenKeys>,
 }
 
-/// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per distinct key (plus the
-/// table's control byte and slack: 19 to 39 bytes at hashbrown's load factors) whatever the
+/// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per slot of an
+/// open-addressing table at most 3/4 full (21 to 43 bytes per distinct key), whatever the
 /// key's length, so a 20,000,000-row file keeps well under 1 GiB of state.
 ///
 /// The hash is XXH3-128 with a random seed per file. Two different keys would have to collide
-/// in all 128 bits to be taken for one another: about 10^-24 for 20,000,000 distinct keys, and
-/// no file can be crafted for it without knowing the seed.
+/// in 127 bits (the lowest is set to mark a used slot) to be taken for one another: about
+/// 10^-24 for 20,000,000 distinct keys, and no file can be crafted for it without knowing the
+/// seed.
+///
+/// The table is linear-probed on the hash's high bits, and slots hold the hash itself: one
+/// cache line per lookup in the common case. A chunk's hashes are computed first and then
+/// inserted in order, touching the slot a few keys ahead so that the cache misses of a table
+/// much larger than the cache overlap instead of queueing.
 #[derive(Debug)]
 struct SeenKeys {
     seed: u64,
-    hashes: HashSet<u128, BuildKeyHash>,
+    slots: Vec<u128>,
+    len: usize,
 }
+
+/// How far ahead of the insert the table is touched.
+const TOUCH_AHEAD: usize = 8;
 
 impl SeenKeys {
     fn new() -> Self {
         use std::hash::{BuildHasher, Hasher};
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        Self { seed, hashes: HashSet::with_hasher(BuildKeyHash) }
+        Self { seed, slots: vec![0; 1 << 12], len: 0 }
     }
 
-    /// Records `key`; `false` when it was seen before.
-    fn insert(&mut self, key: &[u8]) -> bool {
-        self.hashes.insert(xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed))
+    fn hash(&self, key: &[u8]) -> u128 {
+        xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1
     }
-}
 
-/// The table's hasher: the stored values are already uniform hashes, so their low 64 bits are
-/// used as they are.
-#[derive(Debug, Clone, Copy, Default)]
-struct BuildKeyHash;
-
-impl std::hash::BuildHasher for BuildKeyHash {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(0)
+    fn home(&self, hash: u128) -> usize {
+        ((hash >> 64) as usize) & (self.slots.len() - 1)
     }
-}
 
-#[derive(Debug)]
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only u128 values are hashed; this path folds any other input, for completeness.
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = self.0.rotate_left(5) ^ u64::from_le_bytes(word);
+    /// Records every `Some` hash in order; `dup[i]` is set when `hashes[i]` was seen before
+    /// (earlier in the file or earlier in `hashes`).
+    fn insert_all(&mut self, hashes: &[Option<u128>], dup: &mut Vec<bool>) {
+        dup.clear();
+        for (i, hash) in hashes.iter().enumerate() {
+            if let Some(Some(ahead)) = hashes.get(i + TOUCH_AHEAD) {
+                std::hint::black_box(self.slots[self.home(*ahead)]);
+            }
+            dup.push(match hash {
+                Some(hash) => !self.insert(*hash),
+                None => false,
+            });
         }
     }
-    fn write_u128(&mut self, value: u128) {
-        self.0 = value as u64;
+
+    /// Records `hash` (low bit set); `false` when it was seen before.
+    fn insert(&mut self, hash: u128) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut i = self.home(hash);
+        loop {
+            match self.slots[i] {
+                0 => break,
+                seen if seen == hash => return false,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        self.slots[i] = hash;
+        self.len += 1;
+        if self.len * 4 > self.slots.len() * 3 {
+            self.grow();
+        }
+        true
     }
+
+    fn grow(&mut self) {
+        let doubled = vec![0; self.slots.len() * 2];
+        let old = std::mem::replace(&mut self.slots, doubled);
+        let mask = self.slots.len() - 1;
+        for hash in old.into_iter().filter(|&h| h != 0) {
+            let mut i = self.home(hash);
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = hash;
+        }
+    }
+}
+
+/// A uniqueness rule as evaluated: its key parts are columns of the evaluated chunk (trimmed,
+/// lowercased where asked); runs of spaces are collapsed while the key is built.
+#[derive(Debug)]
+struct UniqueRule {
+    /// Position in `ids`.
+    k: usize,
+    /// Position in the rule set (the key of its `SeenKeys`).
+    r: usize,
+    /// The key-part column names.
+    names: Vec<String>,
+    /// Per part: collapse runs of spaces to one.
+    collapse: Vec<bool>,
 }
 
 #[derive(Debug)]
@@ -120,8 +161,8 @@ struct Plan {
     header: Header,
     /// Lazy expressions: trimmed and parsed columns, then the fail columns of non-unique rules.
     stage1: Vec<Vec<Expr>>,
-    /// For each uniqueness rule: (position in `ids`, its key-part column names).
-    unique: Vec<(usize, usize, Vec<String>)>,
+    /// The uniqueness rules.
+    unique: Vec<UniqueRule>,
     /// Output column expressions of the valid rows.
     valid_columns: Vec<Expr>,
 }
@@ -295,12 +336,10 @@ impl Validator {
                         if part.lowercase {
                             e = e.str().to_lowercase();
                         }
-                        if part.collapse_spaces {
-                            e = e.str().replace_all(lit("  +"), lit(" "), false);
-                        }
                         fails.push(e.alias(name.as_str()));
                     }
-                    unique.push((k, r, names));
+                    let collapse = key.iter().map(|part| part.collapse_spaces).collect();
+                    unique.push(UniqueRule { k, r, names, collapse });
                     continue;
                 }
             };
@@ -355,30 +394,37 @@ impl Validator {
 
         // Uniqueness: first occurrence in file order claims the key.
         let mut unique_fails = Vec::with_capacity(plan.unique.len());
-        for (k, r, names) in &plan.unique {
-            let parts: Vec<&StringChunked> = names
+        let mut hashes = Vec::with_capacity(rows);
+        let mut dup = Vec::with_capacity(rows);
+        for rule in &plan.unique {
+            let parts: Vec<&StringChunked> = rule
+                .names
                 .iter()
                 .map(|n| evaluated.column(n).and_then(|c| c.str()))
                 .collect::<PolarsResult<_>>()?;
-            let seen = self.seen.entry(*r).or_insert_with(SeenKeys::new);
+            let seen = self.seen.entry(rule.r).or_insert_with(SeenKeys::new);
             let mut key = Vec::with_capacity(64);
             let mut iters: Vec<_> = parts.iter().map(|ca| ca.iter()).collect();
-            let mut dup = Vec::with_capacity(rows);
+            hashes.clear();
             for _ in 0..rows {
                 key.clear();
                 let mut complete = true;
-                for it in iters.iter_mut() {
+                for (it, &collapse) in iters.iter_mut().zip(&rule.collapse) {
                     match it.next().flatten() {
                         Some(v) => {
-                            key.extend_from_slice(&(v.len() as u64).to_le_bytes());
-                            key.extend_from_slice(v.as_bytes());
+                            let at = key.len();
+                            key.extend_from_slice(&0u64.to_le_bytes());
+                            push_key_part(&mut key, v, collapse);
+                            let len = (key.len() - at - 8) as u64;
+                            key[at..at + 8].copy_from_slice(&len.to_le_bytes());
                         }
                         None => complete = false,
                     }
                 }
-                dup.push(complete && !seen.insert(&key));
+                hashes.push(complete.then(|| seen.hash(&key)));
             }
-            unique_fails.push(Column::new(format!("f:{k}").into(), dup));
+            seen.insert_all(&hashes, &mut dup);
+            unique_fails.push(Column::new(format!("f:{}", rule.k).into(), dup.as_slice()));
         }
         for column in unique_fails {
             evaluated.with_column(column)?;
@@ -408,6 +454,23 @@ impl Validator {
         let valid = base.filter(col("invalid").not()).select(plan.valid_columns.clone()).collect()?;
 
         Ok(ValidatedChunk { first_row, rows, valid, invalid, failures })
+    }
+}
+
+/// Appends `value` to a key; with `collapse`, each run of spaces becomes one space (only the
+/// space character: SPEC section 3's duplicate keys).
+fn push_key_part(key: &mut Vec<u8>, value: &str, collapse: bool) {
+    if !collapse {
+        key.extend_from_slice(value.as_bytes());
+        return;
+    }
+    let mut last_space = false;
+    for &b in value.as_bytes() {
+        let space = b == b' ';
+        if !(space && last_space) {
+            key.push(b);
+        }
+        last_space = space;
     }
 }
 
@@ -489,4 +552,40 @@ fn one_of_column(
         .map(|v| v.map(|s| if fold { allowed.contains(&s.to_lowercase()) } else { allowed.contains(s) }))
         .collect();
     Ok(out.with_name(column.name().clone()).into_column())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_keys_find_every_earlier_key_across_growth() {
+        let mut seen = SeenKeys::new();
+        let keys: Vec<Vec<u8>> = (0..100_000u32).map(|i| format!("key {i}").into_bytes()).collect();
+        let mut hashes: Vec<Option<u128>> = keys.iter().map(|k| Some(seen.hash(k))).collect();
+        hashes.insert(3, None); // an incomplete key is never a duplicate
+        let mut dup = Vec::new();
+        seen.insert_all(&hashes, &mut dup);
+        assert!(dup.iter().all(|d| !d), "all new");
+        assert_eq!(seen.len, 100_000);
+        assert!(seen.slots.len() >= 100_000 * 4 / 3, "grown past 3/4 full: {}", seen.slots.len());
+        // Again, in another order, with a new key and a repeat within the batch.
+        let again: Vec<Option<u128>> =
+            [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
+                .iter()
+                .map(|k| Some(seen.hash(k)))
+                .collect();
+        seen.insert_all(&again, &mut dup);
+        assert_eq!(dup, [false, true, true, true]);
+    }
+
+    #[test]
+    fn key_parts_collapse_only_runs_of_spaces() {
+        let mut key = Vec::new();
+        push_key_part(&mut key, "ann   lee\t\tx  y ", true);
+        assert_eq!(key, b"ann lee\t\tx y ");
+        key.clear();
+        push_key_part(&mut key, "a  b", false);
+        assert_eq!(key, b"a  b");
+    }
 }

@@ -176,7 +176,7 @@ impl Warehouse for PgWarehouse {
             .await
             .map_err(not_migrated_or(load_err))?;
         let (low, high) = (span.low.unwrap_or(i64::MAX), span.high.unwrap_or(i64::MIN));
-        let mut seen: HashSet<i64> = HashSet::new();
+        let mut seen = SeenIds::default();
         let mut outcome = LoadOutcome::default();
         let mut valid_rows = 0u64;
         let mut buf = BytesMut::with_capacity(COPY_FLUSH_BYTES + 64 * 1024);
@@ -284,6 +284,21 @@ struct DimCustomerRow {
     source_uri: String,
 }
 
+/// The customer_ids of a file's valid rows seen so far (first occurrence wins), as a
+/// compressed bitmap: customer ids are usually dense integers, which take about one bit each
+/// (a 5,000,000-row file of ids 1..N: under 1 MiB, against 72 MiB for a hash set of `i64`),
+/// and sparse ones at most a few bytes each.
+#[derive(Debug, Default)]
+struct SeenIds(roaring::RoaringTreemap);
+
+impl SeenIds {
+    /// Records `id`; `false` when it was seen before.
+    fn insert(&mut self, id: i64) -> bool {
+        // An order-preserving bijection of i64 onto u64 (the sign bit flipped).
+        self.0.insert((id as u64) ^ (1 << 63))
+    }
+}
+
 /// Appends rows `rows` of `batch` in PostgreSQL's binary COPY format (header included), in the
 /// column order of [`COPY_DIM_CUSTOMER`] and the types of [`DimCustomerRow`].
 fn encode_rows(batch: &CustomerBatch, rows: &[usize], source_uri: &str, buf: &mut BytesMut) {
@@ -331,5 +346,23 @@ mod tests {
     fn urls_are_redacted() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn seen_ids_tell_first_occurrences_over_the_whole_i64_range() {
+        let mut seen = SeenIds::default();
+        for id in [0, 1, -1, i64::MIN, i64::MAX, 1 << 40, 7] {
+            assert!(seen.insert(id), "{id} is new");
+        }
+        for id in [0, 1, -1, i64::MIN, i64::MAX, 1 << 40, 7] {
+            assert!(!seen.insert(id), "{id} was seen");
+        }
+        assert!(seen.insert(2) && seen.insert(-2));
+        // Dense ids take about a bit each.
+        let mut dense = SeenIds::default();
+        (1..=1_000_000).for_each(|id| {
+            dense.insert(id);
+        });
+        assert!(dense.0.serialized_size() < 200_000, "{} bytes", dense.0.serialized_size());
     }
 }
