@@ -3,9 +3,10 @@
 //!
 //! Per chunk, one lazy query trims every column (empty becomes null), parses the typed columns
 //! (integers, dates) once, and turns every rule into a boolean "fails" column. Uniqueness rules
-//! need state across chunks (the first occurrence in the whole file wins), so their keys are
-//! computed by polars and checked against the validator's set of seen keys in one ordered
-//! pass; a seen key is kept as its 128-bit hash (`SeenKeys`), not its text. A second lazy
+//! need state across chunks (the first occurrence in the whole file wins), so their key columns
+//! are computed by polars (trimmed, lowercased where asked), then each row's key is built
+//! (runs of spaces collapsed), hashed and checked against the validator's set of seen keys in
+//! one ordered pass; a seen key is kept as its 128-bit hash (`SeenKeys`), not its text. A second lazy
 //! query joins the failing ids into `failed_rules` and splits the chunk into valid rows
 //! (trimmed, typed) and invalid rows (raw, with `row_number` and `failed_rules`).
 
