@@ -13,7 +13,7 @@ mod common;
 mod proxy;
 mod runtime;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -27,8 +27,20 @@ use crate::common::{
 use crate::proxy::{Fault, FaultProxy, Rule};
 use crate::runtime::{Lambda, Outcome};
 
-fn script(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts").join(name)
+fn pg_throwaway_script() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway")
+}
+
+/// Runs `scripts/pg-throwaway` with `args`; fails the test, with its output, if it fails.
+fn pg_throwaway(args: &[&str]) -> String {
+    let out = Command::new(pg_throwaway_script()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "scripts/pg-throwaway {args:?} failed (the fault tests need the PostgreSQL server \
+         binaries, initdb and pg_ctl):\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A PostgreSQL cluster of this test's own (`scripts/pg-throwaway`), so that stopping it
@@ -40,14 +52,7 @@ struct Cluster {
 
 impl Cluster {
     fn start() -> Self {
-        let out = Command::new(script("pg-throwaway")).output().unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/pg-throwaway could not start a PostgreSQL cluster (the fault tests need the \
-             server binaries, initdb and pg_ctl):\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let exports = String::from_utf8(out.stdout).unwrap();
+        let exports = pg_throwaway(&[]);
         let value = |name: &str| {
             exports
                 .lines()
@@ -57,16 +62,12 @@ impl Cluster {
         };
         Self { dir: value("SIFT_PG_DIR"), url: value("DATABASE_URL") }
     }
-
-    fn run(&self, action: &str) {
-        let status = Command::new(script("pg-throwaway")).args([action, &self.dir]).status().unwrap();
-        assert!(status.success(), "scripts/pg-throwaway {action} failed");
-    }
 }
 
 impl Drop for Cluster {
     fn drop(&mut self) {
-        let _ = Command::new(script("pg-throwaway")).args(["stop", &self.dir]).status();
+        // No assertion here: a panic while unwinding would abort the test run.
+        let _ = Command::new(pg_throwaway_script()).args(["stop", &self.dir]).status();
     }
 }
 
@@ -120,7 +121,7 @@ impl Harness {
 
     /// The invocation for `key` fails as retryable, naming the file and `needle`, and leaves
     /// nothing of the file loaded; a `[FAILED]` report went out (unless SES is the fault).
-    async fn fails_retryable(&mut self, outcome: Outcome, key: &str, needle: &str) {
+    async fn fails_retryable(&self, outcome: Outcome, key: &str, needle: &str) {
         let error = outcome.error();
         assert_eq!(error["errorType"], "Sift.Retryable", "{error}");
         let message = error["errorMessage"].as_str().unwrap();
@@ -148,13 +149,17 @@ impl Harness {
     }
 }
 
-/// Polls `db_url`'s activity until a client session of `database` is inside a transaction (the
-/// load), then runs `act` on it. Returns whether it saw one within a minute.
-async fn when_loading<F, Fut>(admin_url: String, database: String, act: F) -> bool
-where
-    F: FnOnce(i32) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
+/// What happens to PostgreSQL in the middle of a load.
+enum Strike {
+    /// The load's session is killed (`pg_terminate_backend`).
+    CutConnection,
+    /// The server shuts down fast (`scripts/pg-throwaway pause DIR`).
+    StopServer { dir: String },
+}
+
+/// Polls the server's activity until a client session of `database` is inside a transaction
+/// (the load), then strikes. Returns whether it saw one within a minute.
+async fn strike_mid_load(admin_url: String, database: String, strike: Strike) -> bool {
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
     for _ in 0..12_000 {
         let pid: Option<i32> = sqlx::query_scalar(
@@ -165,11 +170,19 @@ where
         .fetch_optional(&mut admin)
         .await
         .unwrap();
-        if let Some(pid) = pid {
-            act(pid).await;
-            return true;
+        let Some(pid) = pid else {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            continue;
+        };
+        match strike {
+            Strike::CutConnection => {
+                sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.unwrap();
+            }
+            Strike::StopServer { dir } => {
+                tokio::task::spawn_blocking(move || pg_throwaway(&["pause", &dir])).await.unwrap();
+            }
         }
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        return true;
     }
     false
 }
@@ -241,13 +254,11 @@ async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_on
     // 4. The load's connection is cut (pg_terminate_backend) in the middle of the load.
     let key = "incoming/pg-cut.csv";
     h.put(key, 14, 60_000).await;
-    let killer = tokio::spawn(when_loading(h.world.admin_url.clone(), h.world.database.clone(), {
-        let admin_url = h.world.admin_url.clone();
-        move |pid| async move {
-            let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-            sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.unwrap();
-        }
-    }));
+    let killer = tokio::spawn(strike_mid_load(
+        h.world.admin_url.clone(),
+        h.world.database.clone(),
+        Strike::CutConnection,
+    ));
     let outcome = h.lambda.invoke(h.event(key)).await;
     assert!(killer.await.unwrap(), "the load was never seen in progress");
     h.fails_retryable(outcome, key, "").await;
@@ -256,22 +267,14 @@ async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_on
     // 5. PostgreSQL stops (a fast shutdown) in the middle of a load, and comes back.
     let key = "incoming/pg-stopped.csv";
     h.put(key, 15, 60_000).await;
-    let dir = cluster.dir.clone();
-    let stopper = tokio::spawn(when_loading(
-        h.world.admin_url.clone(),
-        h.world.database.clone(),
-        move |_| async move {
-            let pause = move || Command::new(script("pg-throwaway")).args(["pause", &dir]).status().unwrap();
-            let status = tokio::task::spawn_blocking(pause).await.unwrap();
-            assert!(status.success());
-        },
-    ));
+    let stop = Strike::StopServer { dir: cluster.dir.clone() };
+    let stopper = tokio::spawn(strike_mid_load(h.world.admin_url.clone(), h.world.database.clone(), stop));
     let outcome = h.lambda.invoke(h.event(key)).await;
     assert!(stopper.await.unwrap(), "the load was never seen in progress");
     let error = outcome.error();
     println!("{key}: {error}");
     assert_eq!(error["errorType"], "Sift.Retryable", "{error}");
-    cluster.run("resume");
+    pg_throwaway(&["resume", &cluster.dir]);
     assert_eq!(h.loaded_rows(key).await, (0, 0), "nothing of {key} is loaded");
     h.completes(key).await;
 

@@ -21,6 +21,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_smithy_http_client::tls::{Provider, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// How sift's AWS clients behave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +74,27 @@ pub fn emulator_config(endpoint: &str, max_attempts: u32) -> SdkConfig {
         ))
         .retry_config(RetryConfig::standard().with_max_attempts(max_attempts.max(1)))
         .build()
+}
+
+/// An SDK error in words a person can act on. A service's answer reads as its code, message
+/// and HTTP status ("ServiceUnavailable: Please reduce your request rate (HTTP 503)"); anything
+/// else (a timeout, a broken connection) as the SDK's chain of causes. Every sift adapter
+/// describes its SDK errors with this, never with the raw response.
+pub fn describe_error<E>(error: &aws_smithy_runtime_api::client::result::SdkError<E, HttpResponse>) -> String
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_smithy_runtime_api::client::result::SdkError;
+    use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+    match error {
+        SdkError::ServiceError(e) => format!(
+            "{}: {} (HTTP {})",
+            error.code().unwrap_or("unknown error"),
+            error.message().unwrap_or("no message"),
+            e.raw().status().as_u16()
+        ),
+        _ => aws_smithy_types::error::display::DisplayErrorContext(error).to_string(),
+    }
 }
 
 /// What an AWS emulator (moto) recorded: its `/moto-api/data.json`, read with a plain HTTP/1.0

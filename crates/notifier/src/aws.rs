@@ -29,7 +29,7 @@ impl SesNotifier {
 #[async_trait]
 impl Notifier for SesNotifier {
     async fn send(&self, report: &Report) -> Result<Delivery> {
-        use aws_sdk_ses::error::{DisplayErrorContext, ProvideErrorMetadata};
+        use aws_sdk_ses::error::ProvideErrorMetadata;
         use aws_sdk_ses::primitives::Blob;
         use aws_sdk_ses::types::RawMessage;
 
@@ -58,7 +58,7 @@ impl Notifier for SesNotifier {
                     service: "SES",
                     message: format!(
                         "{}; check that {} is a verified SES identity and the role may ses:SendRawEmail",
-                        DisplayErrorContext(e),
+                        sift_aws::describe_error(&e),
                         self.from
                     ),
                     retryable,
@@ -88,8 +88,6 @@ impl SnsAlerter {
 #[async_trait]
 impl Alerter for SnsAlerter {
     async fn alert(&self, report: &Report) -> Result<Delivery> {
-        use aws_sdk_sns::error::DisplayErrorContext;
-
         // SNS subjects: at most 100 ASCII characters, no line breaks.
         let subject: String = report
             .subject()
@@ -109,7 +107,7 @@ impl Alerter for SnsAlerter {
                 service: "SNS",
                 message: format!(
                     "{}; check the topic {} exists and the role may sns:Publish to it",
-                    DisplayErrorContext(e),
+                    sift_aws::describe_error(&e),
                     self.topic_arn
                 ),
                 retryable: true,

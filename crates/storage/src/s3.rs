@@ -1,7 +1,7 @@
 //! Objects in Amazon S3 (or an S3-compatible emulator).
 
 use aws_sdk_s3::config::http::HttpResponse;
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream as SdkByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart, ServerSideEncryption};
 use bytes::Bytes;
@@ -96,18 +96,7 @@ impl S3Store {
             }
             _ => false,
         };
-        // A service error reads best as its code, message and status; the SDK's full context
-        // (the raw response) only for the rest (timeouts, connection failures).
-        let message = match &error {
-            SdkError::ServiceError(e) => format!(
-                "{}: {} (HTTP {})",
-                code.as_deref().unwrap_or("unknown error"),
-                error.message().unwrap_or("no message"),
-                e.raw().status().as_u16()
-            ),
-            _ => DisplayErrorContext(&error).to_string(),
-        };
-        Error::Backend { action, uri, message, retryable }
+        Error::Backend { action, uri, message: sift_aws::describe_error(&error), retryable }
     }
 
     async fn put_multipart(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {

@@ -127,7 +127,7 @@ mod ssm {
             let output =
                 self.client.get_parameter().name(&self.name).with_decryption(true).send().await.map_err(
                     |e| {
-                        let e = aws_sdk_ssm::error::DisplayErrorContext(e);
+                        let e = sift_aws::describe_error(&e);
                         Error::Credentials(format!(
                             "reading SSM parameter {}: {e}; check the name and that the role may \
                          ssm:GetParameter it and kms:Decrypt its key",
