@@ -209,7 +209,18 @@ fn validate(
         if cancelled.load(Ordering::Relaxed) {
             return Err(interrupted(&file));
         }
-        let bytes = match rx.blocking_recv() {
+        // Bytes already queued keep the reader and the validating worker busy at once; before
+        // waiting on a slow source, the worker's chunks are taken in and passed on.
+        let piece = match rx.try_recv() {
+            Ok(piece) => Some(piece),
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                let chunks = file.catch_up().map_err(ValidateStop::Validator)?;
+                forward(&file, chunks)?;
+                rx.blocking_recv()
+            }
+        };
+        let bytes = match piece {
             Some(Piece::Bytes(bytes)) => bytes,
             Some(Piece::End) => break,
             None => return Err(interrupted(&file)),

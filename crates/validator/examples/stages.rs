@@ -2,8 +2,10 @@
 //!
 //! - `stages read FILE`: the CSV reader only (bytes to columnar raw chunks, every file-level
 //!   rule enforced), as the pipeline reads a file: pieces of 256 KiB;
-//! - `stages validate FILE [CHUNK_ROWS]`: reading plus the customer rules with polars, split into
-//!   valid and invalid rows (as of 2026-11-26, the generator's date).
+//! - `stages validate FILE [CHUNK_ROWS]`: reading plus the customer rules, split into valid and
+//!   invalid rows (as of 2026-11-26, the generator's date), through `FileValidator` as the
+//!   pipeline drives it: decoding on this thread while the file's worker thread (and rayon's
+//!   pool) validates the chunks before.
 //!
 //! Prints one JSON line: `{"stage", "rows", "seconds"}`.
 

@@ -1,23 +1,34 @@
 //! The rule engine: binds a [`RuleSet`] to a file's header and evaluates it on chunks of raw
-//! rows with polars.
+//! rows, column by column, over the chunk's polars string columns.
 //!
-//! Per chunk, one lazy query trims every column (empty becomes null), parses the typed columns
-//! (integers, dates) once, and turns every rule into a boolean "fails" column. Uniqueness rules
-//! need state across chunks (the first occurrence in the whole file wins), so their key columns
-//! are computed by polars (trimmed, lowercased where asked), then each row's key is built
-//! (runs of spaces collapsed), hashed and checked against the validator's set of seen keys in
-//! one ordered pass; a seen key is kept as its 128-bit hash (`SeenKeys`), not its text. A second lazy
-//! query joins the failing ids into `failed_rules` and splits the chunk into valid rows
-//! (trimmed, typed) and invalid rows (raw, with `row_number` and `failed_rules`).
+//! Binding compiles the rule set into one `Step` per failure id. Per chunk:
+//!
+//! 1. every bound column is read once into trimmed views of its polars array (`&str` slices
+//!    into the Arrow buffers: no copy; empty after trimming is null), and the integer and date
+//!    columns are parsed once;
+//! 2. each step writes its "fails" mask over the whole column (regexes through
+//!    `pattern.rs`, preconditions masked with the earlier steps' masks); uniqueness keys are
+//!    built, hashed and checked against the rule's `SeenKeys` in file order;
+//! 3. the masks give the counts, the `failed_rules` text of the invalid rows, and the split:
+//!    polars filters the raw frame into the invalid rows and the typed, trimmed columns into
+//!    the valid ones. A string column that needed no trimming is passed on as the same Arrow
+//!    buffers.
+//!
+//! The kernels are plain loops over column slices rather than polars lazy expressions: polars'
+//! `strip_chars` copies every column, its `str.contains` sets up a regex search per value, and
+//! `failed_rules` was joined for every row; that made read + validate cost 4.3 times the read
+//! alone (the benchmark table in the README, under `sift run`). Independent steps run on
+//! rayon's pool.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::csv::{Header, RawChunk, column_name};
 use crate::error::{Error, Rejection, Result};
+use crate::pattern::Pattern;
 use crate::rules::{Check, RuleSet};
 
 /// Name of the 1-based data-row number column in both outputs.
@@ -52,9 +63,8 @@ pub struct Validator {
     rules: RuleSet,
     as_of: NaiveDate,
     ids: Vec<String>,
+    /// The rule set bound to the file's header; it holds the keys seen so far.
     plan: Option<Plan>,
-    /// Keys seen so far, one set per uniqueness rule (by rule position).
-    seen: HashMap<usize, SeenKeys>,
 }
 
 /// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per slot of an
@@ -66,106 +76,224 @@ pub struct Validator {
 /// 10^-24 for 20,000,000 distinct keys, and no file can be crafted for it without knowing the
 /// seed.
 ///
-/// The table is linear-probed on the hash's high bits, and slots hold the hash itself: one
-/// cache line per lookup in the common case. A chunk's hashes are computed first and then
-/// inserted in order, touching the slot a few keys ahead so that the cache misses of a table
-/// much larger than the cache overlap instead of queueing.
+/// The table is an array of cache-line buckets of four hashes, linear-probed bucket by bucket
+/// from the bucket the hash's high word picks: one cache line per lookup in nearly every case.
+/// Its memory is zeroed anonymous pages advised as huge pages (2 MiB), so that lookups spread
+/// over a table far larger than the cache do not also miss the TLB at every step, and growing
+/// it faults in a few pages instead of tens of thousands. A chunk's hashes are computed first
+/// and then inserted in order, in blocks whose home buckets are touched first, so that the
+/// cache misses overlap instead of queueing.
 #[derive(Debug)]
 struct SeenKeys {
     seed: u64,
-    slots: Vec<u128>,
+    slots: Slots,
     len: usize,
 }
 
-/// How far ahead of the insert the table is touched.
-const TOUCH_AHEAD: usize = 8;
+/// Slots per bucket: 4 x 16 bytes, one cache line. A bucket fills from the front; 0 is empty.
+const BUCKET: usize = 4;
+
+/// Keys per block of [`SeenKeys::insert_all`]: their home buckets are touched in one pass,
+/// then the keys are inserted.
+const TOUCH_BLOCK: usize = 4096;
+
+/// The table's memory: `buckets` cache-line buckets of zeroed, page-aligned slots.
+#[derive(Debug)]
+struct Slots {
+    map: memmap2::MmapMut,
+    buckets: usize,
+}
+
+impl Slots {
+    fn zeroed(buckets: usize) -> Self {
+        let bytes = buckets * BUCKET * size_of::<u128>();
+        let map = memmap2::MmapMut::map_anon(bytes).unwrap_or_else(|_| {
+            // Out of memory, as a failed Vec allocation would be.
+            let layout = std::alloc::Layout::from_size_align(bytes, 4096)
+                .unwrap_or(std::alloc::Layout::new::<[u128; BUCKET]>());
+            std::alloc::handle_alloc_error(layout)
+        });
+        // A hint: where huge pages are off, the table works on ordinary pages.
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(memmap2::Advice::HugePage);
+        Self { map, buckets }
+    }
+
+    fn get(&self) -> &[u128] {
+        bytemuck::cast_slice(&self.map)
+    }
+
+    fn get_mut(&mut self) -> &mut [u128] {
+        bytemuck::cast_slice_mut(&mut self.map)
+    }
+}
 
 impl SeenKeys {
     fn new() -> Self {
         use std::hash::{BuildHasher, Hasher};
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        Self { seed, slots: vec![0; 1 << 12], len: 0 }
+        Self { seed, slots: Slots::zeroed(1 << 10), len: 0 }
     }
 
+    /// The key's hash; never 0 (the lowest bit is set), so 0 can stand for "no key".
     fn hash(&self, key: &[u8]) -> u128 {
         xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1
     }
 
+    /// The home bucket's first slot.
     fn home(&self, hash: u128) -> usize {
-        ((hash >> 64) as usize) & (self.slots.len() - 1)
+        (((hash >> 64) as usize) & (self.slots.buckets - 1)) * BUCKET
     }
 
-    /// Records every `Some` hash in order; `dup[i]` is set when `hashes[i]` was seen before
-    /// (earlier in the file or earlier in `hashes`).
-    fn insert_all(&mut self, hashes: &[Option<u128>], dup: &mut Vec<bool>) {
+    /// Records every hash in order (0 is no key: never a duplicate); `dup[i]` is set when
+    /// `hashes[i]` was seen before (earlier in the file or earlier in `hashes`).
+    ///
+    /// In a table far larger than the cache nearly every lookup misses. Per block, one tight
+    /// pass reads each key's home bucket first: those loads are independent, so the CPU
+    /// overlaps their misses; the in-order inserts that follow then find the lines in cache.
+    fn insert_all(&mut self, hashes: &[u128], dup: &mut Vec<bool>) {
         dup.clear();
-        for (i, hash) in hashes.iter().enumerate() {
-            if let Some(Some(ahead)) = hashes.get(i + TOUCH_AHEAD) {
-                std::hint::black_box(self.slots[self.home(*ahead)]);
+        for block in hashes.chunks(TOUCH_BLOCK) {
+            let slots = self.slots.get();
+            let touched = block.iter().fold(0u128, |acc, &hash| acc ^ slots[self.home(hash)]);
+            std::hint::black_box(touched);
+            for &hash in block {
+                dup.push(hash != 0 && !self.insert(hash));
             }
-            dup.push(match hash {
-                Some(hash) => !self.insert(*hash),
-                None => false,
-            });
         }
     }
 
-    /// Records `hash` (low bit set); `false` when it was seen before.
+    /// Records `hash` (non-zero); `false` when it was seen before.
     fn insert(&mut self, hash: u128) -> bool {
-        let mask = self.slots.len() - 1;
-        let mut i = self.home(hash);
-        loop {
-            match self.slots[i] {
-                0 => break,
-                seen if seen == hash => return false,
-                _ => i = (i + 1) & mask,
+        match find(self.slots.get(), self.home(hash), hash) {
+            Ok(()) => false,
+            Err(i) => {
+                self.slots.get_mut()[i] = hash;
+                self.len += 1;
+                // At most 3/4 full.
+                if self.len * 4 > self.slots.buckets * BUCKET * 3 {
+                    self.grow();
+                }
+                true
             }
         }
-        self.slots[i] = hash;
-        self.len += 1;
-        if self.len * 4 > self.slots.len() * 3 {
-            self.grow();
-        }
-        true
     }
 
     fn grow(&mut self) {
-        let doubled = vec![0; self.slots.len() * 2];
+        let doubled = Slots::zeroed(self.slots.buckets * 2);
         let old = std::mem::replace(&mut self.slots, doubled);
-        let mask = self.slots.len() - 1;
-        for hash in old.into_iter().filter(|&h| h != 0) {
-            let mut i = self.home(hash);
-            while self.slots[i] != 0 {
-                i = (i + 1) & mask;
+        for &hash in old.get().iter().filter(|&&h| h != 0) {
+            let home = self.home(hash);
+            if let Err(i) = find(self.slots.get(), home, hash) {
+                self.slots.get_mut()[i] = hash;
             }
-            self.slots[i] = hash;
         }
     }
 }
 
-/// A uniqueness rule as evaluated: its key parts are columns of the evaluated chunk (trimmed,
-/// lowercased where asked); runs of spaces are collapsed while the key is built.
+/// Looks `hash` up from the bucket starting at `home`: `Ok` when it is there, else the empty
+/// slot it would take. The table always has an empty slot (it is at most 3/4 full).
+fn find(slots: &[u128], home: usize, hash: u128) -> std::result::Result<(), usize> {
+    let mut i = home;
+    loop {
+        match slots[i] {
+            0 => return Err(i),
+            seen if seen == hash => return Ok(()),
+            _ => i = (i + 1) & (slots.len() - 1),
+        }
+    }
+}
+
+/// A rule-set column the file has.
 #[derive(Debug)]
-struct UniqueRule {
-    /// Position in `ids`.
-    k: usize,
-    /// Position in the rule set (the key of its `SeenKeys`).
-    r: usize,
-    /// The key-part column names.
-    names: Vec<String>,
-    /// Per part: collapse runs of spaces to one.
-    collapse: Vec<bool>,
+struct Bound {
+    /// Name in the rule set.
+    name: String,
+    /// Position in the file's header.
+    position: usize,
+}
+
+/// How one failure id is evaluated. `column` fields index [`Plan::columns`]; `int` and `date`
+/// index the parsed columns ([`Plan::ints`], [`Plan::dates`]).
+#[derive(Debug)]
+enum Step {
+    NotNull {
+        column: usize,
+    },
+    Regex {
+        column: usize,
+        pattern: Box<Pattern>,
+    },
+    Integer {
+        column: usize,
+        int: usize,
+        min: i64,
+        max: i64,
+    },
+    Date {
+        column: usize,
+        date: usize,
+        after: Option<NaiveDate>,
+        before: Option<NaiveDate>,
+    },
+    OneOf {
+        column: usize,
+        allowed: HashSet<String>,
+        fold: bool,
+    },
+    /// The keys seen so far in the file live with the step.
+    Unique {
+        parts: Vec<KeyColumn>,
+        seen: SeenKeys,
+    },
+    CompletedYears {
+        years: usize,
+        int: usize,
+        date_column: usize,
+        date: usize,
+    },
+}
+
+/// One part of a uniqueness key.
+#[derive(Debug)]
+struct KeyColumn {
+    column: usize,
+    lowercase: bool,
+    collapse: bool,
+}
+
+/// A step and its preconditions: the ids (positions) whose failure means the step is not
+/// evaluated on that row.
+#[derive(Debug)]
+struct Compiled {
+    step: Step,
+    guards: Vec<usize>,
+}
+
+/// A column of the valid rows, in rule-set order.
+#[derive(Debug)]
+enum Output {
+    /// Trimmed text of a bound column.
+    Text { column: usize },
+    /// The parsed integers of `ints[int]`.
+    Int { column: usize, int: usize },
+    /// The parsed dates of `dates[date]`.
+    Date { column: usize, date: usize },
 }
 
 #[derive(Debug)]
 struct Plan {
     header: Header,
-    /// Lazy expressions: trimmed and parsed columns, then the fail columns of non-unique rules.
-    stage1: Vec<Vec<Expr>>,
-    /// The uniqueness rules.
-    unique: Vec<UniqueRule>,
-    /// Output column expressions of the valid rows.
-    valid_columns: Vec<Expr>,
+    /// The rule-set columns the file has, in rule-set order.
+    columns: Vec<Bound>,
+    /// Columns parsed as integers, each with whether a leading `-` is allowed.
+    ints: Vec<(usize, bool)>,
+    /// Columns parsed as dates.
+    dates: Vec<usize>,
+    /// One per failure id, in report order.
+    steps: Vec<Compiled>,
+    /// The valid rows' columns.
+    outputs: Vec<Output>,
 }
 
 impl Validator {
@@ -173,7 +301,7 @@ impl Validator {
     pub fn new(rules: RuleSet, as_of: NaiveDate) -> Result<Self> {
         rules.check()?;
         let ids = rules.failure_ids();
-        Ok(Self { rules, as_of, ids, plan: None, seen: HashMap::new() })
+        Ok(Self { rules, as_of, ids, plan: None })
     }
 
     /// Failure ids in report order.
@@ -199,7 +327,7 @@ impl Validator {
     /// Checks the header against the rule set (missing or clashing required columns reject
     /// the file) and prepares the evaluation. Must be called before [`Validator::validate`].
     pub fn bind(&mut self, header: &Header) -> Result<()> {
-        let mut index = HashMap::new();
+        let mut columns = Vec::new();
         let mut missing = Vec::new();
         for spec in &self.rules.columns {
             let found = header.find_all(&spec.name);
@@ -214,264 +342,503 @@ impl Validator {
                     .into());
                 }
                 // An optional column named twice: the first one is used.
-                ([first, ..], _) => {
-                    index.insert(spec.name.clone(), *first);
-                }
+                ([first, ..], _) => columns.push(Bound { name: spec.name.clone(), position: *first }),
             }
         }
         if !missing.is_empty() {
             return Err(Rejection::MissingColumns { columns: missing }.into());
         }
-        self.plan = Some(self.compile(header.clone(), index)?);
+        self.plan = Some(self.compile(header.clone(), columns)?);
         Ok(())
     }
 
-    fn compile(&self, header: Header, index: HashMap<String, usize>) -> Result<Plan> {
-        let t = |c: &str| col(format!("t:{c}"));
-        let p = |c: &str| col(format!("p:{c}"));
-        let d = |c: &str| col(format!("d:{c}"));
-
-        // Stage A: trimmed text of every bound column; empty after trimming is null.
-        let trimmed: Vec<Expr> = index
-            .iter()
-            .map(|(name, &i)| {
-                let s = col(column_name(i)).str().strip_chars(lit(NULL));
-                when(s.clone().eq(lit(""))).then(lit(NULL)).otherwise(s).alias(format!("t:{name}"))
-            })
-            .collect();
-
-        // Stage B: typed parses, once per column.
-        let mut int_cols: Vec<(String, bool)> = Vec::new();
-        let mut date_cols: Vec<String> = Vec::new();
-        let mut want_int = |c: &str, negative: bool| match int_cols.iter_mut().find(|(n, _)| n == c) {
-            Some(entry) => entry.1 |= negative,
-            None => int_cols.push((c.to_owned(), negative)),
+    fn compile(&self, header: Header, columns: Vec<Bound>) -> Result<Plan> {
+        let at = |name: &str| {
+            columns
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| Error::RuleSet(format!("column `{name}` is read by a rule but is not bound")))
         };
-        for rule in &self.rules.rules {
-            match &rule.check {
-                Check::Integer { column, min, .. } => want_int(column, *min < 0),
-                Check::CompletedYears { years, date } => {
-                    want_int(years, false);
-                    if !date_cols.contains(date) {
-                        date_cols.push(date.clone());
-                    }
-                }
-                Check::Date { column, .. } if !date_cols.contains(column) => date_cols.push(column.clone()),
-                _ => {}
-            }
-        }
-        let mut parsed: Vec<Expr> = int_cols
-            .iter()
-            .map(|(c, negative)| {
-                let negative = *negative;
-                t(c).map(
-                    move |column| parse_int_column(&column, negative),
-                    |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-                )
-                .alias(format!("p:{c}"))
-            })
-            .collect();
-        parsed.extend(date_cols.iter().map(|c| {
-            t(c).map(
-                |column| parse_date_column(&column),
-                |_, f| Ok(Field::new(f.name().clone(), DataType::Int32)),
-            )
-            .alias(format!("d:{c}"))
-        }));
 
-        // Stage C: one "fails" column per id (uniqueness rules come later, outside polars).
-        let as_of_days = days_since_epoch(self.as_of);
-        let mut fails: Vec<Expr> = Vec::new();
-        let mut fail_by_id: HashMap<&str, Expr> = HashMap::new();
-        let mut unique = Vec::new();
-        let n_not_null = self.rules.columns.iter().filter(|c| c.required).count();
-        for (k, spec) in self.rules.columns.iter().filter(|c| c.required).enumerate() {
-            fails.push(t(&spec.name).is_null().alias(format!("f:{k}")));
+        // Parsed columns, once each: integers (a leading `-` when any rule's range is
+        // negative), then dates.
+        let mut ints: Vec<(usize, bool)> = Vec::new();
+        let mut dates: Vec<usize> = Vec::new();
+        let mut want_int = |c: usize, negative: bool| match ints.iter_mut().position(|(n, _)| *n == c) {
+            Some(i) => {
+                ints[i].1 |= negative;
+                i
+            }
+            None => {
+                ints.push((c, negative));
+                ints.len() - 1
+            }
+        };
+        let mut want_date = |c: usize| match dates.iter().position(|&n| n == c) {
+            Some(i) => i,
+            None => {
+                dates.push(c);
+                dates.len() - 1
+            }
+        };
+
+        let mut steps: Vec<Compiled> = Vec::with_capacity(self.ids.len());
+        for spec in self.rules.columns.iter().filter(|c| c.required) {
+            steps.push(Compiled { step: Step::NotNull { column: at(&spec.name)? }, guards: Vec::new() });
         }
-        for (r, rule) in self.rules.rules.iter().enumerate() {
-            let k = n_not_null + r;
-            let present = |c: &str| t(c).is_not_null();
-            let fail = match &rule.check {
-                Check::Regex { column, pattern } => {
-                    present(column).and(t(column).str().contains(lit(pattern.as_str()), true).not())
+        let n_not_null = steps.len();
+        for rule in &self.rules.rules {
+            let step = match &rule.check {
+                Check::Regex { column, pattern } => Step::Regex {
+                    column: at(column)?,
+                    pattern: Box::new(
+                        Pattern::new(pattern)
+                            .map_err(|source| Error::Regex { rule: rule.id.clone(), source })?,
+                    ),
+                },
+                Check::Integer { column, min, max } => {
+                    let c = at(column)?;
+                    Step::Integer { column: c, int: want_int(c, *min < 0), min: *min, max: *max }
                 }
-                Check::Integer { column, min, max } => present(column)
-                    .and(p(column).is_null().or(p(column).lt(lit(*min))).or(p(column).gt(lit(*max)))),
                 Check::Date { column, after, before_as_of } => {
-                    let mut bad = d(column).is_null();
-                    if let Some(after) = after {
-                        bad = bad.or(d(column).lt_eq(lit(days_since_epoch(*after))));
+                    let c = at(column)?;
+                    Step::Date {
+                        column: c,
+                        date: want_date(c),
+                        after: *after,
+                        before: before_as_of.then_some(self.as_of),
                     }
-                    if *before_as_of {
-                        bad = bad.or(d(column).gt_eq(lit(as_of_days)));
-                    }
-                    present(column).and(bad)
                 }
                 Check::OneOf { column, values, case_insensitive } => {
                     let fold = *case_insensitive;
-                    let allowed: Arc<std::collections::HashSet<String>> = Arc::new(
-                        values.iter().map(|v| if fold { v.to_lowercase() } else { v.clone() }).collect(),
-                    );
-                    let member = t(column).map(
-                        move |c| one_of_column(&c, &allowed, fold),
-                        |_, f| Ok(Field::new(f.name().clone(), DataType::Boolean)),
-                    );
-                    present(column).and(member.not())
-                }
-                Check::CompletedYears { years, date } => {
-                    let as_of = self.as_of;
-                    let completed = d(date).map(
-                        move |c| completed_years_column(&c, as_of),
-                        |_, f| Ok(Field::new(f.name().clone(), DataType::Int64)),
-                    );
-                    present(years)
-                        .and(present(date))
-                        .and(p(years).is_not_null())
-                        .and(d(date).is_not_null())
-                        .and(p(years).neq(completed))
-                }
-                Check::Unique { key } => {
-                    let names: Vec<String> = (0..key.len()).map(|i| format!("k:{r}:{i}")).collect();
-                    for (part, name) in key.iter().zip(&names) {
-                        let mut e = t(&part.column);
-                        if part.lowercase {
-                            e = e.str().to_lowercase();
-                        }
-                        fails.push(e.alias(name.as_str()));
+                    Step::OneOf {
+                        column: at(column)?,
+                        allowed: values
+                            .iter()
+                            .map(|v| if fold { v.to_lowercase() } else { v.clone() })
+                            .collect(),
+                        fold,
                     }
-                    let collapse = key.iter().map(|part| part.collapse_spaces).collect();
-                    unique.push(UniqueRule { k, r, names, collapse });
-                    continue;
+                }
+                Check::Unique { key } => Step::Unique {
+                    seen: SeenKeys::new(),
+                    parts: key
+                        .iter()
+                        .map(|part| {
+                            Ok(KeyColumn {
+                                column: at(&part.column)?,
+                                lowercase: part.lowercase,
+                                collapse: part.collapse_spaces,
+                            })
+                        })
+                        .collect::<Result<_>>()?,
+                },
+                Check::CompletedYears { years, date } => {
+                    let (years, date_column) = (at(years)?, at(date)?);
+                    Step::CompletedYears {
+                        years,
+                        int: want_int(years, false),
+                        date_column,
+                        date: want_date(date_column),
+                    }
                 }
             };
-            let guarded = rule
+            // `RuleSet::check` makes preconditions name earlier, non-uniqueness rules.
+            let guards = rule
                 .only_if_passed
                 .iter()
-                .filter_map(|pre| fail_by_id.get(pre.as_str()).cloned())
-                .fold(fail, |acc, pre_fails| acc.and(pre_fails.not()));
-            fail_by_id.insert(rule.id.as_str(), guarded.clone());
-            fails.push(guarded.alias(format!("f:{k}")));
+                .filter_map(|pre| self.rules.rules.iter().position(|r| &r.id == pre))
+                .map(|r| n_not_null + r)
+                .collect();
+            steps.push(Compiled { step, guards });
         }
 
-        // Valid rows: trimmed, typed columns named as in the rule set.
-        let mut valid_columns = Vec::new();
-        for spec in &self.rules.columns {
-            if !index.contains_key(&spec.name) {
-                continue;
-            }
-            let name = spec.name.as_str();
-            let e = if int_cols.iter().any(|(c, _)| c == name) {
-                p(name)
-            } else if date_cols.iter().any(|c| c == name) {
-                d(name).cast(DataType::Date)
-            } else {
-                t(name)
-            };
-            valid_columns.push(e.alias(name));
-        }
-        valid_columns.push(col(ROW_NUMBER));
-
-        Ok(Plan { header, stage1: vec![trimmed, parsed, fails], unique, valid_columns })
+        let outputs = (0..columns.len())
+            .map(|c| {
+                if let Some(int) = ints.iter().position(|(n, _)| *n == c) {
+                    Output::Int { column: c, int }
+                } else if let Some(date) = dates.iter().position(|&n| n == c) {
+                    Output::Date { column: c, date }
+                } else {
+                    Output::Text { column: c }
+                }
+            })
+            .collect();
+        Ok(Plan { header, columns, ints, dates, steps, outputs })
     }
 
     /// Validates the next chunk of the file. Chunks must come in file order: uniqueness rules
     /// remember the keys of earlier chunks.
+    ///
+    /// Independent work runs on rayon's pool: the columns are trimmed and the outputs built in
+    /// parallel, and the uniqueness rules (the costliest step) run beside the other rules.
     pub fn validate(&mut self, chunk: RawChunk) -> Result<ValidatedChunk> {
-        let plan = self
-            .plan
-            .as_ref()
+        let Self { plan, ids, as_of, .. } = self;
+        let plan = plan
+            .as_mut()
             .ok_or_else(|| Error::RuleSet("validate called before bind: bind the header first".into()))?;
         let rows = chunk.height();
         let first_row = chunk.first_row;
-        let row_numbers: Vec<u64> = (first_row..first_row + rows as u64).collect();
-        let mut frame = chunk.frame;
-        frame.with_column(Column::new(ROW_NUMBER.into(), row_numbers))?;
+        let frame = &chunk.frame;
 
-        let mut lf = frame.lazy();
-        for stage in &plan.stage1 {
-            lf = lf.with_columns(stage.clone());
-        }
-        let mut evaluated = lf.collect()?;
-
-        // Uniqueness: first occurrence in file order claims the key.
-        let mut unique_fails = Vec::with_capacity(plan.unique.len());
-        let mut hashes = Vec::with_capacity(rows);
-        let mut dup = Vec::with_capacity(rows);
-        for rule in &plan.unique {
-            let parts: Vec<&StringChunked> = rule
-                .names
-                .iter()
-                .map(|n| evaluated.column(n).and_then(|c| c.str()))
-                .collect::<PolarsResult<_>>()?;
-            let seen = self.seen.entry(rule.r).or_insert_with(SeenKeys::new);
-            let mut key = Vec::with_capacity(64);
-            let mut iters: Vec<_> = parts.iter().map(|ca| ca.iter()).collect();
-            hashes.clear();
-            for _ in 0..rows {
-                key.clear();
-                let mut complete = true;
-                for (it, &collapse) in iters.iter_mut().zip(&rule.collapse) {
-                    match it.next().flatten() {
-                        Some(v) => {
-                            let at = key.len();
-                            key.extend_from_slice(&0u64.to_le_bytes());
-                            push_key_part(&mut key, v, collapse);
-                            let len = (key.len() - at - 8) as u64;
-                            key[at..at + 8].copy_from_slice(&len.to_le_bytes());
-                        }
-                        None => complete = false,
-                    }
-                }
-                hashes.push(complete.then(|| seen.hash(&key)));
-            }
-            seen.insert_all(&hashes, &mut dup);
-            unique_fails.push(Column::new(format!("f:{}", rule.k).into(), dup.as_slice()));
-        }
-        for column in unique_fails {
-            evaluated.with_column(column)?;
-        }
-
-        // Failure counts, failed_rules, and the split.
-        let fail_cols: Vec<Expr> = (0..self.ids.len()).map(|k| col(format!("f:{k}"))).collect();
-        let any_fail = fail_cols.iter().cloned().reduce(|a, b| a.or(b)).unwrap_or_else(|| lit(false));
-        let labelled: Vec<Expr> = fail_cols
+        // 1. Trimmed views of every bound column (empty is null); the parsed columns.
+        let raw: Vec<&Column> = plan
+            .columns
             .iter()
-            .zip(&self.ids)
-            .map(|(f, id)| when(f.clone()).then(lit(id.as_str())).otherwise(lit(NULL).cast(DataType::String)))
+            .map(|bound| frame.column(column_name(bound.position).as_str()))
+            .collect::<PolarsResult<_>>()?;
+        let strings: Vec<&StringChunked> = raw.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
+        let (values, trimmed): (Vec<Vec<Option<&str>>>, Vec<bool>) =
+            strings.par_iter().map(|ca| trim_column(ca)).unzip();
+        let (ints, dates): (Vec<Parsed<i64>>, Vec<Parsed<NaiveDate>>) = rayon::join(
+            || {
+                plan.ints
+                    .par_iter()
+                    .map(|&(c, negative)| {
+                        values[c].iter().map(|v| v.and_then(|s| parse_int(s, negative))).collect()
+                    })
+                    .collect()
+            },
+            || {
+                plan.dates
+                    .par_iter()
+                    .map(|&c| values[c].iter().map(|v| v.and_then(parse_date)).collect())
+                    .collect()
+            },
+        );
+        let columns = Columns { values: &values, ints: &ints, dates: &dates, as_of: *as_of, rows };
+
+        // 2. One "fails" mask per id. Uniqueness rules without preconditions run beside the
+        // rest; the others go in report order, so a precondition's mask is ready before use.
+        let (beside, in_order): (Vec<_>, Vec<_>) = plan
+            .steps
+            .iter_mut()
+            .enumerate()
+            .partition(|(_, c)| matches!(c.step, Step::Unique { .. }) && c.guards.is_empty());
+        let (beside, in_order) = rayon::join(
+            || beside.into_iter().map(|(k, c)| (k, c.step.evaluate(&columns, &[]))).collect::<Vec<_>>(),
+            || {
+                let mut done: Vec<(usize, Vec<bool>)> = Vec::with_capacity(in_order.len());
+                for (k, compiled) in in_order {
+                    let guards: Vec<&[bool]> = compiled
+                        .guards
+                        .iter()
+                        .filter_map(|g| done.iter().find(|(d, _)| d == g).map(|(_, mask)| mask.as_slice()))
+                        .collect();
+                    let mask = compiled.step.evaluate(&columns, &guards);
+                    done.push((k, mask));
+                }
+                done
+            },
+        );
+        let mut fails: Vec<Vec<bool>> = vec![Vec::new(); ids.len()];
+        for (k, mask) in beside.into_iter().chain(in_order) {
+            fails[k] = mask;
+        }
+
+        // 3. Counts, failed_rules and the split.
+        let mut invalid_mask = vec![false; rows];
+        let failures = fails
+            .iter()
+            .map(|fail| {
+                let mut n = 0u64;
+                for (bad, &f) in invalid_mask.iter_mut().zip(fail) {
+                    *bad |= f;
+                    n += u64::from(f);
+                }
+                n
+            })
             .collect();
-        let counts = evaluated
-            .clone()
-            .lazy()
-            .select(fail_cols.iter().map(|f| f.clone().cast(DataType::UInt64).sum()).collect::<Vec<_>>())
-            .collect()?;
-        let failures =
-            counts.columns().iter().map(|c| c.u64().ok().and_then(|ca| ca.get(0)).unwrap_or(0)).collect();
-
-        let base = evaluated.lazy().with_column(any_fail.alias("invalid"));
-        let mut invalid_columns: Vec<Expr> = (0..plan.header.len()).map(|i| col(column_name(i))).collect();
-        invalid_columns.push(col(ROW_NUMBER));
-        invalid_columns.push(concat_str(labelled, ";", true).alias(FAILED_RULES));
-        let invalid = base.clone().filter(col("invalid")).select(invalid_columns).collect()?;
-        let valid = base.filter(col("invalid").not()).select(plan.valid_columns.clone()).collect()?;
-
-        Ok(ValidatedChunk { first_row, rows, valid, invalid, failures })
+        let invalid_rows = invalid_mask.iter().filter(|&&bad| bad).count();
+        let (invalid, valid) = rayon::join(
+            || invalid_rows_frame(frame, &fails, ids, &invalid_mask, invalid_rows, first_row),
+            || {
+                let valid_mask = (invalid_rows > 0).then(|| {
+                    let keep: Vec<bool> = invalid_mask.iter().map(|bad| !bad).collect();
+                    BooleanChunked::from_slice("valid".into(), &keep)
+                });
+                let mut out: Vec<Column> = plan
+                    .outputs
+                    .par_iter()
+                    .map(|output| {
+                        let name = plan.columns[output.column()].name.as_str();
+                        Ok(match *output {
+                            Output::Text { column } if trimmed[column] => {
+                                let kept = values[column].iter().zip(&invalid_mask).filter(|(_, d)| !**d);
+                                StringChunked::from_iter_options(name.into(), kept.map(|(v, _)| *v))
+                                    .into_column()
+                            }
+                            Output::Text { column } => {
+                                // Nothing to trim: the same Arrow buffers, only the kept views.
+                                let same = raw[column].clone().with_name(name.into());
+                                match &valid_mask {
+                                    Some(mask) => same.filter(mask)?,
+                                    None => same,
+                                }
+                            }
+                            Output::Int { int, .. } => {
+                                kept_column::<i64, Int64Type>(name, &ints[int], &invalid_mask)
+                            }
+                            Output::Date { date, .. } => {
+                                let days: Vec<Option<i32>> =
+                                    dates[date].iter().map(|d| d.map(days_since_epoch)).collect();
+                                kept_column::<i32, Int32Type>(name, &days, &invalid_mask)
+                                    .as_materialized_series()
+                                    .clone()
+                                    .into_date()
+                                    .into_column()
+                            }
+                        })
+                    })
+                    .collect::<PolarsResult<_>>()?;
+                let numbers: Vec<u64> =
+                    (0..rows).filter(|&i| !invalid_mask[i]).map(|i| first_row + i as u64).collect();
+                out.push(Column::new(ROW_NUMBER.into(), numbers));
+                DataFrame::new(rows - invalid_rows, out)
+            },
+        );
+        Ok(ValidatedChunk { first_row, rows, valid: valid?, invalid: invalid?, failures })
     }
 }
 
-/// Appends `value` to a key; with `collapse`, each run of spaces becomes one space (only the
-/// space character: SPEC section 3's duplicate keys).
-fn push_key_part(key: &mut Vec<u8>, value: &str, collapse: bool) {
-    if !collapse {
-        key.extend_from_slice(value.as_bytes());
-        return;
-    }
-    let mut last_space = false;
-    for &b in value.as_bytes() {
-        let space = b == b' ';
-        if !(space && last_space) {
-            key.push(b);
+/// A parsed column: `None` where the value is null or does not parse.
+type Parsed<T> = Vec<Option<T>>;
+
+/// What the steps read: the chunk's trimmed and parsed columns.
+struct Columns<'a, 'v> {
+    values: &'a [Vec<Option<&'v str>>],
+    ints: &'a [Parsed<i64>],
+    dates: &'a [Parsed<NaiveDate>],
+    as_of: NaiveDate,
+    rows: usize,
+}
+
+impl Step {
+    /// The step's "fails" mask over a chunk. `guards` are the masks of its preconditions: a row
+    /// failing one is not evaluated (it does not fail, and takes no part in a uniqueness key).
+    fn evaluate(&mut self, c: &Columns<'_, '_>, guards: &[&[bool]]) -> Vec<bool> {
+        let mut fail = vec![false; c.rows];
+        match self {
+            Step::NotNull { column } => {
+                for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
+                    *f = v.is_none();
+                }
+            }
+            Step::Regex { column, pattern } => {
+                for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
+                    *f = v.is_some_and(|v| !pattern.is_match(v));
+                }
+            }
+            Step::Integer { column, int, min, max } => {
+                for ((f, v), p) in fail.iter_mut().zip(&c.values[*column]).zip(&c.ints[*int]) {
+                    *f = v.is_some() && !p.is_some_and(|p| (*min..=*max).contains(&p));
+                }
+            }
+            Step::Date { column, date, after, before } => {
+                for ((f, v), d) in fail.iter_mut().zip(&c.values[*column]).zip(&c.dates[*date]) {
+                    *f = v.is_some()
+                        && !d.is_some_and(|d| {
+                            after.is_none_or(|after| d > after) && before.is_none_or(|before| d < before)
+                        });
+                }
+            }
+            Step::OneOf { column, allowed, fold } => {
+                let mut lower = String::new();
+                for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
+                    *f = v.is_some_and(|v| !one_of(v, allowed, *fold, &mut lower));
+                }
+            }
+            Step::CompletedYears { years, int, date_column, date } => {
+                let present = c.values[*years].iter().zip(&c.values[*date_column]);
+                for ((f, (y, d)), (p, born)) in
+                    fail.iter_mut().zip(present).zip(c.ints[*int].iter().zip(&c.dates[*date]))
+                {
+                    *f = y.is_some()
+                        && d.is_some()
+                        && matches!((p, born), (Some(p), Some(born)) if *p != completed_years(*born, c.as_of));
+                }
+            }
+            Step::Unique { parts, seen } => {
+                // A row that takes no part has no key and never fails.
+                let hashes = key_hashes(seen, parts, c.values, guards, c.rows);
+                seen.insert_all(&hashes, &mut fail);
+                return fail;
+            }
         }
-        last_space = space;
+        for guard in guards {
+            for (f, &pre_failed) in fail.iter_mut().zip(*guard) {
+                *f &= !pre_failed;
+            }
+        }
+        fail
+    }
+}
+
+impl Output {
+    fn column(&self) -> usize {
+        match *self {
+            Output::Text { column } | Output::Int { column, .. } | Output::Date { column, .. } => column,
+        }
+    }
+}
+
+/// The invalid rows of a chunk: the raw columns, [`ROW_NUMBER`] and [`FAILED_RULES`].
+fn invalid_rows_frame(
+    frame: &DataFrame,
+    fails: &[Vec<bool>],
+    ids: &[String],
+    invalid_mask: &[bool],
+    invalid_rows: usize,
+    first_row: u64,
+) -> PolarsResult<DataFrame> {
+    if invalid_rows == 0 {
+        let mut empty = frame.clear();
+        empty.with_column(Column::new(ROW_NUMBER.into(), Vec::<u64>::new()))?;
+        empty.with_column(Column::new(FAILED_RULES.into(), Vec::<String>::new()))?;
+        return Ok(empty);
+    }
+    let mut numbers = Vec::with_capacity(invalid_rows);
+    let mut failed_rules = Vec::with_capacity(invalid_rows);
+    for (i, _) in invalid_mask.iter().enumerate().filter(|(_, bad)| **bad) {
+        numbers.push(first_row + i as u64);
+        let mut text = String::new();
+        for (fail, id) in fails.iter().zip(ids) {
+            if fail[i] {
+                if !text.is_empty() {
+                    text.push(';');
+                }
+                text.push_str(id);
+            }
+        }
+        failed_rules.push(text);
+    }
+    let mask = BooleanChunked::from_slice("invalid".into(), invalid_mask);
+    let mut invalid = frame.filter(&mask)?;
+    invalid.with_column(Column::new(ROW_NUMBER.into(), numbers))?;
+    invalid.with_column(Column::new(FAILED_RULES.into(), failed_rules))?;
+    Ok(invalid)
+}
+
+/// The trimmed values of a raw column (empty after trimming is null), and whether any value
+/// changed (so the raw column cannot stand for the trimmed one).
+fn trim_column(ca: &StringChunked) -> (Vec<Option<&str>>, bool) {
+    let mut changed = false;
+    let mut values = Vec::with_capacity(ca.len());
+    let no_nulls = ca.null_count() == 0;
+    for array in ca.downcast_iter() {
+        if no_nulls {
+            values.extend(array.values_iter().map(|v| trim(v, &mut changed)));
+        } else {
+            values.extend(array.iter().map(|v| v.and_then(|v| trim(v, &mut changed))));
+        }
+    }
+    (values, changed)
+}
+
+/// `value` trimmed of surrounding whitespace (`str::trim`), `None` when nothing is left;
+/// `changed` is set when the result is not `value` itself.
+#[inline]
+fn trim<'a>(value: &'a str, changed: &mut bool) -> Option<&'a str> {
+    // Whitespace is ASCII up to the space, or not ASCII: a value that starts and ends with
+    // other ASCII bytes is already trimmed (the common case, without decoding characters).
+    let plain = |b: u8| b > b' ' && b.is_ascii();
+    let bytes = value.as_bytes();
+    if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last())
+        && plain(first)
+        && plain(last)
+    {
+        return Some(value);
+    }
+    let trimmed = value.trim();
+    *changed |= trimmed.len() != value.len() || trimmed.is_empty();
+    (!trimmed.is_empty()).then_some(trimmed)
+}
+
+/// The kept rows of `values` as a column; a column without nulls is built from a plain
+/// vector (the fast path: valid rows have no null in a checked column).
+fn kept_column<T, N>(name: &str, values: &[Option<T>], drop: &[bool]) -> Column
+where
+    T: Copy + Default,
+    N: PolarsNumericType<Native = T>,
+    ChunkedArray<N>: IntoColumn,
+{
+    let kept = values.iter().zip(drop).filter(|(_, d)| !**d).map(|(v, _)| *v);
+    if kept.clone().all(|v| v.is_some()) {
+        ChunkedArray::<N>::from_vec(name.into(), kept.map(Option::unwrap_or_default).collect()).into_column()
+    } else {
+        ChunkedArray::<N>::from_iter_options(name.into(), kept).into_column()
+    }
+}
+
+/// Membership of a `OneOf` set; `lower` is scratch space for the case-folded value.
+fn one_of(value: &str, allowed: &HashSet<String>, fold: bool, lower: &mut String) -> bool {
+    if !fold {
+        return allowed.contains(value);
+    }
+    if value.is_ascii() {
+        lower.clear();
+        lower.push_str(value);
+        lower.make_ascii_lowercase();
+        allowed.contains(lower.as_str())
+    } else {
+        allowed.contains(&value.to_lowercase())
+    }
+}
+
+/// The key hash of every row, 0 for a row that takes no part: a key part is null, or a
+/// precondition of the rule failed. Each part is length-prefixed, so ("ab", "c") and ("a", "bc")
+/// differ.
+fn key_hashes(
+    seen: &SeenKeys,
+    parts: &[KeyColumn],
+    values: &[Vec<Option<&str>>],
+    guards: &[&[bool]],
+    rows: usize,
+) -> Vec<u128> {
+    let mut key = Vec::with_capacity(64);
+    (0..rows)
+        .map(|i| {
+            if guards.iter().any(|g| g[i]) {
+                return 0;
+            }
+            key.clear();
+            for part in parts {
+                let Some(value) = values[part.column][i] else { return 0 };
+                let at = key.len();
+                key.extend_from_slice(&[0; 8]);
+                push_key_part(&mut key, value, part.lowercase, part.collapse);
+                let len = (key.len() - at - 8) as u64;
+                key[at..at + 8].copy_from_slice(&len.to_le_bytes());
+            }
+            seen.hash(&key)
+        })
+        .collect()
+}
+
+/// Appends `value` to a key: lower-cased (Unicode, as `str::to_lowercase`) with `lowercase`;
+/// with `collapse`, each run of spaces becomes one space (only the space character: SPEC
+/// section 3's duplicate keys).
+fn push_key_part(key: &mut Vec<u8>, value: &str, lowercase: bool, collapse: bool) {
+    let start = key.len();
+    if lowercase && !value.is_ascii() {
+        key.extend_from_slice(value.to_lowercase().as_bytes());
+    } else {
+        key.extend_from_slice(value.as_bytes());
+        if lowercase {
+            key[start..].make_ascii_lowercase();
+        }
+    }
+    let part = &key[start..];
+    if collapse && part.iter().zip(&part[1.min(part.len())..]).any(|(&a, &b)| a == b' ' && b == b' ') {
+        let mut write = start;
+        for read in start..key.len() {
+            let b = key[read];
+            if !(b == b' ' && write > start && key[write - 1] == b' ') {
+                key[write] = b;
+                write += 1;
+            }
+        }
+        key.truncate(write);
     }
 }
 
@@ -483,15 +850,19 @@ pub fn parse_int(text: &str, negative: bool) -> Option<i64> {
         Some(rest) if negative => (true, rest),
         _ => (false, text),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty() {
         return None;
     }
-    let significant = digits.trim_start_matches('0');
-    if significant.len() > 19 {
-        return None;
+    // Accumulate the magnitude in a u64 (room for |i64::MIN|); any non-digit or overflow fails.
+    let mut magnitude: u64 = 0;
+    for b in digits.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        magnitude = magnitude.checked_mul(10)?.checked_add(u64::from(digit))?;
     }
-    let magnitude: i128 = if significant.is_empty() { 0 } else { significant.parse().ok()? };
-    i64::try_from(if minus { -magnitude } else { magnitude }).ok()
+    if minus { 0i64.checked_sub_unsigned(magnitude) } else { i64::try_from(magnitude).ok() }
 }
 
 /// Parses exactly `YYYY-MM-DD` as a real calendar date.
@@ -523,38 +894,6 @@ pub fn date_from_days(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?)
 }
 
-fn parse_int_column(column: &Column, negative: bool) -> PolarsResult<Column> {
-    let ca = column.str()?;
-    let out: Int64Chunked = ca.iter().map(|v| v.and_then(|s| parse_int(s, negative))).collect();
-    Ok(out.with_name(column.name().clone()).into_column())
-}
-
-fn parse_date_column(column: &Column) -> PolarsResult<Column> {
-    let ca = column.str()?;
-    let out: Int32Chunked = ca.iter().map(|v| v.and_then(parse_date).map(days_since_epoch)).collect();
-    Ok(out.with_name(column.name().clone()).into_column())
-}
-
-fn completed_years_column(column: &Column, as_of: NaiveDate) -> PolarsResult<Column> {
-    let ca = column.i32()?;
-    let out: Int64Chunked =
-        ca.iter().map(|v| v.and_then(date_from_days).map(|born| completed_years(born, as_of))).collect();
-    Ok(out.with_name(column.name().clone()).into_column())
-}
-
-fn one_of_column(
-    column: &Column,
-    allowed: &std::collections::HashSet<String>,
-    fold: bool,
-) -> PolarsResult<Column> {
-    let ca = column.str()?;
-    let out: BooleanChunked = ca
-        .iter()
-        .map(|v| v.map(|s| if fold { allowed.contains(&s.to_lowercase()) } else { allowed.contains(s) }))
-        .collect();
-    Ok(out.with_name(column.name().clone()).into_column())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,30 +902,65 @@ mod tests {
     fn seen_keys_find_every_earlier_key_across_growth() {
         let mut seen = SeenKeys::new();
         let keys: Vec<Vec<u8>> = (0..100_000u32).map(|i| format!("key {i}").into_bytes()).collect();
-        let mut hashes: Vec<Option<u128>> = keys.iter().map(|k| Some(seen.hash(k))).collect();
-        hashes.insert(3, None); // an incomplete key is never a duplicate
+        let mut hashes: Vec<u128> = keys.iter().map(|k| seen.hash(k)).collect();
+        hashes.insert(3, 0); // no key is never a duplicate
+        hashes.insert(5, 0);
         let mut dup = Vec::new();
         seen.insert_all(&hashes, &mut dup);
         assert!(dup.iter().all(|d| !d), "all new");
         assert_eq!(seen.len, 100_000);
-        assert!(seen.slots.len() >= 100_000 * 4 / 3, "grown past 3/4 full: {}", seen.slots.len());
+        assert!(
+            seen.slots.buckets * BUCKET >= 100_000 * 4 / 3,
+            "grown past 3/4 full: {}",
+            seen.slots.buckets
+        );
         // Again, in another order, with a new key and a repeat within the batch.
-        let again: Vec<Option<u128>> =
-            [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
-                .iter()
-                .map(|k| Some(seen.hash(k)))
-                .collect();
+        let again: Vec<u128> = [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
+            .iter()
+            .map(|k| seen.hash(k))
+            .collect();
         seen.insert_all(&again, &mut dup);
         assert_eq!(dup, [false, true, true, true]);
     }
 
     #[test]
+    fn integers_parse_as_the_spec_reads_them() {
+        let cases = [
+            ("0", false, Some(0)),
+            ("007", false, Some(7)),
+            ("9223372036854775807", false, Some(i64::MAX)),
+            ("0000000000000000000000009223372036854775807", false, Some(i64::MAX)),
+            ("9223372036854775808", false, None),
+            ("99999999999999999999999", false, None),
+            ("-5", false, None),
+            ("-5", true, Some(-5)),
+            ("-9223372036854775808", true, Some(i64::MIN)),
+            ("-9223372036854775809", true, None),
+            ("-", true, None),
+            ("", false, None),
+            ("+1", false, None),
+            ("1a", false, None),
+            ("1 2", false, None),
+            ("١", false, None),
+        ];
+        for (text, negative, expected) in cases {
+            assert_eq!(parse_int(text, negative), expected, "{text:?} (negative allowed: {negative})");
+        }
+    }
+
+    #[test]
     fn key_parts_collapse_only_runs_of_spaces() {
         let mut key = Vec::new();
-        push_key_part(&mut key, "ann   lee\t\tx  y ", true);
+        push_key_part(&mut key, "ann   lee\t\tx  y ", false, true);
         assert_eq!(key, b"ann lee\t\tx y ");
         key.clear();
-        push_key_part(&mut key, "a  b", false);
-        assert_eq!(key, b"a  b");
+        push_key_part(&mut key, "  a  b", false, false);
+        assert_eq!(key, b"  a  b");
+        // Appending after earlier parts: a run at the part's start is collapsed within the part.
+        push_key_part(&mut key, "  Ann  LEE", true, true);
+        assert_eq!(key, b"  a  b ann lee");
+        key.clear();
+        push_key_part(&mut key, "ÀNN  ΣΑΣ", true, true);
+        assert_eq!(key, "ànn σας".as_bytes(), "Unicode lower-casing, final sigma included");
     }
 }

@@ -102,6 +102,9 @@ pub enum Error {
     /// polars failed while evaluating the rules; this is a bug in sift, please report it.
     #[error("evaluating the rules failed (a bug in sift, please report it): {0}")]
     Polars(#[from] polars::error::PolarsError),
+    /// The file's validating thread could not start or stopped answering.
+    #[error("the validating thread failed: {0}")]
+    Worker(String),
 }
 
 impl Error {

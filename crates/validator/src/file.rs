@@ -3,12 +3,19 @@
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
+use crate::csv::RawChunk;
 use crate::csv::{self, CsvDecoder, Header};
 use crate::engine::{FAILED_RULES, ROW_NUMBER, ValidatedChunk, Validator};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::rules::RuleSet;
 
 /// Validates one file pushed as bytes, in pieces of any size, and yields validated chunks.
+///
+/// Reading and validating overlap: the bytes are decoded into raw chunks on the caller's
+/// thread while a worker thread of the file's own validates the chunks before them (the rule
+/// engine's state, the seen keys, lives there). Chunks come back in file order, each from a
+/// later `push` or from [`FileValidator::finish`]; at most [`CHUNKS_AHEAD`] raw chunks wait
+/// for the worker, so memory stays bounded.
 ///
 /// Nothing here is final until [`FileValidator::finish`] returns `Ok`: a file-level rejection
 /// can come from the last byte, so callers keep what they do with earlier chunks undoable
@@ -16,9 +23,130 @@ use crate::rules::RuleSet;
 #[derive(Debug)]
 pub struct FileValidator {
     decoder: CsvDecoder,
-    validator: Validator,
-    bound: bool,
+    /// The engine until the header is bound; then it moves to the worker.
+    unbound: Option<Box<Validator>>,
+    /// The bound header and the worker validating the chunks.
+    bound: Option<(Header, Worker)>,
     tally: Tally,
+}
+
+/// Raw chunks that may wait for the validating worker.
+pub const CHUNKS_AHEAD: usize = 2;
+
+/// The thread that validates one file's raw chunks, in order.
+#[derive(Debug)]
+struct Worker {
+    /// Raw chunks to validate; dropped to tell the worker the file has ended.
+    chunks: Option<std::sync::mpsc::SyncSender<RawChunk>>,
+    /// Validated chunks (or the engine's error), in file order.
+    validated: std::sync::mpsc::Receiver<Result<ValidatedChunk>>,
+    /// Chunks sent and not yet received back.
+    in_flight: usize,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    fn spawn(mut validator: Validator) -> Result<Self> {
+        let (chunks, inbox) = std::sync::mpsc::sync_channel::<RawChunk>(CHUNKS_AHEAD);
+        // Unbounded, but never longer than the chunks in flight: `push` drains it.
+        let (outbox, validated) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("sift-validate".into())
+            .spawn(move || {
+                for chunk in inbox {
+                    let result = validator.validate(chunk);
+                    let failed = result.is_err();
+                    if outbox.send(result).is_err() || failed {
+                        break;
+                    }
+                }
+            })
+            .map_err(|e| Error::Worker(format!("cannot start the validating thread: {e}")))?;
+        Ok(Self { chunks: Some(chunks), validated, in_flight: 0, thread: Some(thread) })
+    }
+
+    /// Hands `raw` to the worker; returns the chunks validated meanwhile (blocking only while
+    /// [`CHUNKS_AHEAD`] chunks already wait).
+    fn send(&mut self, raw: RawChunk, out: &mut Vec<ValidatedChunk>) -> Result<()> {
+        let mut raw = raw;
+        loop {
+            let chunks = self.chunks.as_ref().ok_or_else(|| Error::Worker("the file has ended".into()))?;
+            match chunks.try_send(raw) {
+                Ok(()) => {
+                    self.in_flight += 1;
+                    return self.ready(out);
+                }
+                Err(std::sync::mpsc::TrySendError::Full(back)) => {
+                    raw = back;
+                    // The worker is busy with earlier chunks: wait for one of them.
+                    out.push(self.recv()?);
+                }
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => return Err(self.gone()),
+            }
+        }
+    }
+
+    /// The chunks validated so far, without waiting.
+    fn ready(&mut self, out: &mut Vec<ValidatedChunk>) -> Result<()> {
+        while self.in_flight > 0 {
+            match self.validated.try_recv() {
+                Ok(result) => {
+                    self.in_flight -= 1;
+                    out.push(result?);
+                }
+                Err(std::sync::mpsc::TryRecvError::Empty) => break,
+                Err(std::sync::mpsc::TryRecvError::Disconnected) => return Err(self.gone()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for the next validated chunk.
+    fn recv(&mut self) -> Result<ValidatedChunk> {
+        match self.validated.recv() {
+            Ok(result) => {
+                self.in_flight -= 1;
+                result
+            }
+            Err(_) => Err(self.gone()),
+        }
+    }
+
+    /// Waits for every chunk in flight.
+    fn drain(&mut self, out: &mut Vec<ValidatedChunk>) -> Result<()> {
+        while self.in_flight > 0 {
+            out.push(self.recv()?);
+        }
+        Ok(())
+    }
+
+    /// Ends the input and waits for every chunk still in flight.
+    fn finish(&mut self, out: &mut Vec<ValidatedChunk>) -> Result<()> {
+        self.chunks = None;
+        self.drain(out)
+    }
+
+    /// The error for a worker that stopped answering: it panicked (the panic is passed on).
+    fn gone(&mut self) -> Error {
+        self.chunks = None;
+        if let Some(thread) = self.thread.take()
+            && let Err(panic) = thread.join()
+        {
+            std::panic::resume_unwind(panic);
+        }
+        Error::Worker("the validating thread stopped early".into())
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        // Closing the input ends the worker after its current chunk; its sends fail once
+        // `validated` is gone.
+        self.chunks = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl FileValidator {
@@ -26,48 +154,77 @@ impl FileValidator {
     pub fn new(rules: RuleSet, as_of: NaiveDate, chunk_rows: usize) -> Result<Self> {
         let validator = Validator::new(rules, as_of)?;
         let tally = Tally::new(validator.failure_ids().to_vec());
-        Ok(Self { decoder: CsvDecoder::new(chunk_rows), validator, bound: false, tally })
+        Ok(Self {
+            decoder: CsvDecoder::new(chunk_rows),
+            unbound: Some(Box::new(validator)),
+            bound: None,
+            tally,
+        })
     }
 
-    /// Feeds the next bytes; returns the chunks they completed, validated.
+    /// Feeds the next bytes; returns the chunks validated since the last call (often none).
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<ValidatedChunk>> {
         let raw = self.decoder.push(bytes);
-        self.run(raw)
+        self.run(raw, false)
     }
 
     /// Ends the file; returns the last validated chunks. After `Ok`, the file is accepted.
     pub fn finish(&mut self) -> Result<Vec<ValidatedChunk>> {
         let raw = self.decoder.finish();
-        self.run(raw)
+        self.run(raw, true)
     }
 
-    fn run(&mut self, raw: Result<Vec<csv::RawChunk>>) -> Result<Vec<ValidatedChunk>> {
+    fn run(&mut self, raw: Result<Vec<csv::RawChunk>>, end: bool) -> Result<Vec<ValidatedChunk>> {
         // The header is checked before a decoding error is returned: a bad header (line 1) is
         // the file's first problem even when a later row in the same bytes is bad too, so the
         // rejection does not depend on how the bytes were split.
-        if !self.bound
+        if let Some(validator) = self.unbound.as_mut()
             && let Some(header) = self.decoder.header()
         {
             let header = header.clone();
-            self.validator.bind(&header)?;
-            self.bound = true;
+            validator.bind(&header)?;
+            if let Some(validator) = self.unbound.take() {
+                self.bound = Some((header, Worker::spawn(*validator)?));
+            }
         }
         let raw = raw?;
-        let mut out = Vec::with_capacity(raw.len());
-        for chunk in raw {
-            let validated = self.validator.validate(chunk)?;
-            self.tally.add(&validated);
-            out.push(validated);
+        let mut out = Vec::new();
+        if let Some((_, worker)) = &mut self.bound {
+            for chunk in raw {
+                worker.send(chunk, &mut out)?;
+            }
+            if end {
+                worker.finish(&mut out)?;
+            } else {
+                worker.ready(&mut out)?;
+            }
+        }
+        for chunk in &out {
+            self.tally.add(chunk);
+        }
+        Ok(out)
+    }
+
+    /// Waits until every chunk handed to the worker is validated, and returns them. For a
+    /// caller about to wait for more bytes: nothing validated then sits unseen (the counts are
+    /// current, the valid rows can go on to the load) while the source is slow.
+    pub fn catch_up(&mut self) -> Result<Vec<ValidatedChunk>> {
+        let mut out = Vec::new();
+        if let Some((_, worker)) = &mut self.bound {
+            worker.drain(&mut out)?;
+        }
+        for chunk in &out {
+            self.tally.add(chunk);
         }
         Ok(out)
     }
 
     /// The header, once read.
     pub fn header(&self) -> Option<&Header> {
-        self.validator.header()
+        self.bound.as_ref().map(|(header, _)| header)
     }
 
-    /// Counts so far.
+    /// Counts of the chunks returned so far.
     pub fn tally(&self) -> &Tally {
         &self.tally
     }
@@ -75,11 +232,6 @@ impl FileValidator {
     /// Bytes consumed so far.
     pub fn bytes_seen(&self) -> u64 {
         self.decoder.bytes_seen()
-    }
-
-    /// The engine (failure ids, rule set, as-of date).
-    pub fn validator(&self) -> &Validator {
-        &self.validator
     }
 }
 

@@ -32,11 +32,12 @@ mod file;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod pattern;
 pub mod rules;
 
 pub use crate::csv::{DEFAULT_CHUNK_ROWS, Header};
 pub use crate::customer::{CustomerBatch, ISO_3166_ALPHA2, customer_rules};
 pub use crate::engine::{FAILED_RULES, ROW_NUMBER, ValidatedChunk, Validator};
 pub use crate::error::{Error, Rejection, Result};
-pub use crate::file::{FileReport, FileValidator, InvalidRecords, Tally, validate_bytes};
+pub use crate::file::{CHUNKS_AHEAD, FileReport, FileValidator, InvalidRecords, Tally, validate_bytes};
 pub use crate::rules::{Check, ColumnSpec, KeyPart, Rule, RuleSet};

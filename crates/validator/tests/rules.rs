@@ -457,3 +457,61 @@ fn a_rule_set_that_cannot_fill_dim_customer_is_refused_not_guessed() {
     let err = CustomerBatch::from_valid(&chunks[0].valid).unwrap_err().to_string();
     assert!(err.contains("customer_id"), "{err}");
 }
+
+#[test]
+fn a_uniqueness_rule_with_a_precondition_counts_only_rows_that_pass_it() {
+    // An email is claimed only by a row whose email is well-formed: a malformed one neither
+    // claims the key nor fails as a repeat.
+    let set = RuleSet::from_toml(
+        r#"
+name = "contacts"
+[[columns]]
+name = "email"
+[[rules]]
+id = "email"
+check = "regex"
+column = "email"
+pattern = '^[^@ ]+@[^@ ]+$'
+[[rules]]
+id = "repeat"
+check = "unique"
+key = [{ column = "email", lowercase = true }]
+only_if_passed = ["email"]
+"#,
+    )
+    .unwrap();
+    let csv = "email\nbad\nbad\nA@x\na@x\n";
+    for chunk_rows in [1, 2, 1024] {
+        assert_eq!(
+            failures_with(set.clone(), as_of(), csv, chunk_rows),
+            ["email", "email", "", "repeat"],
+            "chunks of {chunk_rows}"
+        );
+    }
+}
+
+#[test]
+fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
+    // Chunks of one row keep the worker busy; dropping the validator must not hang or panic.
+    let mut csv = format!("{HEADER}\n");
+    for i in 1..=2000 {
+        csv.push_str(&row_with(0, &i.to_string()));
+        csv.push('\n');
+    }
+    let mut file = FileValidator::new(customer_rules(None), as_of(), 1).unwrap();
+    let returned = file.push(csv.as_bytes()).unwrap();
+    // Whatever came back so far is a prefix of the file, in order.
+    let firsts: Vec<u64> = returned.iter().map(|c| c.first_row).collect();
+    assert_eq!(firsts, (1..=returned.len() as u64).collect::<Vec<_>>());
+    assert_eq!(file.tally().total, returned.len() as u64);
+    // Catching up takes in every chunk handed to the worker, still in order.
+    let rest = file.catch_up().unwrap();
+    if let Some(next) = rest.first() {
+        assert_eq!(next.first_row, returned.len() as u64 + 1);
+    }
+    assert_eq!(file.tally().total, 2000, "every row was in a complete chunk of one");
+    // A second file: dropped with chunks still in flight.
+    let mut file = FileValidator::new(customer_rules(None), as_of(), 1).unwrap();
+    file.push(csv.as_bytes()).unwrap();
+    drop(file);
+}
