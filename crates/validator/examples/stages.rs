@@ -18,6 +18,11 @@ use std::time::Instant;
 use sift_validator::csv::CsvDecoder;
 use sift_validator::{DEFAULT_CHUNK_ROWS, FileValidator, customer_rules};
 
+/// The `sift` binary's allocator (and its settings, from `.cargo/config.toml`): the stages run
+/// as they do in `sift run`.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Read size, the same as `LocalStore`'s.
 const PIECE: usize = 256 * 1024;
 

@@ -564,9 +564,23 @@ impl Validator {
                         let name = plan.columns[output.column()].name.as_str();
                         Ok(match *output {
                             Output::Text { column } if trimmed[column] => {
-                                let kept = values[column].iter().zip(&invalid_mask).filter(|(_, d)| !**d);
-                                StringChunked::from_iter_options(name.into(), kept.map(|(v, _)| *v))
+                                // Collected first: the builder then sizes its views once.
+                                let kept: Vec<Option<&str>> = values[column]
+                                    .iter()
+                                    .zip(&invalid_mask)
+                                    .filter(|(_, d)| !**d)
+                                    .map(|(v, _)| *v)
+                                    .collect();
+                                if kept.iter().all(Option::is_some) {
+                                    StringChunked::from_iter_values(
+                                        name.into(),
+                                        kept.into_iter().map(Option::unwrap_or_default),
+                                    )
                                     .into_column()
+                                } else {
+                                    StringChunked::from_iter_options(name.into(), kept.into_iter())
+                                        .into_column()
+                                }
                             }
                             Output::Text { column } => {
                                 // Nothing to trim: the same Arrow buffers, only the kept views.
