@@ -126,9 +126,15 @@ impl Worker {
         self.drain(out)
     }
 
-    /// The error for a worker that stopped answering: it panicked (the panic is passed on).
+    /// The error for a worker that stopped answering: the engine error it stopped on (still
+    /// queued behind the chunks before it), or its panic, passed on.
     fn gone(&mut self) -> Error {
         self.chunks = None;
+        while let Ok(result) = self.validated.try_recv() {
+            if let Err(e) = result {
+                return e;
+            }
+        }
         if let Some(thread) = self.thread.take()
             && let Err(panic) = thread.join()
         {
