@@ -506,7 +506,15 @@ impl Validator {
                     .collect()
             },
         );
-        let columns = Columns { values: &values, ints: &ints, dates: &dates, as_of: *as_of, rows };
+        let columns = Columns {
+            raw: &raw,
+            values: &values,
+            trimmed: &trimmed,
+            ints: &ints,
+            dates: &dates,
+            as_of: *as_of,
+            rows,
+        };
 
         // 2. One "fails" mask per id. Uniqueness rules without preconditions run beside the
         // rest; the others go in report order, so a precondition's mask is ready before use.
@@ -552,64 +560,7 @@ impl Validator {
         let invalid_rows = invalid_mask.iter().filter(|&&bad| bad).count();
         let (invalid, valid) = rayon::join(
             || invalid_rows_frame(frame, &fails, ids, &invalid_mask, invalid_rows, first_row),
-            || {
-                let valid_mask = (invalid_rows > 0).then(|| {
-                    let keep: Vec<bool> = invalid_mask.iter().map(|bad| !bad).collect();
-                    BooleanChunked::from_slice("valid".into(), &keep)
-                });
-                let mut out: Vec<Column> = plan
-                    .outputs
-                    .par_iter()
-                    .map(|output| {
-                        let name = plan.columns[output.column()].name.as_str();
-                        Ok(match *output {
-                            Output::Text { column } if trimmed[column] => {
-                                // Collected first: the builder then sizes its views once.
-                                let kept: Vec<Option<&str>> = values[column]
-                                    .iter()
-                                    .zip(&invalid_mask)
-                                    .filter(|(_, d)| !**d)
-                                    .map(|(v, _)| *v)
-                                    .collect();
-                                if kept.iter().all(Option::is_some) {
-                                    StringChunked::from_iter_values(
-                                        name.into(),
-                                        kept.into_iter().map(Option::unwrap_or_default),
-                                    )
-                                    .into_column()
-                                } else {
-                                    StringChunked::from_iter_options(name.into(), kept.into_iter())
-                                        .into_column()
-                                }
-                            }
-                            Output::Text { column } => {
-                                // Nothing to trim: the same Arrow buffers, only the kept views.
-                                let same = raw[column].clone().with_name(name.into());
-                                match &valid_mask {
-                                    Some(mask) => same.filter(mask)?,
-                                    None => same,
-                                }
-                            }
-                            Output::Int { int, .. } => {
-                                kept_column::<i64, Int64Type>(name, &ints[int], &invalid_mask)
-                            }
-                            Output::Date { date, .. } => {
-                                let days: Vec<Option<i32>> =
-                                    dates[date].iter().map(|d| d.map(days_since_epoch)).collect();
-                                kept_column::<i32, Int32Type>(name, &days, &invalid_mask)
-                                    .as_materialized_series()
-                                    .clone()
-                                    .into_date()
-                                    .into_column()
-                            }
-                        })
-                    })
-                    .collect::<PolarsResult<_>>()?;
-                let numbers: Vec<u64> =
-                    (0..rows).filter(|&i| !invalid_mask[i]).map(|i| first_row + i as u64).collect();
-                out.push(Column::new(ROW_NUMBER.into(), numbers));
-                DataFrame::new(rows - invalid_rows, out)
-            },
+            || valid_rows_frame(plan, &columns, &invalid_mask, invalid_rows, first_row),
         );
         Ok(ValidatedChunk { first_row, rows, valid: valid?, invalid: invalid?, failures })
     }
@@ -618,9 +569,11 @@ impl Validator {
 /// A parsed column: `None` where the value is null or does not parse.
 type Parsed<T> = Vec<Option<T>>;
 
-/// What the steps read: the chunk's trimmed and parsed columns.
+/// A chunk's bound columns: raw, trimmed (and whether trimming changed any value), parsed.
 struct Columns<'a, 'v> {
+    raw: &'a [&'v Column],
     values: &'a [Vec<Option<&'v str>>],
+    trimmed: &'a [bool],
     ints: &'a [Parsed<i64>],
     dates: &'a [Parsed<NaiveDate>],
     as_of: NaiveDate,
@@ -694,6 +647,69 @@ impl Output {
             Output::Text { column } | Output::Int { column, .. } | Output::Date { column, .. } => column,
         }
     }
+}
+
+/// The valid rows of a chunk: the rule-set columns the file has, trimmed and typed, then
+/// [`ROW_NUMBER`].
+fn valid_rows_frame(
+    plan: &Plan,
+    c: &Columns<'_, '_>,
+    invalid_mask: &[bool],
+    invalid_rows: usize,
+    first_row: u64,
+) -> PolarsResult<DataFrame> {
+    let valid_mask = (invalid_rows > 0).then(|| {
+        let keep: Vec<bool> = invalid_mask.iter().map(|bad| !bad).collect();
+        BooleanChunked::from_slice("valid".into(), &keep)
+    });
+    let mut out: Vec<Column> = plan
+        .outputs
+        .par_iter()
+        .map(|output| {
+            let name = plan.columns[output.column()].name.as_str();
+            Ok(match *output {
+                Output::Text { column } if c.trimmed[column] => {
+                    // Collected first: the builder then sizes its views once.
+                    let kept: Vec<Option<&str>> = c.values[column]
+                        .iter()
+                        .zip(invalid_mask)
+                        .filter(|(_, d)| !**d)
+                        .map(|(v, _)| *v)
+                        .collect();
+                    if kept.iter().all(Option::is_some) {
+                        StringChunked::from_iter_values(
+                            name.into(),
+                            kept.into_iter().map(Option::unwrap_or_default),
+                        )
+                        .into_column()
+                    } else {
+                        StringChunked::from_iter_options(name.into(), kept.into_iter()).into_column()
+                    }
+                }
+                Output::Text { column } => {
+                    // Nothing to trim: the same Arrow buffers, only the kept views.
+                    let same = c.raw[column].clone().with_name(name.into());
+                    match &valid_mask {
+                        Some(mask) => same.filter(mask)?,
+                        None => same,
+                    }
+                }
+                Output::Int { int, .. } => kept_column::<i64, Int64Type>(name, &c.ints[int], invalid_mask),
+                Output::Date { date, .. } => {
+                    let days: Vec<Option<i32>> =
+                        c.dates[date].iter().map(|d| d.map(days_since_epoch)).collect();
+                    kept_column::<i32, Int32Type>(name, &days, invalid_mask)
+                        .as_materialized_series()
+                        .clone()
+                        .into_date()
+                        .into_column()
+                }
+            })
+        })
+        .collect::<PolarsResult<_>>()?;
+    let numbers: Vec<u64> = (0..c.rows).filter(|&i| !invalid_mask[i]).map(|i| first_row + i as u64).collect();
+    out.push(Column::new(ROW_NUMBER.into(), numbers));
+    DataFrame::new(c.rows - invalid_rows, out)
 }
 
 /// The invalid rows of a chunk: the raw columns, [`ROW_NUMBER`] and [`FAILED_RULES`].
