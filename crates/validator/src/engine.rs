@@ -694,11 +694,12 @@ fn valid_rows_frame(
                         None => same,
                     }
                 }
-                Output::Int { int, .. } => kept_column::<i64, Int64Type>(name, &c.ints[int], invalid_mask),
+                Output::Int { int, .. } => {
+                    kept_column::<i64, Int64Type>(name, c.ints[int].iter().copied(), invalid_mask)
+                }
                 Output::Date { date, .. } => {
-                    let days: Vec<Option<i32>> =
-                        c.dates[date].iter().map(|d| d.map(days_since_epoch)).collect();
-                    kept_column::<i32, Int32Type>(name, &days, invalid_mask)
+                    let days = c.dates[date].iter().map(|d| d.map(days_since_epoch));
+                    kept_column::<i32, Int32Type>(name, days, invalid_mask)
                         .as_materialized_series()
                         .clone()
                         .into_date()
@@ -784,15 +785,15 @@ fn trim<'a>(value: &'a str, changed: &mut bool) -> Option<&'a str> {
     (!trimmed.is_empty()).then_some(trimmed)
 }
 
-/// The kept rows of `values` as a column; a column without nulls is built from a plain
-/// vector (the fast path: valid rows have no null in a checked column).
-fn kept_column<T, N>(name: &str, values: &[Option<T>], drop: &[bool]) -> Column
+/// The kept rows of `values` (one per row of the chunk) as a column; a column without nulls is
+/// built from a plain vector (the fast path: valid rows have no null in a checked column).
+fn kept_column<T, N>(name: &str, values: impl Iterator<Item = Option<T>> + Clone, drop: &[bool]) -> Column
 where
     T: Copy + Default,
     N: PolarsNumericType<Native = T>,
     ChunkedArray<N>: IntoColumn,
 {
-    let kept = values.iter().zip(drop).filter(|(_, d)| !**d).map(|(v, _)| *v);
+    let kept = values.zip(drop).filter(|(_, d)| !**d).map(|(v, _)| v);
     if kept.clone().all(|v| v.is_some()) {
         ChunkedArray::<N>::from_vec(name.into(), kept.map(Option::unwrap_or_default).collect()).into_column()
     } else {

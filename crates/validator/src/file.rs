@@ -3,8 +3,7 @@
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
-use crate::csv::RawChunk;
-use crate::csv::{self, CsvDecoder, Header};
+use crate::csv::{self, CsvDecoder, Header, RawChunk};
 use crate::engine::{FAILED_RULES, ROW_NUMBER, ValidatedChunk, Validator};
 use crate::error::{Error, Result};
 use crate::rules::RuleSet;
@@ -180,7 +179,7 @@ impl FileValidator {
         self.run(raw, true)
     }
 
-    fn run(&mut self, raw: Result<Vec<csv::RawChunk>>, end: bool) -> Result<Vec<ValidatedChunk>> {
+    fn run(&mut self, raw: Result<Vec<RawChunk>>, end: bool) -> Result<Vec<ValidatedChunk>> {
         // The header is checked before a decoding error is returned: a bad header (line 1) is
         // the file's first problem even when a later row in the same bytes is bad too, so the
         // rejection does not depend on how the bytes were split.
@@ -205,10 +204,15 @@ impl FileValidator {
                 worker.ready(&mut out)?;
             }
         }
-        for chunk in &out {
+        Ok(self.counted(out))
+    }
+
+    /// Adds the chunks to the counts and hands them on.
+    fn counted(&mut self, chunks: Vec<ValidatedChunk>) -> Vec<ValidatedChunk> {
+        for chunk in &chunks {
             self.tally.add(chunk);
         }
-        Ok(out)
+        chunks
     }
 
     /// Waits until every chunk handed to the worker is validated, and returns them. For a
@@ -219,10 +223,7 @@ impl FileValidator {
         if let Some((_, worker)) = &mut self.bound {
             worker.drain(&mut out)?;
         }
-        for chunk in &out {
-            self.tally.add(chunk);
-        }
-        Ok(out)
+        Ok(self.counted(out))
     }
 
     /// The header, once read.

@@ -2,7 +2,7 @@
 //! does this value match?
 //!
 //! A pattern means what it means to the `regex` crate (Unicode, unanchored unless it anchors
-//! itself). Two evaluation paths, chosen when the rule set is bound:
+//! itself). The evaluation path is chosen when the rule set is bound:
 //!
 //! - a whole value of one ASCII class with length bounds (`^[A-Za-z ]+$`, `^[0-9]{10}$`) is a
 //!   byte-table scan: a few cycles a byte;
@@ -13,7 +13,7 @@
 //!   per-call setup, stopping at the first match or dead state. Should the DFA refuse the
 //!   pattern (a Unicode word boundary, say) or give up on an input, the `regex` crate answers.
 //!
-//! Both paths are checked against the `regex` crate in the tests below.
+//! Every path is checked against the `regex` crate in the tests below.
 
 use regex_automata::Input;
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -23,8 +23,6 @@ use regex_syntax::hir::{Class, Hir, HirKind, Look};
 #[derive(Debug)]
 pub(crate) struct Pattern {
     kind: Kind,
-    /// The `regex` crate's answer, when the fast paths cannot give one.
-    regex: regex::Regex,
 }
 
 #[derive(Debug)]
@@ -35,28 +33,28 @@ enum Kind {
     /// `^...$` over a sequence of positions, each an ASCII class: bit `i` of `masks[b]` is set
     /// when byte `b` is in position `i`'s class; `loops` marks positions that may repeat.
     Sequence { masks: Box<[u64; 256]>, loops: u64, last: u64 },
-    /// A lazy DFA and its cache.
-    Dfa { dfa: Box<DFA>, cache: Box<Cache> },
+    /// A lazy DFA and its cache; the `regex` crate answers when the DFA gives up on an input.
+    Dfa { dfa: Box<DFA>, cache: Box<Cache>, regex: regex::Regex },
     /// Only the `regex` crate.
-    Regex,
+    Regex(regex::Regex),
 }
 
 impl Pattern {
     /// Compiles `pattern` (the `regex` crate's syntax).
     pub(crate) fn new(pattern: &str) -> Result<Self, regex::Error> {
-        let regex = regex::Regex::new(pattern)?;
         let hir = regex_syntax::parse(pattern).ok();
-        let kind = hir
-            .as_ref()
-            .and_then(class_run)
-            .or_else(|| hir.as_ref().and_then(sequence))
-            .or_else(|| {
-                let dfa = DFA::new(pattern).ok()?;
+        if let Some(kind) = hir.as_ref().and_then(|hir| class_run(hir).or_else(|| sequence(hir))) {
+            return Ok(Self { kind });
+        }
+        let regex = regex::Regex::new(pattern)?;
+        let kind = match DFA::new(pattern) {
+            Ok(dfa) => {
                 let cache = dfa.create_cache();
-                Some(Kind::Dfa { dfa: Box::new(dfa), cache: Box::new(cache) })
-            })
-            .unwrap_or(Kind::Regex);
-        Ok(Self { kind, regex })
+                Kind::Dfa { dfa: Box::new(dfa), cache: Box::new(cache), regex }
+            }
+            Err(_) => Kind::Regex(regex),
+        };
+        Ok(Self { kind })
     }
 
     /// True when `value` matches.
@@ -80,11 +78,10 @@ impl Pattern {
                 }
                 state & *last != 0
             }
-            Kind::Dfa { dfa, cache } => match dfa_is_match(dfa, cache, value.as_bytes()) {
-                Some(answer) => answer,
-                None => self.regex.is_match(value),
-            },
-            Kind::Regex => self.regex.is_match(value),
+            Kind::Dfa { dfa, cache, regex } => {
+                dfa_is_match(dfa, cache, value.as_bytes()).unwrap_or_else(|| regex.is_match(value))
+            }
+            Kind::Regex(regex) => regex.is_match(value),
         }
     }
 
@@ -94,7 +91,7 @@ impl Pattern {
             Kind::ClassRun { .. } => "class",
             Kind::Sequence { .. } => "sequence",
             Kind::Dfa { .. } => "dfa",
-            Kind::Regex => "regex",
+            Kind::Regex(_) => "regex",
         }
     }
 }
@@ -176,22 +173,23 @@ fn sequence(hir: &Hir) -> Option<Kind> {
         match part.kind() {
             HirKind::Literal(literal) => {
                 for &b in literal.0.iter() {
+                    if !b.is_ascii() || positions.len() == 64 {
+                        return None;
+                    }
                     let mut set = [false; 256];
-                    *set.get_mut(usize::from(b)).filter(|_| b.is_ascii())? = true;
+                    set[usize::from(b)] = true;
                     positions.push((set, false));
                 }
             }
-            HirKind::Class(_) => positions.push((ascii_set(part)?, false)),
+            HirKind::Class(_) if positions.len() < 64 => positions.push((ascii_set(part)?, false)),
             HirKind::Repetition(rep) if rep.min >= 1 && rep.max.is_none_or(|max| max == rep.min) => {
+                let min = usize::try_from(rep.min).ok().filter(|&m| positions.len() + m <= 64)?;
                 let set = ascii_set(&rep.sub)?;
-                for i in 0..rep.min {
-                    positions.push((set, rep.max.is_none() && i + 1 == rep.min));
+                for i in 0..min {
+                    positions.push((set, rep.max.is_none() && i + 1 == min));
                 }
             }
             _ => return None,
-        }
-        if positions.len() > 64 {
-            return None;
         }
     }
     let n = positions.len();
