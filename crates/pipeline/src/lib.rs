@@ -171,10 +171,11 @@ enum Piece {
 
 type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
 
-/// Validates the bytes arriving on `rx` and streams the valid rows to the load through
-/// `events` (runs on a blocking thread).
+/// Validates the bytes arriving on `rx` (an object of `size` bytes, when the store said) and
+/// streams the valid rows to the load through `events` (runs on a blocking thread).
 fn validate(
     mut rx: tokio::sync::mpsc::Receiver<Piece>,
+    size: Option<u64>,
     config: &Config,
     progress: Option<Progress>,
     events: &EventSender,
@@ -182,6 +183,9 @@ fn validate(
 ) -> std::result::Result<Validated, ValidateStop> {
     let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)
         .map_err(ValidateStop::Validator)?;
+    if let Some(size) = size {
+        file.expect_bytes(size);
+    }
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut forward = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
@@ -499,8 +503,9 @@ impl Pipeline {
         let validator_events = events_tx.clone();
         let cancelled = Arc::new(AtomicBool::new(false));
         let validator_cancelled = cancelled.clone();
+        let size = stream.size();
         let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, &config, progress, &validator_events, &validator_cancelled)
+            validate(bytes_rx, size, &config, progress, &validator_events, &validator_cancelled)
         });
 
         // The deadline stops the reader (dropping it closes the channel without `End`) and

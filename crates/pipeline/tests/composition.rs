@@ -34,7 +34,7 @@ fn body(text: &'static str) -> ByteStream {
     // Split in odd places to exercise the streaming reader.
     let parts: Vec<sift_storage::Result<Bytes>> =
         text.as_bytes().chunks(7).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    Box::pin(futures::stream::iter(parts))
+    ByteStream::new(futures::stream::iter(parts))
 }
 
 fn source(text: &'static str, seq: &mut Sequence) -> MockObjectStore {
@@ -347,7 +347,7 @@ async fn an_alert_goes_out_only_above_the_threshold_and_its_failure_changes_noth
 /// A source that sends `text` and then neither ends nor fails: a stalled read.
 fn stalled_body(text: &'static str) -> ByteStream {
     use futures::StreamExt;
-    body(text).chain(futures::stream::pending()).boxed()
+    ByteStream::new(body(text).chain(futures::stream::pending()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -395,7 +395,7 @@ async fn a_read_error_after_rows_streamed_into_the_load_rolls_it_back() {
             message: "connection reset by peer".into(),
             retryable: true,
         })]);
-        Ok(body(CSV).chain(cut).boxed())
+        Ok(ByteStream::new(body(CSV).chain(cut)))
     });
     let mut invalid = invalid_store();
     invalid.expect_put().never();

@@ -24,8 +24,7 @@ fn source(bytes: &'static [u8], piece: usize) -> MockObjectStore {
     store.expect_get().returning(move |_| {
         let parts: Vec<sift_storage::Result<Bytes>> =
             bytes.chunks(piece).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-        let stream: ByteStream = Box::pin(futures::stream::iter(parts));
-        Ok(stream)
+        Ok(ByteStream::new(futures::stream::iter(parts)).with_size(bytes.len() as u64))
     });
     store
 }

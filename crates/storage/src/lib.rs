@@ -40,14 +40,57 @@ pub(crate) fn url_path(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, KEEP).to_string()
 }
 
-/// An object's bytes, in order, as they arrive.
-pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>;
+/// An object's bytes, in order, as they arrive, and the object's size when the store knows it
+/// (a reader can size its work once instead of growing it).
+pub struct ByteStream {
+    chunks: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
+    size: Option<u64>,
+}
+
+impl ByteStream {
+    /// The bytes of `chunks`, size unknown.
+    pub fn new(chunks: impl Stream<Item = Result<Bytes>> + Send + 'static) -> Self {
+        Self { chunks: Box::pin(chunks), size: None }
+    }
+
+    /// The same stream, with the object's size in bytes.
+    pub fn with_size(self, size: u64) -> Self {
+        Self { size: Some(size), ..self }
+    }
+
+    /// The object's size in bytes, when the store said.
+    pub fn size(&self) -> Option<u64> {
+        self.size
+    }
+}
+
+impl std::fmt::Debug for ByteStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ByteStream").field("size", &self.size).finish_non_exhaustive()
+    }
+}
+
+impl Stream for ByteStream {
+    type Item = Result<Bytes>;
+
+    fn poll_next(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.chunks.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.chunks.size_hint()
+    }
+}
 
 /// Where objects are read from and written to.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait ObjectStore: Send + Sync {
-    /// Opens the object at `key` for reading, as a stream of chunks.
+    /// Opens the object at `key` for reading, as a stream of chunks (with the object's size when
+    /// the store knows it).
     async fn get(&self, key: &str) -> Result<ByteStream>;
 
     /// Writes `body` at `key`, replacing any object there. Readers never see a partial object.

@@ -67,13 +67,17 @@ impl ObjectStore for LocalStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::NotFound { uri }),
             Err(source) => return Err(Error::Io { action: "opening", uri, source }),
         };
-        if file.metadata().await.is_ok_and(|meta| meta.is_dir()) {
-            return Err(Error::Io {
-                action: "opening",
-                uri,
-                source: std::io::Error::other("it is a folder, not a file"),
-            });
-        }
+        let size = match file.metadata().await {
+            Ok(meta) if meta.is_dir() => {
+                return Err(Error::Io {
+                    action: "opening",
+                    uri,
+                    source: std::io::Error::other("it is a folder, not a file"),
+                });
+            }
+            Ok(meta) => Some(meta.len()),
+            Err(_) => None,
+        };
         let stream = stream::try_unfold((file, uri), |(mut file, uri)| async move {
             let mut buf = BytesMut::with_capacity(READ_CHUNK);
             match file.read_buf(&mut buf).await {
@@ -82,7 +86,11 @@ impl ObjectStore for LocalStore {
                 Err(source) => Err(Error::Io { action: "reading", uri, source }),
             }
         });
-        Ok(Box::pin(stream))
+        let stream = ByteStream::new(stream);
+        Ok(match size {
+            Some(size) => stream.with_size(size),
+            None => stream,
+        })
     }
 
     async fn put(&self, key: &str, body: Bytes, _content_type: &str) -> Result<()> {
@@ -143,7 +151,9 @@ mod tests {
         let store = LocalStore::new(dir.path());
         let body: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
         store.put("x/y/z.bin", Bytes::from(body.clone()), "application/octet-stream").await.unwrap();
-        let chunks: Vec<Bytes> = store.get("x/y/z.bin").await.unwrap().try_collect().await.unwrap();
+        let stream = store.get("x/y/z.bin").await.unwrap();
+        assert_eq!(stream.size(), Some(1_000_000), "the file's size comes with the stream");
+        let chunks: Vec<Bytes> = stream.try_collect().await.unwrap();
         assert!(chunks.len() > 1, "a large object arrives in several chunks");
         assert_eq!(chunks.concat(), body);
         // No temporary file is left beside the object.

@@ -169,6 +169,7 @@ impl ObjectStore for S3Store {
             .await
             .map_err(|e| self.error("reading", key, e))?;
         let uri = self.uri(key);
+        let size = output.content_length.and_then(|n| u64::try_from(n).ok());
         let body = stream::try_unfold((output.body, uri), |(mut body, uri)| async move {
             match body.next().await {
                 None => Ok(None),
@@ -181,7 +182,11 @@ impl ObjectStore for S3Store {
                 }),
             }
         });
-        Ok(Box::pin(body))
+        let body = ByteStream::new(body);
+        Ok(match size {
+            Some(size) => body.with_size(size),
+            None => body,
+        })
     }
 
     async fn put(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {

@@ -35,6 +35,8 @@ async fn keys_with_spaces_plus_signs_and_non_ascii_round_trip() {
     {
         store.put(key, Bytes::from(format!("body of {key}")), "text/csv").await.unwrap();
         assert_eq!(read(&store, key).await.concat(), format!("body of {key}").as_bytes(), "{key}");
+        let size = store.get(key).await.unwrap().size();
+        assert_eq!(size, Some(format!("body of {key}").len() as u64), "the object's size comes with it");
         let listed = client.list_objects_v2().bucket(store.bucket()).prefix(key).send().await.unwrap();
         assert_eq!(listed.contents()[0].key(), Some(key), "stored under the exact key");
     }

@@ -4,8 +4,8 @@
 //!   rule enforced), as the pipeline reads a file: pieces of 256 KiB;
 //! - `stages validate FILE [CHUNK_ROWS]`: reading plus the customer rules, split into valid and
 //!   invalid rows (as of 2026-11-26, the generator's date), through `FileValidator` as the
-//!   pipeline drives it: decoding on this thread while the file's worker thread (and rayon's
-//!   pool) validates the chunks before.
+//!   pipeline drives it (the file's size given up front): decoding on this thread while the
+//!   file's worker thread (and rayon's pool) validates the chunks before.
 //!
 //! Prints one JSON line: `{"stage", "rows", "seconds"}`.
 
@@ -65,6 +65,8 @@ fn run(stage: &str, path: &str, chunk_rows: usize) -> Result<(u64, f64), Box<dyn
         "validate" => {
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("bad date")?;
             let mut validator = FileValidator::new(customer_rules(None), as_of, chunk_rows)?;
+            // As the pipeline does with the object's size.
+            validator.expect_bytes(file.metadata()?.len());
             loop {
                 let n = file.read(&mut piece)?;
                 if n == 0 {

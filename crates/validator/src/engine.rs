@@ -8,7 +8,7 @@
 //!    columns are parsed once;
 //! 2. each step writes its "fails" mask over the whole column (regexes through
 //!    `pattern.rs`, preconditions masked with the earlier steps' masks); uniqueness keys are
-//!    built, hashed and checked against the rule's `SeenKeys` in file order;
+//!    built, hashed and checked against the rule's `SeenKeys` (`keys.rs`) in file order;
 //! 3. the masks give the counts, the `failed_rules` text of the invalid rows, and the split:
 //!    polars filters the raw frame into the invalid rows and the typed, trimmed columns into
 //!    the valid ones. A string column that needed no trimming is passed on as the same Arrow
@@ -28,6 +28,7 @@ use rayon::prelude::*;
 
 use crate::csv::{Header, RawChunk, column_name};
 use crate::error::{Error, Rejection, Result};
+use crate::keys::{KeyColumn, SeenKeys};
 use crate::pattern::Pattern;
 use crate::rules::{Check, RuleSet};
 
@@ -65,143 +66,6 @@ pub struct Validator {
     ids: Vec<String>,
     /// The rule set bound to the file's header; it holds the keys seen so far.
     plan: Option<Plan>,
-}
-
-/// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per slot of an
-/// open-addressing table at most 3/4 full (21 to 43 bytes per distinct key), whatever the
-/// key's length, so a 20,000,000-row file keeps well under 1 GiB of state.
-///
-/// The hash is XXH3-128 with a random seed per file. Two different keys would have to collide
-/// in 127 bits (the lowest is set to mark a used slot) to be taken for one another: about
-/// 10^-24 for 20,000,000 distinct keys, and no file can be crafted for it without knowing the
-/// seed.
-///
-/// The table is an array of cache-line buckets of four hashes, linear-probed bucket by bucket
-/// from the bucket the hash's high word picks: one cache line per lookup in nearly every case.
-/// Its memory is zeroed anonymous pages advised as huge pages (2 MiB), so that lookups spread
-/// over a table far larger than the cache do not also miss the TLB at every step, and growing
-/// it faults in a few pages instead of tens of thousands. A chunk's hashes are computed first
-/// and then inserted in order, in blocks whose home buckets are touched first, so that the
-/// cache misses overlap instead of queueing.
-#[derive(Debug)]
-struct SeenKeys {
-    seed: u64,
-    slots: Slots,
-    len: usize,
-}
-
-/// Slots per bucket: 4 x 16 bytes, one cache line. A bucket fills from the front; 0 is empty.
-const BUCKET: usize = 4;
-
-/// Keys per block of [`SeenKeys::insert_all`]: their home buckets are touched in one pass,
-/// then the keys are inserted.
-const TOUCH_BLOCK: usize = 4096;
-
-/// The table's memory: `buckets` cache-line buckets of zeroed, page-aligned slots.
-#[derive(Debug)]
-struct Slots {
-    map: memmap2::MmapMut,
-    buckets: usize,
-}
-
-impl Slots {
-    fn zeroed(buckets: usize) -> Self {
-        let bytes = buckets * BUCKET * size_of::<u128>();
-        let map = memmap2::MmapMut::map_anon(bytes).unwrap_or_else(|_| {
-            // Out of memory, as a failed Vec allocation would be.
-            let layout = std::alloc::Layout::from_size_align(bytes, 4096)
-                .unwrap_or(std::alloc::Layout::new::<[u128; BUCKET]>());
-            std::alloc::handle_alloc_error(layout)
-        });
-        // A hint: where huge pages are off, the table works on ordinary pages.
-        #[cfg(target_os = "linux")]
-        let _ = map.advise(memmap2::Advice::HugePage);
-        Self { map, buckets }
-    }
-
-    fn get(&self) -> &[u128] {
-        bytemuck::cast_slice(&self.map)
-    }
-
-    fn get_mut(&mut self) -> &mut [u128] {
-        bytemuck::cast_slice_mut(&mut self.map)
-    }
-}
-
-impl SeenKeys {
-    fn new() -> Self {
-        use std::hash::{BuildHasher, Hasher};
-        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        Self { seed, slots: Slots::zeroed(1 << 10), len: 0 }
-    }
-
-    /// The key's hash; never 0 (the lowest bit is set), so 0 can stand for "no key".
-    fn hash(&self, key: &[u8]) -> u128 {
-        xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1
-    }
-
-    /// The home bucket's first slot.
-    fn home(&self, hash: u128) -> usize {
-        (((hash >> 64) as usize) & (self.slots.buckets - 1)) * BUCKET
-    }
-
-    /// Records every hash in order (0 is no key: never a duplicate); `dup[i]` is set when
-    /// `hashes[i]` was seen before (earlier in the file or earlier in `hashes`).
-    ///
-    /// In a table far larger than the cache nearly every lookup misses. Per block, one tight
-    /// pass reads each key's home bucket first: those loads are independent, so the CPU
-    /// overlaps their misses; the in-order inserts that follow then find the lines in cache.
-    fn insert_all(&mut self, hashes: &[u128], dup: &mut Vec<bool>) {
-        dup.clear();
-        for block in hashes.chunks(TOUCH_BLOCK) {
-            let slots = self.slots.get();
-            let touched = block.iter().fold(0u128, |acc, &hash| acc ^ slots[self.home(hash)]);
-            std::hint::black_box(touched);
-            for &hash in block {
-                dup.push(hash != 0 && !self.insert(hash));
-            }
-        }
-    }
-
-    /// Records `hash` (non-zero); `false` when it was seen before.
-    fn insert(&mut self, hash: u128) -> bool {
-        match find(self.slots.get(), self.home(hash), hash) {
-            Ok(()) => false,
-            Err(i) => {
-                self.slots.get_mut()[i] = hash;
-                self.len += 1;
-                // At most 3/4 full.
-                if self.len * 4 > self.slots.buckets * BUCKET * 3 {
-                    self.grow();
-                }
-                true
-            }
-        }
-    }
-
-    fn grow(&mut self) {
-        let doubled = Slots::zeroed(self.slots.buckets * 2);
-        let old = std::mem::replace(&mut self.slots, doubled);
-        for &hash in old.get().iter().filter(|&&h| h != 0) {
-            let home = self.home(hash);
-            if let Err(i) = find(self.slots.get(), home, hash) {
-                self.slots.get_mut()[i] = hash;
-            }
-        }
-    }
-}
-
-/// Looks `hash` up from the bucket starting at `home`: `Ok` when it is there, else the empty
-/// slot it would take. The table always has an empty slot (it is at most 3/4 full).
-fn find(slots: &[u128], home: usize, hash: u128) -> std::result::Result<(), usize> {
-    let mut i = home;
-    loop {
-        match slots[i] {
-            0 => return Err(i),
-            seen if seen == hash => return Ok(()),
-            _ => i = (i + 1) & (slots.len() - 1),
-        }
-    }
 }
 
 /// A rule-set column the file has.
@@ -252,14 +116,6 @@ enum Step {
         date_column: usize,
         date: usize,
     },
-}
-
-/// One part of a uniqueness key.
-#[derive(Debug)]
-struct KeyColumn {
-    column: usize,
-    lowercase: bool,
-    collapse: bool,
 }
 
 /// A step and its preconditions: the ids (positions) whose failure means the step is not
@@ -467,6 +323,18 @@ impl Validator {
         Ok(Plan { header, columns, ints, dates, steps, outputs })
     }
 
+    /// Sizes the state kept across chunks (the keys of uniqueness rules) for a file of about
+    /// `rows` rows, so that it is allocated once instead of grown as rows arrive. Only a hint:
+    /// a file with more rows grows the state as usual. Does nothing before
+    /// [`Validator::bind`].
+    pub fn reserve(&mut self, rows: usize) {
+        for compiled in self.plan.iter_mut().flat_map(|plan| &mut plan.steps) {
+            if let Step::Unique { seen, .. } = &mut compiled.step {
+                seen.reserve(rows);
+            }
+        }
+    }
+
     /// Validates the next chunk of the file. Chunks must come in file order: uniqueness rules
     /// remember the keys of earlier chunks.
     ///
@@ -627,8 +495,7 @@ impl Step {
             }
             Step::Unique { parts, seen } => {
                 // A row that takes no part has no key and never fails.
-                let hashes = key_hashes(seen, parts, c.values, guards, c.rows);
-                seen.insert_all(&hashes, &mut fail);
+                seen.check(parts, c.values, guards, &mut fail);
                 return fail;
             }
         }
@@ -816,63 +683,6 @@ fn one_of(value: &str, allowed: &HashSet<String>, fold: bool, lower: &mut String
     }
 }
 
-/// The key hash of every row, 0 for a row that takes no part: a key part is null, or a
-/// precondition of the rule failed. Each part is length-prefixed, so ("ab", "c") and ("a", "bc")
-/// differ.
-fn key_hashes(
-    seen: &SeenKeys,
-    parts: &[KeyColumn],
-    values: &[Vec<Option<&str>>],
-    guards: &[&[bool]],
-    rows: usize,
-) -> Vec<u128> {
-    let mut key = Vec::with_capacity(64);
-    (0..rows)
-        .map(|i| {
-            if guards.iter().any(|g| g[i]) {
-                return 0;
-            }
-            key.clear();
-            for part in parts {
-                let Some(value) = values[part.column][i] else { return 0 };
-                let at = key.len();
-                key.extend_from_slice(&[0; 8]);
-                push_key_part(&mut key, value, part.lowercase, part.collapse);
-                let len = (key.len() - at - 8) as u64;
-                key[at..at + 8].copy_from_slice(&len.to_le_bytes());
-            }
-            seen.hash(&key)
-        })
-        .collect()
-}
-
-/// Appends `value` to a key: lower-cased (Unicode, as `str::to_lowercase`) with `lowercase`;
-/// with `collapse`, each run of spaces becomes one space (only the space character: SPEC
-/// section 3's duplicate keys).
-fn push_key_part(key: &mut Vec<u8>, value: &str, lowercase: bool, collapse: bool) {
-    let start = key.len();
-    if lowercase && !value.is_ascii() {
-        key.extend_from_slice(value.to_lowercase().as_bytes());
-    } else {
-        key.extend_from_slice(value.as_bytes());
-        if lowercase {
-            key[start..].make_ascii_lowercase();
-        }
-    }
-    let part = &key[start..];
-    if collapse && part.iter().zip(&part[1.min(part.len())..]).any(|(&a, &b)| a == b' ' && b == b' ') {
-        let mut write = start;
-        for read in start..key.len() {
-            let b = key[read];
-            if !(b == b' ' && write > start && key[write - 1] == b' ') {
-                key[write] = b;
-                write += 1;
-            }
-        }
-        key.truncate(write);
-    }
-}
-
 /// Parses a base-10 integer the way SPEC section 3 reads ids and ages: ASCII digits only (a
 /// leading `-` when `negative`), leading zeros allowed, no sign, no spaces. `None` when the text
 /// is not such a number or does not fit in an `i64`.
@@ -930,31 +740,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seen_keys_find_every_earlier_key_across_growth() {
-        let mut seen = SeenKeys::new();
-        let keys: Vec<Vec<u8>> = (0..100_000u32).map(|i| format!("key {i}").into_bytes()).collect();
-        let mut hashes: Vec<u128> = keys.iter().map(|k| seen.hash(k)).collect();
-        hashes.insert(3, 0); // no key is never a duplicate
-        hashes.insert(5, 0);
-        let mut dup = Vec::new();
-        seen.insert_all(&hashes, &mut dup);
-        assert!(dup.iter().all(|d| !d), "all new");
-        assert_eq!(seen.len, 100_000);
-        assert!(
-            seen.slots.buckets * BUCKET >= 100_000 * 4 / 3,
-            "grown past 3/4 full: {}",
-            seen.slots.buckets
-        );
-        // Again, in another order, with a new key and a repeat within the batch.
-        let again: Vec<u128> = [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
-            .iter()
-            .map(|k| seen.hash(k))
-            .collect();
-        seen.insert_all(&again, &mut dup);
-        assert_eq!(dup, [false, true, true, true]);
-    }
-
-    #[test]
     fn integers_parse_as_the_spec_reads_them() {
         let cases = [
             ("0", false, Some(0)),
@@ -977,21 +762,5 @@ mod tests {
         for (text, negative, expected) in cases {
             assert_eq!(parse_int(text, negative), expected, "{text:?} (negative allowed: {negative})");
         }
-    }
-
-    #[test]
-    fn key_parts_collapse_only_runs_of_spaces() {
-        let mut key = Vec::new();
-        push_key_part(&mut key, "ann   lee\t\tx  y ", false, true);
-        assert_eq!(key, b"ann lee\t\tx y ");
-        key.clear();
-        push_key_part(&mut key, "  a  b", false, false);
-        assert_eq!(key, b"  a  b");
-        // Appending after earlier parts: a run at the part's start is collapsed within the part.
-        push_key_part(&mut key, "  Ann  LEE", true, true);
-        assert_eq!(key, b"  a  b ann lee");
-        key.clear();
-        push_key_part(&mut key, "ÀNN  ΣΑΣ", true, true);
-        assert_eq!(key, "ànn σας".as_bytes(), "Unicode lower-casing, final sigma included");
     }
 }

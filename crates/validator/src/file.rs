@@ -26,17 +26,28 @@ pub struct FileValidator {
     unbound: Option<Box<Validator>>,
     /// The bound header and the worker validating the chunks.
     bound: Option<(Header, Worker)>,
+    /// The file's size in bytes, until the validator's state has been sized from it.
+    expected_bytes: Option<u64>,
     tally: Tally,
 }
 
 /// Raw chunks that may wait for the validating worker.
 pub const CHUNKS_AHEAD: usize = 2;
 
+/// What the worker is asked to do.
+#[derive(Debug)]
+enum Job {
+    /// Size the engine's state for about this many rows ([`Validator::reserve`]).
+    Reserve(usize),
+    /// Validate the next chunk.
+    Chunk(RawChunk),
+}
+
 /// The thread that validates one file's raw chunks, in order.
 #[derive(Debug)]
 struct Worker {
-    /// Raw chunks to validate; dropped to tell the worker the file has ended.
-    chunks: Option<std::sync::mpsc::SyncSender<RawChunk>>,
+    /// Jobs; dropped to tell the worker the file has ended.
+    chunks: Option<std::sync::mpsc::SyncSender<Job>>,
     /// Validated chunks (or the engine's error), in file order.
     validated: std::sync::mpsc::Receiver<Result<ValidatedChunk>>,
     /// Chunks sent and not yet received back.
@@ -46,13 +57,20 @@ struct Worker {
 
 impl Worker {
     fn spawn(mut validator: Validator) -> Result<Self> {
-        let (chunks, inbox) = std::sync::mpsc::sync_channel::<RawChunk>(CHUNKS_AHEAD);
+        let (chunks, inbox) = std::sync::mpsc::sync_channel::<Job>(CHUNKS_AHEAD);
         // Unbounded, but never longer than the chunks in flight: `push` drains it.
         let (outbox, validated) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name("sift-validate".into())
             .spawn(move || {
-                for chunk in inbox {
+                for job in inbox {
+                    let chunk = match job {
+                        Job::Reserve(rows) => {
+                            validator.reserve(rows);
+                            continue;
+                        }
+                        Job::Chunk(chunk) => chunk,
+                    };
                     let result = validator.validate(chunk);
                     let failed = result.is_err();
                     if outbox.send(result).is_err() || failed {
@@ -67,16 +85,22 @@ impl Worker {
     /// Hands `raw` to the worker; returns the chunks validated meanwhile (blocking only while
     /// [`CHUNKS_AHEAD`] chunks already wait).
     fn send(&mut self, raw: RawChunk, out: &mut Vec<ValidatedChunk>) -> Result<()> {
-        let mut raw = raw;
+        self.submit(Job::Chunk(raw), out)
+    }
+
+    /// Hands `job` to the worker, waiting as [`Worker::send`] does.
+    fn submit(&mut self, job: Job, out: &mut Vec<ValidatedChunk>) -> Result<()> {
+        let chunk = matches!(job, Job::Chunk(_));
+        let mut job = job;
         loop {
             let chunks = self.chunks.as_ref().ok_or_else(|| Error::Worker("the file has ended".into()))?;
-            match chunks.try_send(raw) {
+            match chunks.try_send(job) {
                 Ok(()) => {
-                    self.in_flight += 1;
+                    self.in_flight += usize::from(chunk);
                     return self.ready(out);
                 }
                 Err(std::sync::mpsc::TrySendError::Full(back)) => {
-                    raw = back;
+                    job = back;
                     // The worker is busy with earlier chunks: wait for one of them.
                     out.push(self.recv()?);
                 }
@@ -163,8 +187,17 @@ impl FileValidator {
             decoder: CsvDecoder::new(chunk_rows),
             unbound: Some(Box::new(validator)),
             bound: None,
+            expected_bytes: None,
             tally,
         })
+    }
+
+    /// The file's size in bytes, when known before reading (an object store's metadata). Once
+    /// the first chunk gives the bytes per row, the state kept across chunks (the keys of
+    /// uniqueness rules) is sized for the whole file at once instead of grown as rows arrive.
+    /// Only a hint: a wrong size costs memory or growth, never a result.
+    pub fn expect_bytes(&mut self, total: u64) {
+        self.expected_bytes = Some(total);
     }
 
     /// Feeds the next bytes; returns the chunks validated since the last call (often none).
@@ -195,6 +228,15 @@ impl FileValidator {
         let raw = raw?;
         let mut out = Vec::new();
         if let Some((_, worker)) = &mut self.bound {
+            if !raw.is_empty()
+                && let Some(total) = self.expected_bytes.take()
+            {
+                // Rows decoded per byte read so far (the header and a partial row included): close
+                // enough to size by.
+                let seen = self.decoder.bytes_seen().max(1);
+                let rows = u128::from(total) * u128::from(self.decoder.rows()) / u128::from(seen);
+                worker.submit(Job::Reserve(usize::try_from(rows).unwrap_or(usize::MAX)), &mut out)?;
+            }
             for chunk in raw {
                 worker.send(chunk, &mut out)?;
             }

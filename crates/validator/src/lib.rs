@@ -32,6 +32,7 @@ mod file;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod keys;
 mod pattern;
 pub mod rules;
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use chrono::NaiveDate;
-use sift_validator::{CustomerBatch, FileValidator, ISO_3166_ALPHA2, RuleSet, customer_rules};
+use sift_validator::{CustomerBatch, FileValidator, ISO_3166_ALPHA2, ROW_NUMBER, RuleSet, customer_rules};
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 const GOOD: [&str; 6] = ["1", "Ann Lee", "ann@example.com", "36", "1990-05-17", "0123456789"];
@@ -514,4 +514,39 @@ fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
     let mut file = FileValidator::new(customer_rules(None), as_of(), 1).unwrap();
     file.push(csv.as_bytes()).unwrap();
     drop(file);
+}
+
+#[test]
+fn the_expected_size_is_only_a_hint() {
+    // Duplicates across chunks, whatever size the file claims: too small, right, far too large.
+    let mut csv = format!("{HEADER}\n");
+    for i in 0..3000u32 {
+        // 1,000 names ("Ann aaa" to "Ann bml"), each three times.
+        let n = i % 1000;
+        let letters: String =
+            [n / 676, n / 26 % 26, n % 26].iter().map(|&d| char::from(b'a' + d as u8)).collect();
+        csv.push_str(&row_with(1, &format!("Ann {letters}")));
+        csv.push('\n');
+    }
+    let run = |size: Option<u64>| {
+        let mut file = FileValidator::new(customer_rules(None), as_of(), 256).unwrap();
+        if let Some(size) = size {
+            file.expect_bytes(size);
+        }
+        let mut chunks = Vec::new();
+        for piece in csv.as_bytes().chunks(1000) {
+            chunks.extend(file.push(piece).unwrap());
+        }
+        chunks.extend(file.finish().unwrap());
+        let invalid: Vec<u64> = chunks
+            .iter()
+            .flat_map(|c| c.invalid.column(ROW_NUMBER).unwrap().u64().unwrap().into_no_null_iter())
+            .collect();
+        (file.tally().clone(), invalid)
+    };
+    let no_hint = run(None);
+    assert_eq!(no_hint.0.invalid, 2000, "every repeat after the first 1,000 rows");
+    for size in [0, 1, csv.len() as u64, 100 * csv.len() as u64] {
+        assert_eq!(run(Some(size)), no_hint, "expected size {size}");
+    }
 }

@@ -1,0 +1,370 @@
+//! Uniqueness keys: how a row's key is built and hashed, and the table of the keys a file has
+//! shown so far.
+
+/// One part of a uniqueness key.
+#[derive(Debug)]
+pub(crate) struct KeyColumn {
+    /// Index of the bound column the part reads.
+    pub column: usize,
+    pub lowercase: bool,
+    pub collapse: bool,
+}
+
+/// The keys a uniqueness rule has seen, as 128-bit hashes: 16 bytes per slot of an
+/// open-addressing table at most 3/4 full (21 to 43 bytes per distinct key), whatever the
+/// key's length, so a 20,000,000-row file keeps well under 1 GiB of state.
+///
+/// The hash is XXH3-128 with a random seed per file. Two different keys would have to collide
+/// in 127 bits (the lowest is set to mark a used slot) to be taken for one another: about
+/// 10^-24 for 20,000,000 distinct keys, and no file can be crafted for it without knowing the
+/// seed.
+///
+/// The table is an array of cache-line buckets of four hashes, linear-probed bucket by bucket
+/// from the bucket the hash's top bits pick: one cache line per lookup in nearly every case.
+/// Its memory is zeroed anonymous pages advised as
+/// huge pages (2 MiB), so that lookups spread over a table far larger than the cache do not
+/// also miss the TLB at every step. Keys are hashed and inserted in blocks whose home buckets
+/// are touched first, so that the cache misses overlap instead of queueing; and since the top
+/// bits pick the bucket, doubling the table sends bucket `b` to `2b` and `2b + 1`: growing
+/// writes the new table front to back.
+#[derive(Debug)]
+pub(crate) struct SeenKeys {
+    seed: u64,
+    slots: Slots,
+    len: usize,
+}
+
+/// Slots per bucket: 4 x 16 bytes, one cache line. A bucket fills from the front and nothing
+/// is ever removed, so its used slots are the non-zero ones and they come first.
+const BUCKET: usize = 4;
+
+type Bucket = [u128; BUCKET];
+
+/// Keys per block: hashed, their home buckets touched in one pass, then inserted in order.
+/// 4,096 buckets are 256 KiB: they stay in the core's cache between the two passes.
+const BLOCK: usize = 4096;
+
+/// Buckets of a new table (64 KiB).
+const FIRST_BUCKETS: usize = 1 << 10;
+
+/// The largest table [`SeenKeys::reserve`] makes (256 MiB, room for 12.5 million keys): what
+/// a wrong estimate can cost. A file with more keys grows the table as they come.
+const MAX_RESERVED_BUCKETS: usize = 1 << 22;
+
+/// The table's memory: `buckets` cache-line buckets of zeroed, page-aligned slots.
+#[derive(Debug)]
+struct Slots {
+    map: memmap2::MmapMut,
+    /// A power of two.
+    buckets: usize,
+}
+
+impl Slots {
+    fn zeroed(buckets: usize) -> Self {
+        let bytes = buckets * size_of::<Bucket>();
+        let map = memmap2::MmapMut::map_anon(bytes).unwrap_or_else(|_| {
+            // Out of memory, as a failed Vec allocation would be.
+            let layout = std::alloc::Layout::from_size_align(bytes, 4096)
+                .unwrap_or(std::alloc::Layout::new::<Bucket>());
+            std::alloc::handle_alloc_error(layout)
+        });
+        // A hint: where huge pages are off, the table works on ordinary pages.
+        #[cfg(target_os = "linux")]
+        let _ = map.advise(memmap2::Advice::HugePage);
+        Self { map, buckets }
+    }
+
+    fn get(&self) -> &[Bucket] {
+        bytemuck::cast_slice(&self.map)
+    }
+
+    fn get_mut(&mut self) -> &mut [Bucket] {
+        bytemuck::cast_slice_mut(&mut self.map)
+    }
+
+    /// How far right a hash shifts to leave the bits that pick its bucket.
+    fn shift(&self) -> u32 {
+        128 - self.buckets.trailing_zeros()
+    }
+}
+
+/// Where `hash` goes: `None` when it is in the table already, else the bucket and slot of the
+/// first empty slot from `home` on (the table always has one: it is at most 3/4 full).
+#[inline]
+fn probe(buckets: &[Bucket], home: usize, hash: u128) -> Option<(usize, usize)> {
+    let mut b = home;
+    loop {
+        for (i, &slot) in buckets[b].iter().enumerate() {
+            if slot == hash {
+                return None;
+            }
+            if slot == 0 {
+                return Some((b, i));
+            }
+        }
+        b = (b + 1) & (buckets.len() - 1);
+    }
+}
+
+impl SeenKeys {
+    pub fn new() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
+        Self { seed, slots: Slots::zeroed(FIRST_BUCKETS), len: 0 }
+    }
+
+    /// Distinct keys seen.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The key's hash; never 0 (the lowest bit is set), so 0 can stand for "no key".
+    fn hash(&self, key: &[u8]) -> u128 {
+        xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1
+    }
+
+    /// Checks the key of every row of a chunk, in order, and records the new ones: `dup[i]` is
+    /// set when row `i`'s key was seen before (earlier in the file or earlier in the chunk).
+    /// A row has no key, and is never a duplicate, when a part is null or a precondition of the
+    /// rule failed (`guards`). Each part is length-prefixed, so ("ab", "c") and ("a", "bc")
+    /// differ.
+    pub fn check(
+        &mut self,
+        parts: &[KeyColumn],
+        values: &[Vec<Option<&str>>],
+        guards: &[&[bool]],
+        dup: &mut [bool],
+    ) {
+        let mut key = Vec::with_capacity(64);
+        let mut hashes: Vec<u128> = Vec::with_capacity(BLOCK.min(dup.len()));
+        for (start, dup) in (0..).step_by(BLOCK).zip(dup.chunks_mut(BLOCK)) {
+            hashes.clear();
+            hashes.extend((start..start + dup.len()).map(|i| {
+                if guards.iter().any(|g| g[i]) {
+                    return 0;
+                }
+                key.clear();
+                for part in parts {
+                    let Some(value) = values[part.column][i] else { return 0 };
+                    let at = key.len();
+                    key.extend_from_slice(&[0; 4]);
+                    push_key_part(&mut key, value, part.lowercase, part.collapse);
+                    // A value is at most a chunk's bytes: far below 4 GiB.
+                    let len = u32::try_from(key.len() - at - 4).unwrap_or(u32::MAX);
+                    key[at..at + 4].copy_from_slice(&len.to_le_bytes());
+                }
+                self.hash(&key)
+            }));
+            self.insert_block(&hashes, dup);
+        }
+    }
+
+    /// Records every hash of a block in order (0 is no key); `dup[i]` is set when `hashes[i]`
+    /// was seen before.
+    ///
+    /// In a table far larger than the cache nearly every lookup misses. One tight pass reads
+    /// each key's home bucket first: those loads are independent, so the CPU overlaps their
+    /// misses; the in-order inserts that follow find the lines in cache.
+    fn insert_block(&mut self, hashes: &[u128], dup: &mut [bool]) {
+        let shift = self.slots.shift();
+        let buckets = self.slots.get();
+        let touched = hashes.iter().fold(0u128, |acc, &hash| acc ^ buckets[(hash >> shift) as usize][0]);
+        std::hint::black_box(touched);
+        for (&hash, dup) in hashes.iter().zip(dup) {
+            *dup = hash != 0 && !self.insert(hash);
+        }
+    }
+
+    /// Records `hash` (non-zero); `false` when it was seen before.
+    #[inline]
+    fn insert(&mut self, hash: u128) -> bool {
+        let shift = self.slots.shift();
+        match probe(self.slots.get(), (hash >> shift) as usize, hash) {
+            None => false,
+            Some((b, slot)) => {
+                self.slots.get_mut()[b][slot] = hash;
+                self.len += 1;
+                // At most 3/4 full.
+                if self.len * 4 > self.slots.buckets * BUCKET * 3 {
+                    self.grow();
+                }
+                true
+            }
+        }
+    }
+
+    /// Makes room for `keys` distinct keys in all (those seen included) without growing: the
+    /// table is sized once when the file's row count can be estimated. The memory is only
+    /// committed as keys land in it, but keys land all over it, so a table sized for far more
+    /// keys than come costs its full size: the reservation is capped at [`MAX_RESERVED_BUCKETS`].
+    pub fn reserve(&mut self, keys: usize) {
+        let slots = keys.min(MAX_RESERVED_BUCKETS * BUCKET).div_ceil(3).saturating_mul(4);
+        let buckets = slots.div_ceil(BUCKET).next_power_of_two().min(MAX_RESERVED_BUCKETS);
+        if buckets > self.slots.buckets {
+            self.resize(buckets);
+        }
+    }
+
+    /// Doubles the table.
+    fn grow(&mut self) {
+        self.resize(self.slots.buckets * 2);
+    }
+
+    /// Moves every hash to a new table of `buckets` (a larger power of two). The old buckets
+    /// are read in order and, their homes being the top bits, land in order in the new one.
+    fn resize(&mut self, buckets: usize) {
+        let old = std::mem::replace(&mut self.slots, Slots::zeroed(buckets));
+        let shift = self.slots.shift();
+        let buckets = self.slots.get_mut();
+        for &hash in old.get().iter().flatten() {
+            if hash != 0
+                && let Some((b, slot)) = probe(buckets, (hash >> shift) as usize, hash)
+            {
+                buckets[b][slot] = hash;
+            }
+        }
+    }
+}
+
+/// Appends `value` to a key: lower-cased (Unicode, as `str::to_lowercase`) with `lowercase`;
+/// with `collapse`, each run of spaces becomes one space (only the space character: SPEC
+/// section 3's duplicate keys).
+fn push_key_part(key: &mut Vec<u8>, value: &str, lowercase: bool, collapse: bool) {
+    let start = key.len();
+    if lowercase && !value.is_ascii() {
+        key.extend_from_slice(value.to_lowercase().as_bytes());
+    } else {
+        key.extend_from_slice(value.as_bytes());
+        if lowercase {
+            key[start..].make_ascii_lowercase();
+        }
+    }
+    let part = &key[start..];
+    if collapse && part.iter().zip(&part[1.min(part.len())..]).any(|(&a, &b)| a == b' ' && b == b' ') {
+        let mut write = start;
+        for read in start..key.len() {
+            let b = key[read];
+            if !(b == b' ' && write > start && key[write - 1] == b' ') {
+                key[write] = b;
+                write += 1;
+            }
+        }
+        key.truncate(write);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inserts `hashes` as one chunk would, block by block.
+    fn insert_all(seen: &mut SeenKeys, hashes: &[u128]) -> Vec<bool> {
+        let mut dup = vec![false; hashes.len()];
+        for (h, d) in hashes.chunks(BLOCK).zip(dup.chunks_mut(BLOCK)) {
+            seen.insert_block(h, d);
+        }
+        dup
+    }
+
+    #[test]
+    fn seen_keys_find_every_earlier_key_across_growth() {
+        let mut seen = SeenKeys::new();
+        let keys: Vec<Vec<u8>> = (0..100_000u32).map(|i| format!("key {i}").into_bytes()).collect();
+        let mut hashes: Vec<u128> = keys.iter().map(|k| seen.hash(k)).collect();
+        hashes.insert(3, 0); // no key is never a duplicate
+        hashes.insert(5, 0);
+        let dup = insert_all(&mut seen, &hashes);
+        assert!(dup.iter().all(|d| !d), "all new");
+        assert_eq!(seen.len(), 100_000);
+        assert!(
+            seen.slots.buckets * BUCKET >= 100_000 * 4 / 3,
+            "grown past 3/4 full: {}",
+            seen.slots.buckets
+        );
+        // Every key again, in reverse order: all seen, whichever bucket growth moved them to.
+        let reversed: Vec<u128> = hashes.iter().rev().copied().collect();
+        let dup = insert_all(&mut seen, &reversed);
+        assert_eq!(dup.iter().filter(|&&d| d).count(), 100_000);
+        // A new key and a repeat within the batch.
+        let again: Vec<u128> = [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
+            .iter()
+            .map(|k| seen.hash(k))
+            .collect();
+        assert_eq!(insert_all(&mut seen, &again), [false, true, true, true]);
+        assert_eq!(seen.len(), 100_001);
+    }
+
+    #[test]
+    fn a_reserved_table_keeps_what_it_had_and_does_not_grow_before_its_size() {
+        let mut seen = SeenKeys::new();
+        let hashes: Vec<u128> = (0..50_000u32).map(|i| seen.hash(&i.to_le_bytes())).collect();
+        insert_all(&mut seen, &hashes[..1_000]);
+        seen.reserve(50_000);
+        let reserved = seen.slots.buckets;
+        assert!(reserved * BUCKET * 3 / 4 >= 50_000, "room for 50,000 keys: {reserved} buckets");
+        assert_eq!(insert_all(&mut seen, &hashes[..1_000]), [true; 1_000], "kept across the resize");
+        assert!(insert_all(&mut seen, &hashes).iter().skip(1_000).all(|d| !d));
+        assert_eq!((seen.len(), seen.slots.buckets), (50_000, reserved), "no growth");
+        seen.reserve(10);
+        assert_eq!(seen.slots.buckets, reserved, "never shrinks");
+        let mut huge = SeenKeys::new();
+        huge.reserve(usize::MAX);
+        assert_eq!(huge.slots.buckets, MAX_RESERVED_BUCKETS, "a wild estimate costs at most the cap");
+    }
+
+    #[test]
+    fn full_buckets_overflow_into_the_next_ones_and_wrap_around() {
+        let mut seen = SeenKeys::new();
+        let last = (FIRST_BUCKETS - 1) as u128;
+        let shift = seen.slots.shift();
+        // Nine hashes whose home is the last bucket: four fill it, the rest wrap to bucket 0.
+        let hashes: Vec<u128> = (0..9u128).map(|i| (last << shift) | (i << 1) | 1).collect();
+        assert_eq!(insert_all(&mut seen, &hashes), [false; 9]);
+        assert_eq!(seen.slots.get()[0][..BUCKET], hashes[4..8]);
+        assert_eq!(seen.slots.get()[1][0], hashes[8]);
+        assert_eq!(insert_all(&mut seen, &hashes), [true; 9]);
+    }
+
+    #[test]
+    fn keys_are_built_from_the_parts_of_rows_with_every_part() {
+        let mut seen = SeenKeys::new();
+        let parts = [
+            KeyColumn { column: 0, lowercase: true, collapse: true },
+            KeyColumn { column: 1, lowercase: false, collapse: false },
+        ];
+        let names = vec![Some("Ann  Lee"), Some("ann lee"), Some("ann lee"), None, Some("ab"), Some("a")];
+        let dates = vec![
+            Some("1990-01-01"),
+            Some("1990-01-01"),
+            Some("1990-01-02"),
+            Some("x"),
+            Some("c"),
+            Some("bc"),
+        ];
+        let values = [names, dates];
+        let mut dup = vec![false; 6];
+        seen.check(&parts, &values, &[], &mut dup);
+        assert_eq!(dup, [false, true, false, false, false, false]);
+        // A second chunk: earlier keys are remembered; a guarded row takes no part.
+        let guard = [true, false, false, false, false, false];
+        seen.check(&parts, &values, &[&guard], &mut dup);
+        assert_eq!(dup, [false, true, true, false, true, true]);
+    }
+
+    #[test]
+    fn key_parts_collapse_only_runs_of_spaces() {
+        let mut key = Vec::new();
+        push_key_part(&mut key, "ann   lee\t\tx  y ", false, true);
+        assert_eq!(key, b"ann lee\t\tx y ");
+        key.clear();
+        push_key_part(&mut key, "  a  b", false, false);
+        assert_eq!(key, b"  a  b");
+        // Appending after earlier parts: a run at the part's start is collapsed within the part.
+        push_key_part(&mut key, "  Ann  LEE", true, true);
+        assert_eq!(key, b"  a  b ann lee");
+        key.clear();
+        push_key_part(&mut key, "ÀNN  ΣΑΣ", true, true);
+        assert_eq!(key, "ànn σας".as_bytes(), "Unicode lower-casing, final sigma included");
+    }
+}
