@@ -127,8 +127,8 @@ impl SeenKeys {
     /// Checks the key of every row of a chunk, in order, and records the new ones: `dup[i]` is
     /// set when row `i`'s key was seen before (earlier in the file or earlier in the chunk).
     /// A row has no key, and is never a duplicate, when a part is null or a precondition of the
-    /// rule failed (`guards`). Each part is length-prefixed, so ("ab", "c") and ("a", "bc")
-    /// differ.
+    /// rule failed (`guards`). Each part ends with 0xFF, a byte no UTF-8 text holds, so
+    /// ("ab", "c") and ("a", "bc") differ.
     pub fn check(
         &mut self,
         parts: &[KeyColumn],
@@ -138,6 +138,8 @@ impl SeenKeys {
     ) {
         let mut key = Vec::with_capacity(64);
         let mut hashes: Vec<u128> = Vec::with_capacity(BLOCK.min(dup.len()));
+        let columns: Vec<(&[Option<&str>], &KeyColumn)> =
+            parts.iter().map(|part| (values[part.column].as_slice(), part)).collect();
         for (start, dup) in (0..).step_by(BLOCK).zip(dup.chunks_mut(BLOCK)) {
             hashes.clear();
             hashes.extend((start..start + dup.len()).map(|i| {
@@ -145,14 +147,11 @@ impl SeenKeys {
                     return 0;
                 }
                 key.clear();
-                for part in parts {
-                    let Some(value) = values[part.column][i] else { return 0 };
-                    let at = key.len();
-                    key.extend_from_slice(&[0; 4]);
+                for &(column, part) in &columns {
+                    let Some(value) = column[i] else { return 0 };
                     push_key_part(&mut key, value, part.lowercase, part.collapse);
-                    // A value is at most a chunk's bytes: far below 4 GiB.
-                    let len = u32::try_from(key.len() - at - 4).unwrap_or(u32::MAX);
-                    key[at..at + 4].copy_from_slice(&len.to_le_bytes());
+                    // Each part ends with a byte UTF-8 never has: no two parts run together.
+                    key.push(0xFF);
                 }
                 self.hash(&key)
             }));
@@ -231,6 +230,13 @@ impl SeenKeys {
 /// with `collapse`, each run of spaces becomes one space (only the space character: SPEC
 /// section 3's duplicate keys).
 fn push_key_part(key: &mut Vec<u8>, value: &str, lowercase: bool, collapse: bool) {
+    if !lowercase && !collapse {
+        key.extend_from_slice(value.as_bytes());
+        return;
+    }
+    if push_ascii_words(key, value.as_bytes(), lowercase, collapse) {
+        return;
+    }
     let start = key.len();
     if lowercase && !value.is_ascii() {
         key.extend_from_slice(value.to_lowercase().as_bytes());
@@ -254,9 +260,115 @@ fn push_key_part(key: &mut Vec<u8>, value: &str, lowercase: bool, collapse: bool
     }
 }
 
+/// A byte of 1 in every lane of a word.
+const LANES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every lane.
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// [`push_key_part`] eight bytes at a time for the common case, an ASCII value without a run of
+/// spaces: `false` (nothing appended) for any other value.
+///
+/// Per word of ASCII bytes (each below 0x80, so no lane carries into the next): adding 0x3F
+/// sets a lane's high bit from `A` up and adding 0x25 from past `Z`, which marks the capitals
+/// (OR 0x20 lower-cases them); XOR with spaces zeroes the space lanes, which adding 0x7F then
+/// leaves without their high bit. The value is read in whole words (the last one zero-padded:
+/// a zero is neither a capital nor a space) and written back the same way.
+fn push_ascii_words(key: &mut Vec<u8>, bytes: &[u8], lowercase: bool, collapse: bool) -> bool {
+    let start = key.len();
+    key.reserve(bytes.len() + 8);
+    let mut after_space = false;
+    let words = bytes.chunks_exact(8);
+    let tail = words.remainder();
+    for word in words {
+        let w = u64::from_le_bytes(<[u8; 8]>::try_from(word).unwrap_or_default());
+        let Some(folded) = fold_word(w, lowercase, collapse, &mut after_space) else {
+            key.truncate(start);
+            return false;
+        };
+        key.extend_from_slice(&folded.to_le_bytes());
+    }
+    if !tail.is_empty() {
+        let w = tail.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b));
+        let Some(folded) = fold_word(w, lowercase, collapse, &mut after_space) else {
+            key.truncate(start);
+            return false;
+        };
+        // Whole words are cheaper to write; the padding is cut off after.
+        key.extend_from_slice(&folded.to_le_bytes());
+        key.truncate(start + bytes.len());
+    }
+    true
+}
+
+/// One word of [`push_ascii_words`]: `None` for a non-ASCII byte or a run of spaces (within
+/// the word, or across from the word before when `after_space`).
+#[inline]
+fn fold_word(w: u64, lowercase: bool, collapse: bool, after_space: &mut bool) -> Option<u64> {
+    if w & HIGH != 0 {
+        return None;
+    }
+    if collapse {
+        let spaces = !((w ^ (LANES * u64::from(b' '))).wrapping_add(LANES * 0x7F)) & HIGH;
+        if spaces & (spaces << 8) != 0 || (*after_space && spaces & 0x80 != 0) {
+            return None;
+        }
+        *after_space = spaces >> 63 != 0;
+    }
+    Some(if lowercase {
+        let capitals = w.wrapping_add(LANES * 0x3F) & !w.wrapping_add(LANES * 0x25) & HIGH;
+        w | (capitals >> 2)
+    } else {
+        w
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_at_a_time_path_folds_as_the_byte_path_does() {
+        // Every value from a small alphabet around the edge cases (`@` and `[` border the
+        // capitals, `` ` `` and `{` the small letters), at every length up to 19 bytes.
+        let alphabet = [b'A', b'Z', b'a', b'z', b'@', b'[', b'`', b'{', b' ', b'0', 0x7F];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 20) as usize;
+            let value: String = (0..len)
+                .map(|i| char::from(alphabet[((state >> (i * 3)) % alphabet.len() as u64) as usize]))
+                .collect();
+            for (lowercase, collapse) in [(true, true), (true, false), (false, true)] {
+                let mut fast = b"prefix".to_vec();
+                let mut reference = b"prefix".to_vec();
+                let taken = push_ascii_words(&mut fast, value.as_bytes(), lowercase, collapse);
+                let mut folded = if lowercase { value.to_lowercase() } else { value.clone() };
+                if collapse {
+                    while folded.contains("  ") {
+                        folded = folded.replace("  ", " ");
+                    }
+                }
+                reference.extend_from_slice(folded.as_bytes());
+                if taken {
+                    assert_eq!(fast, reference, "{value:?} lowercase {lowercase} collapse {collapse}");
+                } else {
+                    assert!(
+                        collapse && value.contains("  "),
+                        "{value:?}: only runs of spaces leave the fast path"
+                    );
+                    assert_eq!(fast, b"prefix", "nothing appended when not taken");
+                }
+                let mut general = b"prefix".to_vec();
+                push_key_part(&mut general, &value, lowercase, collapse);
+                assert_eq!(general, reference, "{value:?} lowercase {lowercase} collapse {collapse}");
+            }
+        }
+        let mut key = Vec::new();
+        assert!(!push_ascii_words(&mut key, "Zoë".as_bytes(), true, true), "not ASCII");
+        assert!(key.is_empty());
+    }
 
     /// Inserts `hashes` as one chunk would, block by block.
     fn insert_all(seen: &mut SeenKeys, hashes: &[u128]) -> Vec<bool> {
