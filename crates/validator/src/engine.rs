@@ -459,11 +459,7 @@ impl Step {
                     *f = v.is_none();
                 }
             }
-            Step::Regex { column, pattern } => {
-                for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
-                    *f = v.is_some_and(|v| !pattern.is_match(v));
-                }
-            }
+            Step::Regex { column, pattern } => pattern.mark_mismatches(&c.values[*column], &mut fail),
             Step::Integer { column, int, min, max } => {
                 for ((f, v), p) in fail.iter_mut().zip(&c.values[*column]).zip(&c.ints[*int]) {
                     *f = v.is_some() && !p.is_some_and(|p| (*min..=*max).contains(&p));

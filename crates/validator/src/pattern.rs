@@ -58,31 +58,40 @@ impl Pattern {
     }
 
     /// True when `value` matches.
+    #[cfg(test)]
     pub(crate) fn is_match(&mut self, value: &str) -> bool {
+        let mut fail = [false];
+        self.mark_mismatches(&[Some(value)], &mut fail);
+        !fail[0]
+    }
+
+    /// Sets `fail[i]` when `values[i]` is present and does not match (and clears it
+    /// otherwise): one pass per column, the path chosen once rather than per value.
+    pub(crate) fn mark_mismatches(&mut self, values: &[Option<&str>], fail: &mut [bool]) {
+        let each = values.iter().zip(fail);
         match &mut self.kind {
             Kind::ClassRun { allowed, min, max } => {
-                let b = value.as_bytes();
-                // Eight bytes at a time without a branch each: independent lookups.
-                let in_class =
-                    |bytes: &[u8]| bytes.iter().fold(true, |all, &c| all & allowed[usize::from(c)]);
-                let mut words = b.chunks_exact(8);
-                b.len() >= *min && b.len() <= *max && words.all(in_class) && in_class(words.remainder())
+                for (v, f) in each {
+                    *f = v.is_some_and(|v| !class_run_matches(allowed, *min, *max, v.as_bytes()));
+                }
             }
             Kind::Sequence { masks, loops, last } => {
-                let mut bytes = value.as_bytes().iter();
-                let Some(&first) = bytes.next() else { return false };
-                // Bit i: the bytes so far match the pattern up to and including position i. A
-                // dead state stays dead: checked once at the end, not at every byte.
-                let mut state = masks[usize::from(first)] & 1;
-                for &b in bytes {
-                    state = ((state << 1) | (state & *loops)) & masks[usize::from(b)];
+                for (v, f) in each {
+                    *f = v.is_some_and(|v| !sequence_matches(masks, *loops, *last, v.as_bytes()));
                 }
-                state & *last != 0
             }
             Kind::Dfa { dfa, cache, regex } => {
-                dfa_is_match(dfa, cache, value.as_bytes()).unwrap_or_else(|| regex.is_match(value))
+                for (v, f) in each {
+                    *f = v.is_some_and(|v| {
+                        !dfa_is_match(dfa, cache, v.as_bytes()).unwrap_or_else(|| regex.is_match(v))
+                    });
+                }
             }
-            Kind::Regex(regex) => regex.is_match(value),
+            Kind::Regex(regex) => {
+                for (v, f) in each {
+                    *f = v.is_some_and(|v| !regex.is_match(v));
+                }
+            }
         }
     }
 
@@ -95,6 +104,29 @@ impl Pattern {
             Kind::Regex(_) => "regex",
         }
     }
+}
+
+/// Every byte of `b` is in the class and its length is in bounds (ASCII: one byte a character).
+#[inline]
+fn class_run_matches(allowed: &[bool; 256], min: usize, max: usize, b: &[u8]) -> bool {
+    // Eight bytes at a time without a branch each: independent lookups.
+    let in_class = |bytes: &[u8]| bytes.iter().fold(true, |all, &c| all & allowed[usize::from(c)]);
+    let mut words = b.chunks_exact(8);
+    b.len() >= min && b.len() <= max && words.all(in_class) && in_class(words.remainder())
+}
+
+/// The shift-and recogniser over `b`.
+#[inline]
+fn sequence_matches(masks: &[u64; 256], loops: u64, last: u64, b: &[u8]) -> bool {
+    let mut bytes = b.iter();
+    let Some(&first) = bytes.next() else { return false };
+    // Bit i: the bytes so far match the pattern up to and including position i. A dead state
+    // stays dead: checked once at the end, not at every byte.
+    let mut state = masks[usize::from(first)] & 1;
+    for &b in bytes {
+        state = ((state << 1) | (state & loops)) & masks[usize::from(b)];
+    }
+    state & last != 0
 }
 
 /// Runs the lazy DFA over `hay`; `None` when it cannot answer (a quit byte, a cache that
