@@ -26,6 +26,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use crate::calendar::{Day, parse_day};
 use crate::csv::{Header, RawChunk, column_name};
 use crate::error::{Error, Rejection, Result};
 use crate::keys::{KeyColumn, SeenKeys};
@@ -36,9 +37,6 @@ use crate::rules::{Check, RuleSet};
 pub const ROW_NUMBER: &str = "row_number";
 /// Name of the `;`-joined failure ids column in the invalid rows.
 pub const FAILED_RULES: &str = "failed_rules";
-
-/// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
 
 /// One validated chunk.
 #[derive(Debug, Clone)]
@@ -97,8 +95,9 @@ enum Step {
     Date {
         column: usize,
         date: usize,
-        after: Option<NaiveDate>,
-        before: Option<NaiveDate>,
+        /// Day numbers (days since 1970-01-01) the date must be after, and before.
+        after: Option<i32>,
+        before: Option<i32>,
     },
     OneOf {
         column: usize,
@@ -261,8 +260,8 @@ impl Validator {
                     Step::Date {
                         column: c,
                         date: want_date(c),
-                        after: *after,
-                        before: before_as_of.then_some(self.as_of),
+                        after: after.map(crate::calendar::days_since_epoch),
+                        before: before_as_of.then(|| crate::calendar::days_since_epoch(self.as_of)),
                     }
                 }
                 Check::OneOf { column, values, case_insensitive } => {
@@ -358,7 +357,7 @@ impl Validator {
         let strings: Vec<&StringChunked> = raw.iter().map(|c| c.str()).collect::<PolarsResult<_>>()?;
         let (values, trimmed): (Vec<Vec<Option<&str>>>, Vec<bool>) =
             strings.par_iter().map(|ca| trim_column(ca)).unzip();
-        let (ints, dates): (Vec<Parsed<i64>>, Vec<Parsed<NaiveDate>>) = rayon::join(
+        let (ints, dates): (Vec<Parsed<i64>>, Vec<Parsed<Day>>) = rayon::join(
             || {
                 plan.ints
                     .par_iter()
@@ -370,7 +369,7 @@ impl Validator {
             || {
                 plan.dates
                     .par_iter()
-                    .map(|&c| values[c].iter().map(|v| v.and_then(parse_date)).collect())
+                    .map(|&c| values[c].iter().map(|v| v.and_then(parse_day)).collect())
                     .collect()
             },
         );
@@ -380,7 +379,7 @@ impl Validator {
             trimmed: &trimmed,
             ints: &ints,
             dates: &dates,
-            as_of: *as_of,
+            as_of: Day::from_date(*as_of),
             rows,
         };
 
@@ -443,8 +442,8 @@ struct Columns<'a, 'v> {
     values: &'a [Vec<Option<&'v str>>],
     trimmed: &'a [bool],
     ints: &'a [Parsed<i64>],
-    dates: &'a [Parsed<NaiveDate>],
-    as_of: NaiveDate,
+    dates: &'a [Parsed<Day>],
+    as_of: Day,
     rows: usize,
 }
 
@@ -469,7 +468,8 @@ impl Step {
                 for ((f, v), d) in fail.iter_mut().zip(&c.values[*column]).zip(&c.dates[*date]) {
                     *f = v.is_some()
                         && !d.is_some_and(|d| {
-                            after.is_none_or(|after| d > after) && before.is_none_or(|before| d < before)
+                            after.is_none_or(|after| d.days > after)
+                                && before.is_none_or(|before| d.days < before)
                         });
                 }
             }
@@ -486,7 +486,7 @@ impl Step {
                 {
                     *f = y.is_some()
                         && d.is_some()
-                        && matches!((p, born), (Some(p), Some(born)) if *p != completed_years(*born, c.as_of));
+                        && matches!((p, born), (Some(p), Some(born)) if *p != born.completed_years_at(c.as_of));
                 }
             }
             Step::Unique { parts, seen } => {
@@ -561,7 +561,7 @@ fn valid_rows_frame(
                     kept_column::<i64, Int64Type>(name, c.ints[int].iter().copied(), invalid_mask)
                 }
                 Output::Date { date, .. } => {
-                    let days = c.dates[date].iter().map(|d| d.map(days_since_epoch));
+                    let days = c.dates[date].iter().map(|d| d.map(|d| d.days));
                     kept_column::<i32, Int32Type>(name, days, invalid_mask)
                         .as_materialized_series()
                         .clone()
@@ -722,13 +722,9 @@ pub fn completed_years(born: NaiveDate, as_of: NaiveDate) -> i64 {
     i64::from(as_of.year() - born.year()) - i64::from(before_birthday)
 }
 
-fn days_since_epoch(date: NaiveDate) -> i32 {
-    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
-}
-
 /// The date `days` after 1970-01-01.
 pub fn date_from_days(days: i32) -> Option<NaiveDate> {
-    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?)
+    crate::calendar::date_from_days(days)
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@
 //! chunks; [`customer`] is the default customer rule set and the typed batch that warehouses
 //! load; [`FileValidator`] drives a whole file.
 
+mod calendar;
 pub mod csv;
 pub mod customer;
 pub mod engine;
