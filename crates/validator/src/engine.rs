@@ -532,22 +532,8 @@ fn valid_rows_frame(
             let name = plan.columns[output.column()].name.as_str();
             Ok(match *output {
                 Output::Text { column } if c.trimmed[column] => {
-                    // Collected first: the builder then sizes its views once.
-                    let kept: Vec<Option<&str>> = c.values[column]
-                        .iter()
-                        .zip(invalid_mask)
-                        .filter(|(_, d)| !**d)
-                        .map(|(v, _)| *v)
-                        .collect();
-                    if kept.iter().all(Option::is_some) {
-                        StringChunked::from_iter_values(
-                            name.into(),
-                            kept.into_iter().map(Option::unwrap_or_default),
-                        )
+                    kept_trimmed_text(name, c.raw[column].str()?, &c.values[column], invalid_mask)
                         .into_column()
-                    } else {
-                        StringChunked::from_iter_options(name.into(), kept.into_iter()).into_column()
-                    }
                 }
                 Output::Text { column } => {
                     // Nothing to trim: the same Arrow buffers, only the kept views.
@@ -574,6 +560,47 @@ fn valid_rows_frame(
     let numbers: Vec<u64> = (0..c.rows).filter(|&i| !invalid_mask[i]).map(|i| first_row + i as u64).collect();
     out.push(Column::new(ROW_NUMBER.into(), numbers));
     DataFrame::new(c.rows - invalid_rows, out)
+}
+
+/// The kept rows of a string column whose trimming changed some values, as views into the raw
+/// column's Arrow buffers: a value trimming left alone keeps its view, a trimmed one gets a
+/// view of its trimmed bytes in the same buffer (inline when 12 bytes or fewer). No value is
+/// copied, only 16-byte views, and the text stays the raw column's, already checked UTF-8.
+fn kept_trimmed_text(
+    name: &str,
+    raw: &StringChunked,
+    values: &[Option<&str>],
+    drop: &[bool],
+) -> StringChunked {
+    use polars_arrow::array::{MutableBinaryViewArray, View};
+
+    let mut start = 0;
+    let arrays = raw.downcast_iter().map(|array| {
+        let rows = start..start + array.len();
+        start = rows.end;
+        let kept = drop[rows.clone()].iter().filter(|d| !**d).count();
+        let mut out = MutableBinaryViewArray::<str>::with_capacity(kept);
+        let (views, buffers) = (array.views(), array.data_buffers());
+        let each = values[rows.clone()].iter().zip(&drop[rows]).enumerate();
+        for (i, (value, _)) in each.filter(|(_, (_, d))| !**d) {
+            let Some(value) = value else {
+                out.push_null();
+                continue;
+            };
+            let view = views[i];
+            if value.len() == view.length as usize {
+                out.push_view(view, buffers);
+            } else {
+                // `value` lies within the raw one: its offset there is what trimming took off
+                // the front.
+                let lead = (value.as_ptr() as usize).wrapping_sub(array.value(i).as_ptr() as usize);
+                let offset = view.offset.wrapping_add(u32::try_from(lead).unwrap_or(u32::MAX));
+                out.push_view(View::new_from_bytes(value.as_bytes(), view.buffer_idx, offset), buffers);
+            }
+        }
+        out.freeze()
+    });
+    StringChunked::from_chunk_iter(name.into(), arrays.collect::<Vec<_>>())
 }
 
 /// The invalid rows of a chunk: the raw columns, [`ROW_NUMBER`] and [`FAILED_RULES`].

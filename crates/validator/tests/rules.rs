@@ -358,6 +358,45 @@ fn valid_rows_are_trimmed_and_typed_for_loading() {
 }
 
 #[test]
+fn trimmed_text_is_right_whether_it_stays_long_becomes_short_or_becomes_null() {
+    // Values of every shape around the 12-byte inline limit, trimmed or not, with invalid rows
+    // (dropped) in between, in chunks of 3.
+    let rows = [
+        ("   Christopher Stevens   ", "  christopher.stevens@example.com ", "\u{a0}Côte d'Ivoire  "),
+        ("Ann Lee", "ann@example.com", "   "),
+        ("bad name 1", "x@example.com", "GB"),
+        ("      Ann Lee      ", "  a@b.co  ", " US"),
+        ("Bo Li", "bo.li.bo.li.bo@example.com", "Åland Islands"),
+        (" Bo Li ", "bo@example.com", ""),
+    ];
+    let mut csv = format!("{HEADER},country\n");
+    for (i, (name, email, country)) in rows.iter().enumerate() {
+        csv.push_str(&format!("{},{name},{email},36,1990-05-{:02},0123456789,{country}\n", i + 1, i + 10));
+    }
+    let mut file = FileValidator::new(customer_rules(None), as_of(), 3).unwrap();
+    let mut chunks = file.push(csv.as_bytes()).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let mut batch = CustomerBatch::default();
+    for chunk in &chunks {
+        batch.extend(CustomerBatch::from_valid(&chunk.valid).unwrap());
+    }
+    assert_eq!(batch.row_number, [1, 2, 4, 5, 6], "row 3 fails full_name");
+    assert_eq!(batch.full_name, ["Christopher Stevens", "Ann Lee", "Ann Lee", "Bo Li", "Bo Li"]);
+    assert_eq!(
+        batch.email,
+        [
+            "christopher.stevens@example.com",
+            "ann@example.com",
+            "a@b.co",
+            "bo.li.bo.li.bo@example.com",
+            "bo@example.com"
+        ]
+    );
+    let country: Vec<Option<&str>> = batch.country.iter().map(Option::as_deref).collect();
+    assert_eq!(country, [Some("Côte d'Ivoire"), None, Some("US"), Some("Åland Islands"), None]);
+}
+
+#[test]
 fn rule_sets_round_trip_through_toml_and_the_shipped_file_is_the_default() {
     let set = customer_rules(Some(ISO_3166_ALPHA2));
     assert_eq!(RuleSet::from_toml(&set.to_toml()).unwrap(), set);
