@@ -676,19 +676,29 @@ fn trim<'a>(value: &'a str, changed: &mut bool) -> Option<&'a str> {
 }
 
 /// The kept rows of `values` (one per row of the chunk) as a column; a column without nulls is
-/// built from a plain vector (the fast path: valid rows have no null in a checked column).
+/// built from a plain vector (the fast path: valid rows have no null in a checked column),
+/// compacted in one pass that writes every row and advances past the kept ones only.
 fn kept_column<T, N>(name: &str, values: impl Iterator<Item = Option<T>> + Clone, drop: &[bool]) -> Column
 where
     T: Copy + Default,
     N: PolarsNumericType<Native = T>,
     ChunkedArray<N>: IntoColumn,
 {
-    let kept = values.zip(drop).filter(|(_, d)| !**d).map(|(v, _)| v);
-    if kept.clone().all(|v| v.is_some()) {
-        ChunkedArray::<N>::from_vec(name.into(), kept.map(Option::unwrap_or_default).collect()).into_column()
-    } else {
-        ChunkedArray::<N>::from_iter_options(name.into(), kept).into_column()
+    let mut out = vec![T::default(); drop.len()];
+    let (mut kept, mut nulls) = (0, false);
+    for (value, &dropped) in values.clone().zip(drop) {
+        if let Some(slot) = out.get_mut(kept) {
+            *slot = value.unwrap_or_default();
+        }
+        nulls |= !dropped && value.is_none();
+        kept += usize::from(!dropped);
     }
+    if nulls {
+        let kept = values.zip(drop).filter(|(_, d)| !**d).map(|(v, _)| v);
+        return ChunkedArray::<N>::from_iter_options(name.into(), kept).into_column();
+    }
+    out.truncate(kept);
+    ChunkedArray::<N>::from_vec(name.into(), out).into_column()
 }
 
 /// Membership of a `OneOf` set; `lower` is scratch space for the case-folded value.
@@ -757,6 +767,19 @@ pub fn date_from_days(days: i32) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kept_columns_compact_the_kept_rows_and_keep_their_nulls() {
+        let values = [Some(1i64), None, Some(3), Some(4)];
+        let kept = |drop: &[bool]| {
+            let column = kept_column::<i64, Int64Type>("x", values.iter().copied(), drop);
+            column.i64().map(|ca| ca.iter().collect::<Vec<_>>()).unwrap_or_default()
+        };
+        assert_eq!(kept(&[false, true, false, false]), [Some(1), Some(3), Some(4)]);
+        assert_eq!(kept(&[false, false, true, false]), [Some(1), None, Some(4)]);
+        assert_eq!(kept(&[true, true, true, true]), []);
+        assert_eq!(kept(&[false; 4]), values);
+    }
 
     #[test]
     fn integers_parse_as_the_spec_reads_them() {
