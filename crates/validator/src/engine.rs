@@ -5,14 +5,14 @@
 //!
 //! 1. every bound column is read once into trimmed views of its polars array (`&str` slices
 //!    into the Arrow buffers: no copy; empty after trimming is null), and the integer and date
-//!    columns are parsed once;
+//!    columns are parsed once (dates into day numbers: `calendar.rs`);
 //! 2. each step writes its "fails" mask over the whole column (regexes through
 //!    `pattern.rs`, preconditions masked with the earlier steps' masks); uniqueness keys are
 //!    built, hashed and checked against the rule's `SeenKeys` (`keys.rs`) in file order;
 //! 3. the masks give the counts, the `failed_rules` text of the invalid rows, and the split:
 //!    polars filters the raw frame into the invalid rows and the typed, trimmed columns into
-//!    the valid ones. A string column that needed no trimming is passed on as the same Arrow
-//!    buffers.
+//!    the valid ones. String outputs stay in the raw column's Arrow buffers: the kept views,
+//!    with a new view (into the same buffer, or inline) for each value trimming changed.
 //!
 //! The kernels are plain loops over column slices rather than polars lazy expressions: polars'
 //! `strip_chars` copies every column, its `str.contains` sets up a regex search per value, and
