@@ -21,12 +21,12 @@ pub(crate) struct KeyColumn {
 ///
 /// The table is an array of cache-line buckets of four hashes, linear-probed bucket by bucket
 /// from the bucket the hash's top bits pick: one cache line per lookup in nearly every case.
-/// Its memory is zeroed anonymous pages advised as
-/// huge pages (2 MiB), so that lookups spread over a table far larger than the cache do not
-/// also miss the TLB at every step. Keys are hashed and inserted in blocks whose home buckets
-/// are touched first, so that the cache misses overlap instead of queueing; and since the top
-/// bits pick the bucket, doubling the table sends bucket `b` to `2b` and `2b + 1`: growing
-/// writes the new table front to back.
+/// Its memory is zeroed anonymous pages advised as huge pages (2 MiB), so that lookups spread
+/// over a table far larger than the cache do not also miss the TLB at every step. Keys are
+/// hashed and inserted in blocks whose home buckets are touched first, so that the cache
+/// misses overlap instead of queueing. When the file's size is known the table is sized once
+/// ([`SeenKeys::reserve`]); otherwise it doubles, and since the top bits pick the bucket,
+/// bucket `b` goes to `2b` and `2b + 1`: growing writes the new table front to back.
 #[derive(Debug)]
 pub(crate) struct SeenKeys {
     seed: u64,
