@@ -24,7 +24,7 @@ fn source(bytes: &'static [u8], piece: usize) -> MockObjectStore {
     store.expect_get().returning(move |_| {
         let parts: Vec<sift_storage::Result<Bytes>> =
             bytes.chunks(piece).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-        Ok(ByteStream::new(futures::stream::iter(parts)).with_size(bytes.len() as u64))
+        Ok(ByteStream::new(futures::stream::iter(parts)).with_size(Some(bytes.len() as u64)))
     });
     store
 }

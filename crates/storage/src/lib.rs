@@ -53,9 +53,9 @@ impl ByteStream {
         Self { chunks: Box::pin(chunks), size: None }
     }
 
-    /// The same stream, with the object's size in bytes.
-    pub fn with_size(self, size: u64) -> Self {
-        Self { size: Some(size), ..self }
+    /// The same stream, with the object's size in bytes when the store knows it.
+    pub fn with_size(self, size: Option<u64>) -> Self {
+        Self { size, ..self }
     }
 
     /// The object's size in bytes, when the store said.

@@ -86,11 +86,7 @@ impl ObjectStore for LocalStore {
                 Err(source) => Err(Error::Io { action: "reading", uri, source }),
             }
         });
-        let stream = ByteStream::new(stream);
-        Ok(match size {
-            Some(size) => stream.with_size(size),
-            None => stream,
-        })
+        Ok(ByteStream::new(stream).with_size(size))
     }
 
     async fn put(&self, key: &str, body: Bytes, _content_type: &str) -> Result<()> {

@@ -182,11 +182,7 @@ impl ObjectStore for S3Store {
                 }),
             }
         });
-        let body = ByteStream::new(body);
-        Ok(match size {
-            Some(size) => body.with_size(size),
-            None => body,
-        })
+        Ok(ByteStream::new(body).with_size(size))
     }
 
     async fn put(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {

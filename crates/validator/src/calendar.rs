@@ -27,11 +27,7 @@ impl Day {
     }
 
     pub fn from_date(date: NaiveDate) -> Self {
-        Self {
-            days: date.num_days_from_ce() - EPOCH_DAYS_FROM_CE,
-            year: date.year(),
-            month_day: date.month() * 32 + date.day(),
-        }
+        Self { days: days_since_epoch(date), year: date.year(), month_day: date.month() * 32 + date.day() }
     }
 
     /// Completed years from `self` (a birth date) to `as_of`: a birthday not yet reached this

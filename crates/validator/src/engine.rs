@@ -22,7 +22,7 @@
 
 use std::collections::HashSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -145,6 +145,8 @@ struct Plan {
     ints: Vec<(usize, bool)>,
     /// Columns parsed as dates.
     dates: Vec<usize>,
+    /// The as-of date, as date rules compare it.
+    as_of: Day,
     /// One per failure id, in report order.
     steps: Vec<Compiled>,
     /// The valid rows' columns.
@@ -261,7 +263,7 @@ impl Validator {
                         column: c,
                         date: want_date(c),
                         after: after.map(crate::calendar::days_since_epoch),
-                        before: before_as_of.then(|| crate::calendar::days_since_epoch(self.as_of)),
+                        before: before_as_of.then(|| Day::from_date(self.as_of).days),
                     }
                 }
                 Check::OneOf { column, values, case_insensitive } => {
@@ -319,7 +321,7 @@ impl Validator {
                 }
             })
             .collect();
-        Ok(Plan { header, columns, ints, dates, steps, outputs })
+        Ok(Plan { header, columns, ints, dates, as_of: Day::from_date(self.as_of), steps, outputs })
     }
 
     /// Sizes the state kept across chunks (the keys of uniqueness rules) for a file of about
@@ -340,7 +342,7 @@ impl Validator {
     /// Independent work runs on rayon's pool: the columns are trimmed and the outputs built in
     /// parallel, and the uniqueness rules (the costliest step) run beside the other rules.
     pub fn validate(&mut self, chunk: RawChunk) -> Result<ValidatedChunk> {
-        let Self { plan, ids, as_of, .. } = self;
+        let Self { plan, ids, .. } = self;
         let plan = plan
             .as_mut()
             .ok_or_else(|| Error::RuleSet("validate called before bind: bind the header first".into()))?;
@@ -379,7 +381,7 @@ impl Validator {
             trimmed: &trimmed,
             ints: &ints,
             dates: &dates,
-            as_of: Day::from_date(*as_of),
+            as_of: plan.as_of,
             rows,
         };
 
@@ -739,29 +741,17 @@ pub fn parse_int(text: &str, negative: bool) -> Option<i64> {
     if minus { 0i64.checked_sub_unsigned(magnitude) } else { i64::try_from(magnitude).ok() }
 }
 
-/// Parses exactly `YYYY-MM-DD` as a real calendar date.
+pub use crate::calendar::date_from_days;
+
+/// Parses exactly `YYYY-MM-DD` as a real calendar date (as the date rules read it).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |acc, &c| c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0')))
-    };
-    let year = i32::try_from(num(0..4)?).ok()?;
-    NaiveDate::from_ymd_opt(year, num(5..7)?, num(8..10)?)
+    parse_day(text).and_then(|day| date_from_days(day.days))
 }
 
 /// Completed years from `born` to `as_of`: a birthday not yet reached this year does not count,
 /// so a 29 February birthday is reached on 1 March in a non-leap year.
 pub fn completed_years(born: NaiveDate, as_of: NaiveDate) -> i64 {
-    let before_birthday = (as_of.month(), as_of.day()) < (born.month(), born.day());
-    i64::from(as_of.year() - born.year()) - i64::from(before_birthday)
-}
-
-/// The date `days` after 1970-01-01.
-pub fn date_from_days(days: i32) -> Option<NaiveDate> {
-    crate::calendar::date_from_days(days)
+    Day::from_date(born).completed_years_at(Day::from_date(as_of))
 }
 
 #[cfg(test)]

@@ -82,13 +82,8 @@ impl Worker {
         Ok(Self { chunks: Some(chunks), validated, in_flight: 0, thread: Some(thread) })
     }
 
-    /// Hands `raw` to the worker; returns the chunks validated meanwhile (blocking only while
-    /// [`CHUNKS_AHEAD`] chunks already wait).
-    fn send(&mut self, raw: RawChunk, out: &mut Vec<ValidatedChunk>) -> Result<()> {
-        self.submit(Job::Chunk(raw), out)
-    }
-
-    /// Hands `job` to the worker, waiting as [`Worker::send`] does.
+    /// Hands `job` to the worker; returns the chunks validated meanwhile (blocking only while
+    /// [`CHUNKS_AHEAD`] jobs already wait).
     fn submit(&mut self, job: Job, out: &mut Vec<ValidatedChunk>) -> Result<()> {
         let chunk = matches!(job, Job::Chunk(_));
         let mut job = job;
@@ -238,7 +233,7 @@ impl FileValidator {
                 worker.submit(Job::Reserve(usize::try_from(rows).unwrap_or(usize::MAX)), &mut out)?;
             }
             for chunk in raw {
-                worker.send(chunk, &mut out)?;
+                worker.submit(Job::Chunk(chunk), &mut out)?;
             }
             if end {
                 worker.finish(&mut out)?;
