@@ -42,7 +42,7 @@ pub enum Error {
     #[error("unrecognised event: {0}")]
     Event(String),
     /// The warehouse could not be reached or migrated (nothing was processed).
-    #[error("the warehouse is not ready, nothing was processed: {0}")]
+    #[error("the warehouse is not ready, nothing was processed")]
     Warehouse(#[source] sift_warehouse::Error),
     /// Some files failed (the others were processed; re-running them is safe).
     #[error("{}", describe(.0))]
@@ -54,7 +54,8 @@ fn describe(failures: &[FileFailure]) -> String {
         .iter()
         .map(|f| format!("{} {}: {}", f.source, if f.rejected { "rejected" } else { "failed" }, f.reason))
         .collect();
-    format!("{} file(s) not processed: {}", failures.len(), parts.join("; "))
+    let files = if failures.len() == 1 { "file" } else { "files" };
+    format!("{} {files} not processed: {}", failures.len(), parts.join("; "))
 }
 
 impl Error {
@@ -86,12 +87,13 @@ impl Error {
 /// than the structure.
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {self}", self.error_type())
+        write!(f, "{}: {}", self.error_type(), sift_pipeline::ErrorChain(self))
     }
 }
 
 impl From<Error> for Diagnostic {
     fn from(error: Error) -> Self {
-        Diagnostic { error_type: error.error_type().to_owned(), error_message: error.to_string() }
+        let error_message = sift_pipeline::ErrorChain(&error).to_string();
+        Diagnostic { error_type: error.error_type().to_owned(), error_message }
     }
 }

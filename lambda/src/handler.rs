@@ -7,7 +7,7 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
 use sift_notifier::{SesNotifier, SnsAlerter, Status, Summary};
-use sift_pipeline::{Config, Pipeline};
+use sift_pipeline::{Config, ErrorChain, Pipeline};
 use sift_storage::S3Store;
 use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
 use sift_warehouse::secrets::SsmSecretSource;
@@ -98,7 +98,7 @@ impl App {
         let rules = customer_rules(settings.check_country.then_some(ISO_3166_ALPHA2));
         let app = Self { settings, sdk, s3, invalid, notifier, alerter, rules, warehouse: OnceCell::new() };
         if let Err(error) = app.warehouse().await {
-            tracing::error!(error = %error, "the warehouse is not ready at cold start; invocations will retry");
+            tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
         app
     }
@@ -229,10 +229,9 @@ impl App {
             Ok(summary) => FileResult::Processed(summary),
             Err(error) => {
                 let retry = if error.is_retryable() { Retry::May } else { Retry::Never };
-                FileResult::Failed(
-                    None,
-                    FileFailure { source, rejected: false, retry, reason: error.to_string() },
-                )
+                let reason = ErrorChain(&error).to_string();
+                tracing::error!(source = %source, error = %reason, retryable = error.is_retryable(), "processing failed; nothing was loaded");
+                FileResult::Failed(None, FileFailure { source, rejected: false, retry, reason })
             }
         })
     }

@@ -9,6 +9,7 @@
 //! - [`settings`]: the environment variables and their defaults;
 //! - [`error`]: how a failed invocation is reported (`errorType`, retryable or not).
 
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -19,27 +20,46 @@ mod event;
 mod handler;
 mod settings;
 
+/// jemalloc, as polars recommends and as the `sift` binary uses (feature `jemalloc`, on by
+/// default; the README gives its effect on peak RSS).
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
-async fn main() -> Result<(), lambda_runtime::Error> {
+async fn main() -> ExitCode {
     init_tracing();
-    let settings = settings::Settings::from_env().inspect_err(|error| {
-        tracing::error!(error = %error, "invalid configuration");
-    })?;
+    // Each failure is logged once, as a JSON line, and ends the process with status 1.
+    let settings = match settings::Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => {
+            tracing::error!(error = %sift_pipeline::ErrorChain(&error), "invalid configuration");
+            return ExitCode::FAILURE;
+        }
+    };
     tracing::info!(settings = ?settings, "cold start");
     let app = Arc::new(handler::App::init(settings).await);
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+    let served = lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let app = Arc::clone(&app);
         async move { app.handle(event).await }
     }))
-    .await
+    .await;
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = %sift_pipeline::ErrorChain(&*error), "the Lambda runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// JSON lines on stdout (CloudWatch Logs), one object per event with the invocation's request
-/// id from the runtime's span. `SIFT_LOG` (or `RUST_LOG`) sets the filter; default `info`.
+/// id from the runtime's span. `SIFT_LOG` (or `RUST_LOG`) sets the filter; default `info`, and
+/// of sqlx only errors: its warnings repeat a failure the handler logs once, with its file.
 fn init_tracing() {
     let filter = std::env::var("SIFT_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "info".to_owned());
+        .unwrap_or_else(|_| "info,sqlx=error,sqlx_core=error,sqlx_postgres=error".to_owned());
     tracing_subscriber::fmt()
         .json()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))

@@ -1,7 +1,7 @@
 //! AWS backends for the command line: S3 sources and invalid records, SES reports, SNS alerts.
 //! The SDK configuration is loaded once, and only when something needs AWS.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 use sift_notifier::{SesNotifier, SnsAlerter};
 use sift_storage::{Encryption, S3Store};
@@ -16,12 +16,24 @@ pub struct AwsArgs {
     /// Address S3 buckets by path (needed by most emulators) [default: on when AWS_ENDPOINT_URL is set].
     #[arg(long, env = "SIFT_S3_PATH_STYLE", value_name = "BOOL")]
     s3_path_style: Option<bool>,
-    /// Server-side encryption of written objects: default (the bucket's), aes256, or kms.
-    #[arg(long, env = "SIFT_S3_SSE", value_name = "MODE", default_value = "default")]
-    s3_sse: String,
+    /// Server-side encryption of written objects.
+    #[arg(long, env = "SIFT_S3_SSE", value_name = "MODE", value_enum, default_value_t = SseMode::Default)]
+    s3_sse: SseMode,
     /// KMS key (id, ARN or alias) for --s3-sse kms [default: the AWS-managed key].
     #[arg(long, env = "SIFT_S3_SSE_KMS_KEY_ID", value_name = "KEY")]
     s3_sse_kms_key_id: Option<String>,
+}
+
+/// `--s3-sse`: how S3 encrypts the objects sift writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SseMode {
+    /// The bucket's default encryption.
+    Default,
+    /// SSE-S3 (AES-256, keys managed by S3).
+    Aes256,
+    /// SSE-KMS, with --s3-sse-kms-key-id or the AWS-managed key.
+    #[value(alias = "aws:kms")]
+    Kms,
 }
 
 /// Lazily built SDK configuration.
@@ -49,10 +61,11 @@ impl Clients {
     pub async fn s3_store(&self, bucket: &str) -> Result<S3Store> {
         let path_style =
             self.args.s3_path_style.unwrap_or_else(|| std::env::var_os("AWS_ENDPOINT_URL").is_some());
-        let encryption = Encryption::from_setting(&self.args.s3_sse, self.args.s3_sse_kms_key_id.clone())
-            .with_context(|| {
-                format!("--s3-sse (SIFT_S3_SSE) {:?}: use default, aes256 or kms", self.args.s3_sse)
-            })?;
+        let encryption = match self.args.s3_sse {
+            SseMode::Default => Encryption::BucketDefault,
+            SseMode::Aes256 => Encryption::S3Managed,
+            SseMode::Kms => Encryption::Kms(self.args.s3_sse_kms_key_id.clone()),
+        };
         let config =
             aws_sdk_s3::config::Builder::from(self.config().await).force_path_style(path_style).build();
         Ok(S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption))

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use sift_notifier::{OutboxNotifier, Status, Summary};
-use sift_pipeline::{Config, Pipeline};
+use sift_pipeline::{Config, ErrorChain, Pipeline};
 use sift_storage::LocalStore;
 use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
 use sift_warehouse::{PgWarehouse, Retry, SqliteWarehouse, Warehouse};
@@ -54,6 +54,24 @@ enum Command {
         #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
         warehouse: String,
     },
+    /// Print a completion script for SHELL on stdout.
+    ///
+    /// bash: `sift completions bash > ~/.local/share/bash-completion/completions/sift`;
+    /// zsh: `sift completions zsh > ~/.zfunc/_sift` (with ~/.zfunc in fpath);
+    /// fish: `sift completions fish > ~/.config/fish/completions/sift.fish`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// The shells `sift completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +143,24 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Completions { shell } = cli.command {
+        let shell = match shell {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        };
+        // Into a buffer first: clap_complete panics on a failed write (`| head`, a full disk).
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut Cli::command(), "sift", &mut script);
+        return match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: writing the completion script: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     init_tracing();
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
@@ -137,22 +173,26 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run(args) => run(*args).await,
             Command::Migrate { warehouse } => migrate(&warehouse).await.map(|()| ExitCode::SUCCESS),
+            Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         }
     });
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // The one place a failure is shown: libraries return errors rather than log them.
+            eprintln!("error: {}", ErrorChain(&*error));
             ExitCode::from(1)
         }
     }
 }
 
-/// Logs go to stderr (stdout is the summary); `SIFT_LOG` or `RUST_LOG` set the filter.
+/// Logs go to stderr (stdout is the summary); `SIFT_LOG` or `RUST_LOG` set the filter. By
+/// default only warnings, and of sqlx only errors: its warnings (a connection found broken when
+/// the pool takes it back, a slow statement) repeat a failure the `error:` line already gives.
 fn init_tracing() {
     let filter = std::env::var("SIFT_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn".to_owned());
+        .unwrap_or_else(|_| "warn,sqlx=error,sqlx_core=error,sqlx_postgres=error".to_owned());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A template failed to render.
-    #[error("rendering the {template} report failed: {source}")]
+    #[error("rendering the {template} report failed")]
     Render {
         /// Which template (`"html"` or `"text"`).
         template: &'static str,
@@ -16,7 +16,7 @@ pub enum Error {
     },
 
     /// Building the MIME message failed.
-    #[error("building the report email failed: {source}; this is a bug in sift-notifier, please report it")]
+    #[error("building the report email failed (a bug in sift-notifier, please report it)")]
     Mime {
         /// What the MIME writer reported.
         #[source]
@@ -37,7 +37,7 @@ pub enum Error {
     },
 
     /// Writing to the outbox folder failed.
-    #[error("writing the report to {path}: {source}; check that the folder exists and is writable")]
+    #[error("cannot write the report to {path} (check that the folder exists and is writable)")]
     Outbox {
         /// The file or folder being written.
         path: PathBuf,

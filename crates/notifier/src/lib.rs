@@ -87,11 +87,13 @@ pub trait Alerter: Send + Sync {
 /// records are. No customer values.
 pub fn alert_text(report: &Report) -> String {
     let mut text = format!(
-        "{}: {:.1}% of {} rows in {} are invalid ({} invalid), above the alert threshold of {:.1}%.",
+        "{}: {:.1}% of {} {} in {} {} invalid ({} invalid), above the alert threshold of {:.1}%.",
         report.function_name,
         report.invalid_pct(),
         report.total,
+        if report.total == 1 { "row" } else { "rows" },
         report.source,
+        if report.total == 1 { "is" } else { "are" },
         report.invalid,
         report.alert_threshold_pct,
     );

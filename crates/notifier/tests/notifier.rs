@@ -372,3 +372,20 @@ async fn outbox_is_usable_as_a_trait_object() {
     let msg = MessageParser::default().parse(&bytes).unwrap();
     assert!(msg.subject().unwrap().contains("FAILED"));
 }
+
+#[test]
+fn the_alert_text_counts_rows_in_words_that_agree() {
+    let many = sift_notifier::alert_text(&sample());
+    assert!(
+        many.starts_with(
+            "sift: 5.0% of 1000 rows in s3://bucket/incoming/customers.csv are invalid (50 invalid)"
+        ),
+        "{many}"
+    );
+    let one = Report { total: 1, valid: 0, invalid: 1, inserted: 0, already_present: 0, ..sample() };
+    let one = sift_notifier::alert_text(&one);
+    assert!(
+        one.starts_with("sift: 100.0% of 1 row in s3://bucket/incoming/customers.csv is invalid (1 invalid)"),
+        "{one}"
+    );
+}

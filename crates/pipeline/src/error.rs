@@ -6,17 +6,17 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Reading the source object failed.
-    #[error("reading the source failed: {0}")]
+    #[error("reading the source failed")]
     Source(#[source] sift_storage::Error),
     /// Writing the invalid-records file failed; nothing was loaded.
-    #[error("writing the invalid records failed, so nothing was loaded: {0}")]
+    #[error("writing the invalid records failed, so nothing was loaded")]
     InvalidRecords(#[source] sift_storage::Error),
     /// The warehouse load failed and was rolled back.
-    #[error("{0}")]
-    Warehouse(#[source] sift_warehouse::Error),
+    #[error(transparent)]
+    Warehouse(sift_warehouse::Error),
     /// The rule set does not fit the warehouse or the validator failed unexpectedly.
-    #[error("{0}")]
-    Validator(#[source] sift_validator::Error),
+    #[error(transparent)]
+    Validator(sift_validator::Error),
     /// The run's deadline came before the file was done (see `Pipeline::with_deadline`): the
     /// load was rolled back, so a re-run starts over.
     #[error(
@@ -42,6 +42,45 @@ impl Error {
             // A retry may get a fresh, longer budget (a Lambda retried later, a smaller batch).
             Error::Deadline { .. } => true,
         }
+    }
+}
+
+/// An error and its causes on one line, `outer: cause: cause`, each said once.
+///
+/// sift's own errors never repeat their source in their message (the source is returned by
+/// `source()` instead), but some drivers' do (sqlx's `error communicating with database: {0}`
+/// also returns the I/O error as its source): a cause whose text is already part of the line is
+/// left out. Use it wherever an error is shown to a person: the summary's `error`, the report,
+/// the Lambda's `errorMessage`, log fields and the command line.
+///
+/// ```
+/// let io = std::io::Error::other("connection reset");
+/// let error = sift_pipeline::Error::Source(sift_storage::Error::Io {
+///     action: "reading",
+///     uri: "s3://in/customers.csv".into(),
+///     source: io,
+/// });
+/// assert_eq!(
+///     sift_pipeline::ErrorChain(&error).to_string(),
+///     "reading the source failed: reading s3://in/customers.csv: connection reset"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorChain<'a>(pub &'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut line = self.0.to_string();
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            let text = error.to_string();
+            if !text.is_empty() && !line.contains(&text) {
+                line.push_str(": ");
+                line.push_str(&text);
+            }
+            cause = error.source();
+        }
+        f.write_str(&line)
     }
 }
 

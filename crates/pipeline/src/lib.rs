@@ -67,7 +67,7 @@ use sift_storage::ObjectStore;
 use sift_validator::{CustomerBatch, FileValidator, InvalidRecords, RuleSet};
 use sift_warehouse::{AbortReason, FileSeal, LoadEvent, LoadStream, Warehouse};
 
-pub use crate::error::{Error, Result};
+pub use crate::error::{Error, ErrorChain, Result};
 pub use sift_notifier::Summary;
 
 /// Typed configuration of a pipeline; the shells fill it from flags or the environment.
@@ -410,12 +410,14 @@ impl Pipeline {
                 );
             }
             Err(Stop::Rejected(reason)) => {
-                tracing::warn!(source = %source, reason = %reason, "file rejected");
+                // Not a warning here: the shells say it (the CLI's summary, the Lambda's result).
+                tracing::info!(source = %source, reason = %reason, "file rejected");
                 summary.status = Status::Rejected;
                 summary.error = Some(reason);
             }
             Err(Stop::Failed(error)) => {
-                tracing::error!(source = %source, error = %error, "processing failed; nothing was loaded");
+                // The error is returned: the caller shows or logs it, once.
+                tracing::debug!(source = %source, error = %ErrorChain(&error), "processing failed; nothing was loaded");
                 let mut report = Report::from_summary(
                     &summary,
                     &self.config.function_name,
@@ -423,7 +425,7 @@ impl Pipeline {
                     None,
                     self.config.alert_threshold_pct,
                 );
-                report.outcome = Outcome::Failed { reason: error.to_string() };
+                report.outcome = Outcome::Failed { reason: ErrorChain(&error).to_string() };
                 self.notify(&report, &source).await;
                 return Err(error);
             }
@@ -445,7 +447,7 @@ impl Pipeline {
                     tracing::warn!(source = %source, delivery = %delivery.id, invalid_pct = report.invalid_pct(), "alert published")
                 }
                 Err(error) => {
-                    tracing::error!(source = %source, error = %error, "publishing the alert failed")
+                    tracing::error!(source = %source, error = %ErrorChain(&error), "publishing the alert failed")
                 }
             }
         }
@@ -478,7 +480,7 @@ impl Pipeline {
                 NotificationStatus::Sent
             }
             Err(error) => {
-                tracing::error!(source = %source, error = %error, "sending the report failed; the load and the invalid records stand");
+                tracing::error!(source = %source, error = %ErrorChain(&error), "sending the report failed; the load and the invalid records stand");
                 NotificationStatus::Failed
             }
         }
@@ -550,7 +552,7 @@ impl Pipeline {
         if let Some(stop) = stop {
             let reason = match &stop {
                 Stop::Rejected(reason) => reason.clone(),
-                Stop::Failed(e) => e.to_string(),
+                Stop::Failed(e) => ErrorChain(e).to_string(),
             };
             abandon(events_tx, load, reason).await;
             return Err(stop);
@@ -586,7 +588,7 @@ impl Pipeline {
                 () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
             };
             if let Err(error) = written {
-                abandon(events_tx, load, error.to_string()).await;
+                abandon(events_tx, load, ErrorChain(&error).to_string()).await;
                 return Err(Stop::Failed(error));
             }
             invalid_key = Some(k);

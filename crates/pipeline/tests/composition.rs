@@ -277,7 +277,11 @@ async fn a_missing_source_is_an_error_and_touches_nothing() {
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
 
     let err = pipeline.run("incoming/missing.csv").await.unwrap_err();
-    assert!(err.to_string().contains("s3://in/incoming/missing.csv"), "{err}");
+    let shown = sift_pipeline::ErrorChain(&err).to_string();
+    assert_eq!(
+        shown,
+        "reading the source failed: no object at s3://in/incoming/missing.csv; check the path or key (and the bucket) and that it was uploaded"
+    );
     assert!(!err.is_retryable());
 }
 

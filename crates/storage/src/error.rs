@@ -18,7 +18,7 @@ pub enum Error {
         reason: &'static str,
     },
     /// The filesystem refused an operation.
-    #[error("{action} {uri}: {source}")]
+    #[error("{action} {uri}")]
     Io {
         /// What we were doing ("reading", "writing", ...).
         action: &'static str,

@@ -88,10 +88,10 @@ pub enum Error {
     #[error("invalid rule set: {0}")]
     RuleSet(String),
     /// A rule set file is not valid TOML or does not match the rule-set schema.
-    #[error("cannot read the rule set: {0}")]
+    #[error("cannot read the rule set")]
     RuleSetToml(#[from] toml::de::Error),
     /// A regular expression in a rule set does not compile.
-    #[error("rule `{rule}`: the pattern does not compile: {source}")]
+    #[error("rule `{rule}`: the pattern does not compile")]
     Regex {
         /// The rule id.
         rule: String,
@@ -100,7 +100,7 @@ pub enum Error {
         source: regex::Error,
     },
     /// polars failed while evaluating the rules; this is a bug in sift, please report it.
-    #[error("evaluating the rules failed (a bug in sift, please report it): {0}")]
+    #[error("evaluating the rules failed (a bug in sift, please report it)")]
     Polars(#[from] polars::error::PolarsError),
     /// The file's validating thread could not start or stopped answering.
     #[error("the validating thread failed: {0}")]

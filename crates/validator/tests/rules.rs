@@ -462,7 +462,12 @@ fn inconsistent_rule_sets_are_refused_with_a_reason() {
         ),
     ];
     for (toml, needle) in cases {
-        let err = RuleSet::from_toml(toml).unwrap_err().to_string();
+        let err = RuleSet::from_toml(toml).unwrap_err();
+        // The message and its causes, as the shells show them.
+        let chain: Vec<String> = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+            .map(|e| e.to_string())
+            .collect();
+        let err = chain.join(": ");
         assert!(err.contains(needle), "{toml:?}: {err}");
     }
 }

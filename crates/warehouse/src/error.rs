@@ -7,19 +7,21 @@ pub enum Error {
     #[error("unsupported warehouse URL `{0}`: use sqlite://PATH or postgres://USER@HOST/DB")]
     UnsupportedUrl(String),
     /// Connecting to the database failed.
-    #[error("cannot connect to the warehouse at {target}: {source}")]
+    #[error("cannot connect to the warehouse at {target}{}", after_attempts(*attempts))]
     Connect {
         /// The database, without credentials.
         target: String,
+        /// Connection attempts made (with backoff between them).
+        attempts: u32,
         /// What the driver said.
         #[source]
         source: sqlx::Error,
     },
     /// Applying the embedded migrations failed.
-    #[error("migrating the warehouse schema failed: {0}; check the database user may create tables")]
+    #[error("migrating the warehouse schema failed (check that the database user may create tables)")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// A statement failed; the file's transaction was rolled back and nothing of it is loaded.
-    #[error("loading {source_uri} failed and was rolled back (nothing of it is loaded): {source}")]
+    #[error("loading {source_uri} failed and was rolled back (nothing of it is loaded)")]
     Load {
         /// The file being loaded.
         source_uri: String,
@@ -58,6 +60,11 @@ impl Error {
             _ => false,
         }
     }
+}
+
+/// ` after N attempts` when there was more than one.
+fn after_attempts(attempts: u32) -> String {
+    if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() }
 }
 
 /// Connection trouble that may pass (the server starting, a network blip, too many

@@ -105,16 +105,14 @@ impl PgWarehouse {
                     break;
                 }
                 Err(source) if attempt < retry.attempts.max(1) && crate::error::transient(&source) => {
-                    tracing::warn!(target_db = %target, attempt, error = %source, "connecting failed; retrying");
+                    // Info, not a warning: the final error says it if every attempt fails.
+                    tracing::info!(target_db = %target, attempt, error = %source, "connecting failed; retrying");
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(retry.max_delay);
                     attempt += 1;
                 }
                 Err(source) => {
-                    return Err(Error::Connect {
-                        target: format!("{target} (after {attempt} attempts)"),
-                        source,
-                    });
+                    return Err(Error::Connect { target, attempts: attempt, source });
                 }
             }
         }
@@ -123,7 +121,7 @@ impl PgWarehouse {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await
-            .map_err(|source| Error::Connect { target: target.clone(), source })?;
+            .map_err(|source| Error::Connect { target: target.clone(), attempts: 1, source })?;
         Ok(Self { pool, target })
     }
 

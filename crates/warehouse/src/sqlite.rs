@@ -29,7 +29,7 @@ impl SqliteWarehouse {
             .or_else(|| url.strip_prefix("sqlite:"))
             .ok_or_else(|| Error::UnsupportedUrl(url.to_owned()))?;
         let target = format!("sqlite://{path}");
-        let connect_err = |source| Error::Connect { target: target.clone(), source };
+        let connect_err = |source| Error::Connect { target: target.clone(), attempts: 1, source };
         let file = path.split('?').next().unwrap_or(path);
         if let Some(parent) = std::path::Path::new(file).parent()
             && !parent.as_os_str().is_empty()

@@ -1,23 +1,20 @@
 //! The compiled `bootstrap` binary, end to end, as Lambda runs it: a local Runtime API (see
-//! `runtime/`) delivers real-shaped events; S3, SSM, SES and SNS are moto (SIFT_MOTO_ENDPOINT,
+//! `sift_tests::runtime`) delivers real-shaped events; S3, SSM, SES and SNS are moto (SIFT_MOTO_ENDPOINT,
 //! started by `scripts/test`); the warehouse is a real PostgreSQL (DATABASE_URL), reached
 //! through credentials the binary reads from SSM, as in production.
 //!
 //! `SIFT_BOOTSTRAP=target/release/bootstrap` runs the same test against another build (the
-//! cold-start measurement in the README uses it).
+//! cold-start measurement in the README uses it), and `SIFT_BOOTSTRAP_RUNNER=qemu-aarch64 ...`
+//! runs the shipped arm64 artifact under emulation (`scripts/package --check`).
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
-mod runtime;
-
 use serde_json::{Value, json};
-
-use crate::common::{
-    World, alerts, assert_absent, bootstrap, customer_values, example, s3_record, ses_reports, ses_texts,
-    sqs_message,
+use sift_tests::runtime::Lambda;
+use sift_tests::world::{
+    World, alerts, assert_absent, customer_values, s3_record, ses_reports, ses_texts, sqs_message,
 };
-use crate::runtime::Lambda;
+use sift_tests::{bootstrap, example};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {

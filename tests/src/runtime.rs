@@ -3,12 +3,10 @@
 //! `GET /2018-06-01/runtime/invocation/next`, gets an event with its request id and deadline
 //! in headers, and posts the result to `.../invocation/{id}/response` or `.../error`.
 
-#![allow(clippy::unwrap_used, dead_code)] // Tests fail loudly; each test binary uses a part.
-
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -62,6 +60,15 @@ pub struct Lambda {
     invocations: u32,
 }
 
+impl std::fmt::Debug for Lambda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Lambda")
+            .field("pid", &self.child.id())
+            .field("invocations", &self.invocations)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Lambda {
     /// Starts the runtime API on a free loopback port and `binary` against it, with exactly the
     /// environment `env` (plus what Lambda itself sets). Its output goes to `log`.
@@ -89,7 +96,7 @@ impl Lambda {
             }
         });
         let log = std::fs::File::create(log).unwrap();
-        let mut command = Command::new(binary);
+        let mut command = crate::bootstrap_command(binary);
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -134,6 +141,13 @@ impl Lambda {
                 return outcome;
             }
         }
+    }
+
+    /// The process's peak resident set so far, in KiB (`VmHWM` in /proc; Linux only).
+    pub fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
     }
 
     /// Time from starting the process to its first poll for an event: the cold start's init.

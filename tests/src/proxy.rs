@@ -3,8 +3,6 @@
 //! fault instead. The binary is pointed at the proxy with `AWS_ENDPOINT_URL`, so it meets the
 //! faults exactly where production would: in the SDK's HTTP layer, retries included.
 
-#![allow(clippy::unwrap_used, dead_code)] // Tests fail loudly; each test binary uses a part.
-
 use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
@@ -55,6 +53,12 @@ pub struct FaultProxy {
     /// `http://127.0.0.1:PORT`: give this to the binary as `AWS_ENDPOINT_URL`.
     pub endpoint: String,
     state: Arc<Mutex<State>>,
+}
+
+impl std::fmt::Debug for FaultProxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FaultProxy").field("endpoint", &self.endpoint).finish_non_exhaustive()
+    }
 }
 
 impl FaultProxy {

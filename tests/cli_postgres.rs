@@ -2,40 +2,16 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use sift_tests::example_path as example;
+use sift_tests::pg::fresh_database;
+use sift_tests::sift;
 use sqlx::Connection;
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customers.csv")
-}
-
-/// A fresh database on the DATABASE_URL server, as a URL.
-async fn fresh_database(name: &str) -> String {
-    let server = std::env::var("DATABASE_URL").expect(
-        "DATABASE_URL must name a PostgreSQL server where the user may create databases; \
-         run `scripts/test`, which starts a throwaway one",
-    );
-    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
-    let db = format!("{name}_{}", std::process::id());
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {db}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {db}"))).execute(&mut admin).await.unwrap();
-    let (base, query) = server.split_once('?').map_or((server.as_str(), None), |(b, q)| (b, Some(q)));
-    let root = &base[..base.rfind('/').unwrap()];
-    match query {
-        Some(q) => format!("{root}/{db}?{q}"),
-        None => format!("{root}/{db}"),
-    }
-}
-
 fn run(input: &Path, out: &Path, warehouse: &str) -> (i32, Value) {
-    let output = Command::cargo_bin("sift")
-        .unwrap()
+    let output = sift()
         .args([
             "run",
             input.to_str().unwrap(),
@@ -46,7 +22,6 @@ fn run(input: &Path, out: &Path, warehouse: &str) -> (i32, Value) {
             "--json",
         ])
         .env("DATABASE_URL", warehouse)
-        .env_remove("SIFT_AUTO_MIGRATE")
         .output()
         .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -114,8 +89,7 @@ async fn sift_run_loads_postgres_once_and_recognises_a_redelivery() {
 async fn an_unreachable_postgres_is_an_error_naming_the_server_not_the_password() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let dir = tempfile::tempdir().unwrap();
-    let output = Command::cargo_bin("sift")
-        .unwrap()
+    let output = sift()
         .args(["run", example().to_str().unwrap(), "--out", dir.path().to_str().unwrap(), "--json"])
         .env("DATABASE_URL", format!("postgres://sift:pa55word@127.0.0.1:{port}/dw?sslmode=disable"))
         .env("SIFT_DB_CONNECT_ATTEMPTS", "2")

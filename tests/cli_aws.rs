@@ -3,23 +3,13 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
 use bytes::Bytes;
 use serde_json::Value;
 use sift_storage::{ObjectStore, S3Store};
-
-fn endpoint() -> String {
-    std::env::var("SIFT_MOTO_ENDPOINT").expect(
-        "SIFT_MOTO_ENDPOINT must name an AWS API emulator; run `scripts/test`, which starts moto[server]",
-    )
-}
-
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customers.csv")
-}
+use sift_tests::{example_path as example, moto_endpoint as endpoint};
 
 fn s3() -> aws_sdk_s3::Client {
     let config =
@@ -38,10 +28,10 @@ async fn bucket(name: &str) -> S3Store {
 fn sift(args: &[&str], wrap_time: bool) -> Output {
     let mut command = if wrap_time {
         let mut c = Command::new("/usr/bin/time");
-        c.args(["-f", "peak_rss_kib=%M"]).arg(assert_cmd::cargo::cargo_bin("sift"));
+        c.args(["-f", "peak_rss_kib=%M"]).arg(sift_tests::sift_path());
         c
     } else {
-        Command::cargo_bin("sift").unwrap()
+        Command::new(sift_tests::sift_path())
     };
     command
         .args(args)

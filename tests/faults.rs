@@ -1,5 +1,5 @@
 //! Fault injection against the real components: the compiled `bootstrap` binary, driven by a
-//! local Lambda Runtime API, talks to moto through a fault-injecting proxy (`proxy/`) and to a
+//! local Lambda Runtime API, talks to moto through a fault-injecting proxy (`sift_tests::proxy`) and to a
 //! PostgreSQL cluster of this test's own, which it can cut off and stop.
 //!
 //! Every fault is checked for the same three things: what the invocation result says, that
@@ -9,67 +9,15 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-mod common;
-mod proxy;
-mod runtime;
-
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use hyper::Method;
 use serde_json::{Value, json};
-use sqlx::Connection;
-
-use crate::common::{
-    World, alerts, assert_absent, bootstrap, customer_values, endpoint, s3_record, ses_reports, ses_texts,
-};
-use crate::proxy::{Fault, FaultProxy, Rule};
-use crate::runtime::{Lambda, Outcome};
-
-fn pg_throwaway_script() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-throwaway")
-}
-
-/// Runs `scripts/pg-throwaway` with `args`; fails the test, with its output, if it fails.
-fn pg_throwaway(args: &[&str]) -> String {
-    let out = Command::new(pg_throwaway_script()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "scripts/pg-throwaway {args:?} failed (the fault tests need the PostgreSQL server \
-         binaries, initdb and pg_ctl):\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A PostgreSQL cluster of this test's own (`scripts/pg-throwaway`), so that stopping it
-/// disturbs no other test. Removed on drop.
-struct Cluster {
-    dir: String,
-    url: String,
-}
-
-impl Cluster {
-    fn start() -> Self {
-        let exports = pg_throwaway(&[]);
-        let value = |name: &str| {
-            exports
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("export {name}=")))
-                .unwrap_or_else(|| panic!("{name} missing from scripts/pg-throwaway's output: {exports}"))
-                .to_owned()
-        };
-        Self { dir: value("SIFT_PG_DIR"), url: value("DATABASE_URL") }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        // No assertion here: a panic while unwinding would abort the test run.
-        let _ = Command::new(pg_throwaway_script()).args(["stop", &self.dir]).status();
-    }
-}
+use sift_tests::pg::{Cluster, Strike, pg_throwaway, strike_mid_load};
+use sift_tests::proxy::{Fault, FaultProxy, Rule};
+use sift_tests::runtime::{Lambda, Outcome};
+use sift_tests::world::{World, alerts, assert_absent, customer_values, s3_record, ses_reports, ses_texts};
+use sift_tests::{bootstrap, moto_endpoint as endpoint};
 
 /// The binary, its world, the proxy in front of moto, and every file put so far (for the leak
 /// scan at the end).
@@ -147,44 +95,6 @@ impl Harness {
         self.loaded.push((key.to_owned(), inserted));
         summary
     }
-}
-
-/// What happens to PostgreSQL in the middle of a load.
-enum Strike {
-    /// The load's session is killed (`pg_terminate_backend`).
-    CutConnection,
-    /// The server shuts down fast (`scripts/pg-throwaway pause DIR`).
-    StopServer { dir: String },
-}
-
-/// Polls the server's activity until a client session of `database` is inside a transaction
-/// (the load), then strikes. Returns whether it saw one within a minute.
-async fn strike_mid_load(admin_url: String, database: String, strike: Strike) -> bool {
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
-    for _ in 0..12_000 {
-        let pid: Option<i32> = sqlx::query_scalar(
-            "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() \
-             AND backend_type = 'client backend' AND xact_start IS NOT NULL LIMIT 1",
-        )
-        .bind(&database)
-        .fetch_optional(&mut admin)
-        .await
-        .unwrap();
-        let Some(pid) = pid else {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-            continue;
-        };
-        match strike {
-            Strike::CutConnection => {
-                sqlx::query("SELECT pg_terminate_backend($1)").bind(pid).execute(&mut admin).await.unwrap();
-            }
-            Strike::StopServer { dir } => {
-                tokio::task::spawn_blocking(move || pg_throwaway(&["pause", &dir])).await.unwrap();
-            }
-        }
-        return true;
-    }
-    false
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -347,12 +257,15 @@ async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_on
 }
 
 #[test]
-#[should_panic(expected = "a planted value (\"ann.lee@example.com\") leaked into the logs")]
 fn the_leak_scan_finds_a_planted_value() {
     let csv = b"customer_id,full_name,email\n1,Ann Leeming,ann.lee@example.com\n";
-    assert_absent(
-        "{\"level\":\"INFO\",\"fields\":{\"value\":\"ann.lee@example.com\"}}",
-        &customer_values(csv),
-        "the logs",
-    );
+    let planted = customer_values(csv);
+    let scan = |text: &'static str| {
+        let planted = planted.clone();
+        std::panic::catch_unwind(move || assert_absent(text, &planted, "the logs"))
+    };
+    let leaked = scan("{\"level\":\"INFO\",\"fields\":{\"value\":\"ann.lee@example.com\"}}").unwrap_err();
+    let message = leaked.downcast_ref::<String>().unwrap();
+    assert!(message.contains("a planted value (\"ann.lee@example.com\") leaked into the logs"), "{message}");
+    assert!(scan("{\"level\":\"INFO\",\"fields\":{\"rows\":1}}").is_ok(), "a clean log passes");
 }

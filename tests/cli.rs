@@ -2,26 +2,16 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use assert_cmd::Command;
 use serde_json::Value;
+use sift_tests::example_path as example;
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 
-fn example() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customers.csv")
-}
-
 fn sift(args: &[&str]) -> Output {
-    Command::cargo_bin("sift")
-        .unwrap()
-        .args(args)
-        .env_remove("SIFT_AUTO_MIGRATE")
-        .env_remove("DATABASE_URL")
-        .output()
-        .unwrap()
+    sift_tests::sift().args(args).output().unwrap()
 }
 
 fn run_json(input: &Path, out: &Path, extra: &[&str]) -> (i32, Value) {
@@ -204,16 +194,14 @@ fn a_valid_file_loads_once_into_sqlite_with_trimmed_values() {
 fn rules_from_toml_and_the_country_flag() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/customer.toml");
+    let rules = sift_tests::repo().join("rules/customer.toml");
     // --no-migrate on a fresh warehouse: the table does not exist, and the error says what to do.
     let output = sift(&["run", example().to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-migrate"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("sift migrate"));
-    let output = Command::cargo_bin("sift")
-        .unwrap()
+    let output = sift_tests::sift()
         .args(["run", example().to_str().unwrap(), "--out", out.to_str().unwrap()])
         .env("SIFT_AUTO_MIGRATE", "false")
-        .env_remove("DATABASE_URL")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1), "SIFT_AUTO_MIGRATE=false also skips the migration");

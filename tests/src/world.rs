@@ -1,36 +1,11 @@
-//! What the end-to-end tests of the `bootstrap` binary share: the emulator and database they
-//! need, the world (buckets, SSM parameter, SES sender, SNS topic, a fresh database) and
-//! realistic event shapes.
-
-#![allow(clippy::unwrap_used, dead_code)] // Tests fail loudly; each test binary uses a part.
-
-use std::path::{Path, PathBuf};
+//! The world a Lambda runs in (buckets, SSM parameter, SES sender, SNS topic, a fresh
+//! database), realistic event shapes, and what the emulator recorded (reports, alerts), with
+//! the leak scan over them.
 
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-pub fn endpoint() -> String {
-    std::env::var("SIFT_MOTO_ENDPOINT").expect(
-        "SIFT_MOTO_ENDPOINT must name an AWS API emulator; run `scripts/test`, which starts moto[server]",
-    )
-}
-
-pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL").expect(
-        "DATABASE_URL must name a PostgreSQL server where the user may create databases; run \
-         `scripts/test`, which starts a throwaway cluster",
-    )
-}
-
-pub fn bootstrap() -> PathBuf {
-    std::env::var_os("SIFT_BOOTSTRAP")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_bootstrap").into())
-}
-
-pub fn example() -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/customers.csv")).unwrap()
-}
+use crate::{admin_url, moto_endpoint as endpoint};
 
 /// A notification as S3 sends it: the key URL-encoded, `+` for a space.
 pub fn s3_record(bucket: &str, encoded_key: &str, size: usize) -> Value {
@@ -68,6 +43,7 @@ pub fn sqs_message(id: &str, body: &Value) -> Value {
 
 /// The world the binary runs in: buckets, the SSM parameter, the SES sender, the SNS topic
 /// and a fresh database, all named after this process.
+#[derive(Debug)]
 pub struct World {
     pub s3: aws_sdk_s3::Client,
     pub landing: String,

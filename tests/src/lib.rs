@@ -1,0 +1,118 @@
+//! What the end-to-end suites share: where the repository, the real binaries and the servers
+//! are, the world a Lambda runs in (`world`), a local Lambda Runtime API (`runtime`), a
+//! fault-injecting proxy in front of the AWS emulator (`proxy`) and PostgreSQL clusters a test
+//! can cut or stop (`pg`).
+//!
+//! The suites run the real binaries, `target/<profile>/sift` and `bootstrap` next to the test
+//! executables, built before first use. `SIFT_BIN` and `SIFT_BOOTSTRAP` point them at
+//! other builds, and `SIFT_BOOTSTRAP_RUNNER` runs `bootstrap` under a command, so the shipped
+//! arm64 artifact runs the same suite under qemu (`scripts/package --check`).
+
+// Test support: a failed step panics with its context, which is the test's failure message.
+#![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
+
+pub mod pg;
+pub mod proxy;
+pub mod runtime;
+pub mod world;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// `examples/customers.csv`.
+pub fn example_path() -> PathBuf {
+    repo().join("examples/customers.csv")
+}
+
+/// The bytes of `examples/customers.csv`.
+pub fn example() -> Vec<u8> {
+    std::fs::read(example_path()).unwrap()
+}
+
+/// The AWS API emulator's endpoint (`SIFT_MOTO_ENDPOINT`, set by `scripts/test`).
+pub fn moto_endpoint() -> String {
+    std::env::var("SIFT_MOTO_ENDPOINT").expect(
+        "SIFT_MOTO_ENDPOINT must name an AWS API emulator; run `scripts/test`, which starts moto[server]",
+    )
+}
+
+/// A PostgreSQL server where the user may create databases (`DATABASE_URL`, set by
+/// `scripts/test`).
+pub fn admin_url() -> String {
+    std::env::var("DATABASE_URL").expect(
+        "DATABASE_URL must name a PostgreSQL server where the user may create databases; run \
+         `scripts/test`, which starts a throwaway cluster",
+    )
+}
+
+/// A binary of the workspace: `override_var` when set, else `name` of package `package` built
+/// beside this test (`target/<profile>/<name>`), brought up to date first.
+///
+/// `cargo test --workspace` builds the binaries itself, but `cargo test -p sift-tests` does
+/// not: so each test process runs `cargo build -p PACKAGE --bin NAME` once per binary (a no-op
+/// when it is current), and a suite never runs a stale binary.
+fn binary(package: &str, name: &str, override_var: &str) -> PathBuf {
+    static BUILT: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    if let Some(path) = std::env::var_os(override_var) {
+        return PathBuf::from(path);
+    }
+    // Test executables live in <target>/<profile>/deps/.
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(Path::parent).unwrap().to_path_buf();
+    let path = profile_dir.join(name);
+    let mut built = BUILT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !built.iter().any(|b| b == name) {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.current_dir(repo()).args(["build", "--quiet", "--locked", "-p", package, "--bin", name]);
+        build.arg("--target-dir").arg(profile_dir.parent().unwrap());
+        if profile_dir.file_name().is_some_and(|p| p == "release") {
+            build.arg("--release");
+        }
+        let output = build.output().unwrap();
+        assert!(
+            output.status.success(),
+            "building {name} failed (set {override_var} to use another build):\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        built.push(name.to_owned());
+    }
+    path
+}
+
+/// The `sift` binary (`SIFT_BIN` overrides).
+pub fn sift_path() -> PathBuf {
+    binary("sift-cli", "sift", "SIFT_BIN")
+}
+
+/// `sift` as a command with a clean slate: no DATABASE_URL or SIFT_AUTO_MIGRATE from the
+/// test's own environment.
+pub fn sift() -> assert_cmd::Command {
+    let mut command = assert_cmd::Command::new(sift_path());
+    command.env_remove("SIFT_AUTO_MIGRATE").env_remove("DATABASE_URL");
+    command
+}
+
+/// The `bootstrap` binary (`SIFT_BOOTSTRAP` overrides).
+pub fn bootstrap() -> PathBuf {
+    binary("sift-lambda", "bootstrap", "SIFT_BOOTSTRAP")
+}
+
+/// A command that runs `binary`: directly, or under `SIFT_BOOTSTRAP_RUNNER` when that is set
+/// (words split on spaces, e.g. `qemu-aarch64 -L /usr/aarch64-linux-gnu`).
+pub fn bootstrap_command(binary: &Path) -> Command {
+    match std::env::var("SIFT_BOOTSTRAP_RUNNER").ok().filter(|r| !r.trim().is_empty()) {
+        Some(runner) => {
+            let mut words = runner.split_whitespace();
+            let mut command = Command::new(words.next().unwrap());
+            command.args(words).arg(binary);
+            command
+        }
+        None => Command::new(binary),
+    }
+}
