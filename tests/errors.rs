@@ -3,7 +3,7 @@
 //! line that says it again), each cause in its chain once, plurals right.
 //!
 //! The cases are the ones a user meets first: an unreachable database, a missing file, the
-//! PostgreSQL connection cut in the middle of a load, a bad rule set and a rejected file.
+//! PostgreSQL connection cut in the middle of a load, a bad contract and a rejected file.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
@@ -92,18 +92,18 @@ fn a_missing_file_is_said_once() {
 }
 
 #[test]
-fn a_bad_rule_set_is_said_once() {
+fn a_bad_contract_is_said_once() {
     let dir = tempfile::tempdir().unwrap();
     let rules = dir.path().join("orders.toml");
     std::fs::write(&rules, "name = \"orders\"\n\n[[columns]]\nname = \"order_id\"\nkind = \"int\"\n")
         .unwrap();
-    let output = run(&[example_path().to_str().unwrap(), "--rules", rules.to_str().unwrap()], dir.path());
+    let output = run(&[example_path().to_str().unwrap(), "--contract", rules.to_str().unwrap()], dir.path());
     assert_eq!(output.status.code(), Some(1));
     let text = printed(&output);
-    let line = assert_one_error_line(&text, "bad rule set");
-    assert!(line.contains("orders.toml") && line.contains("cannot read the rule set"), "{line}");
+    let line = assert_one_error_line(&text, "bad contract");
+    assert!(line.contains("orders.toml") && line.contains("cannot read the contract"), "{line}");
     assert!(text.contains("unknown field `kind`"), "{text}");
-    assert_each_cause_once(&text, "bad rule set");
+    assert_each_cause_once(&text, "bad contract");
 }
 
 #[test]

@@ -45,7 +45,7 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     // The counts are what the validator library gives for the same bytes and as-of date.
     let as_of: chrono::NaiveDate = summary["as_of"].as_str().unwrap().parse().unwrap();
     let oracle = sift_validator::validate_bytes(
-        sift_validator::customer_rules(None),
+        sift_validator::customer_contract(None),
         as_of,
         &body,
         sift_validator::DEFAULT_CHUNK_ROWS,

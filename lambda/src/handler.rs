@@ -9,9 +9,8 @@ use serde_json::Value;
 use sift_notifier::{SesNotifier, SnsAlerter, Status, Summary};
 use sift_pipeline::{Config, ErrorChain, Pipeline};
 use sift_storage::S3Store;
-use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
-use sift_warehouse::secrets::SsmSecretSource;
-use sift_warehouse::{PgWarehouse, SecretSource, Warehouse};
+use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
+use sift_warehouse::{PgWarehouse, SecretSource, SsmSecretSource, Warehouse};
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, FileFailure, Retry};
@@ -27,7 +26,7 @@ pub struct App {
     invalid: Arc<S3Store>,
     notifier: Option<Arc<SesNotifier>>,
     alerter: Option<Arc<SnsAlerter>>,
-    rules: RuleSet,
+    contract: Contract,
     warehouse: OnceCell<Arc<dyn Warehouse>>,
 }
 
@@ -95,8 +94,9 @@ impl App {
             .alert_topic_arn
             .as_ref()
             .map(|arn| Arc::new(SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), arn)));
-        let rules = customer_rules(settings.check_country.then_some(ISO_3166_ALPHA2));
-        let app = Self { settings, sdk, s3, invalid, notifier, alerter, rules, warehouse: OnceCell::new() };
+        let contract = customer_contract(settings.check_country.then_some(ISO_3166_ALPHA2));
+        let app =
+            Self { settings, sdk, s3, invalid, notifier, alerter, contract, warehouse: OnceCell::new() };
         if let Err(error) = app.warehouse().await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
@@ -202,7 +202,8 @@ impl App {
         let config = Config {
             function_name: function_name.to_owned(),
             as_of: chrono::Utc::now().date_naive(),
-            rules: self.rules.clone(),
+            contract: self.contract.clone(),
+            create_tables: self.settings.auto_migrate,
             invalid_prefix: self.settings.invalid_prefix.clone(),
             alert_threshold_pct: self.settings.alert_invalid_pct,
             chunk_rows: self.settings.chunk_rows,

@@ -63,14 +63,15 @@ pub enum Strike {
     StopServer { dir: String },
 }
 
-/// Polls the server's activity until a client session of `database` is inside a transaction
-/// (the load), then strikes. Returns whether it saw one within a minute.
+/// Polls the server's activity until a client session of `database` is inside the load's
+/// transaction, sending rows (a `COPY`: not the catalog queries that prepare the table before
+/// it), then strikes. Returns whether it saw one within a minute.
 pub async fn strike_mid_load(admin_url: String, database: String, strike: Strike) -> bool {
     let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap();
     for _ in 0..12_000 {
         let pid: Option<i32> = sqlx::query_scalar(
             "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() \
-             AND backend_type = 'client backend' AND xact_start IS NOT NULL LIMIT 1",
+             AND backend_type = 'client backend' AND xact_start IS NOT NULL AND query LIKE 'COPY %' LIMIT 1",
         )
         .bind(&database)
         .fetch_optional(&mut admin)

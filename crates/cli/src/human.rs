@@ -49,14 +49,19 @@ fn pct(part: u64, total: u64) -> f64 {
 pub fn print(summary: &Summary, delivered: &str) {
     if summary.status == Status::Rejected {
         eprintln!(
-            "sift: {} REJECTED: {}",
+            "sift: {} ({}) REJECTED: {}",
             summary.source,
+            summary.dataset,
             summary.error.as_deref().unwrap_or("no reason given")
         );
         eprintln!("nothing was loaded and no invalid-records file was written");
         return;
     }
     println!("sift: {} (as of {})", summary.source, summary.as_of.format("%Y-%m-%d"));
+    match &summary.table {
+        Some(table) => println!("  dataset {} into table {table}", summary.dataset),
+        None => println!("  dataset {} (validate only: nothing is loaded)", summary.dataset),
+    }
     println!("  total            {:>10}", summary.total);
     println!("  valid            {:>10}  {:5.1}%", summary.valid, pct(summary.valid, summary.total));
     println!("  invalid          {:>10}  {:5.1}%", summary.invalid, pct(summary.invalid, summary.total));

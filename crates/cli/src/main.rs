@@ -1,4 +1,5 @@
-//! `sift`: validate a customer CSV, load the valid rows, quarantine the invalid ones, report.
+//! `sift`: validate a CSV against a contract, load the valid rows, quarantine the invalid ones,
+//! report.
 //!
 //! A thin shell: it parses flags, builds the backends (local files, SQLite, an `.eml` outbox)
 //! and calls [`sift_pipeline::Pipeline::run`]. Exit status: 0 processed (even with invalid
@@ -15,8 +16,8 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use sift_notifier::{OutboxNotifier, Status, Summary};
 use sift_pipeline::{Config, ErrorChain, Pipeline};
 use sift_storage::LocalStore;
-use sift_validator::{ISO_3166_ALPHA2, RuleSet, customer_rules};
-use sift_warehouse::{PgWarehouse, Retry, SqliteWarehouse, Warehouse};
+use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
+use sift_warehouse::{Dialect, PgWarehouse, Retry, SqliteWarehouse, Warehouse};
 
 mod aws;
 mod human;
@@ -36,7 +37,7 @@ enum NotifyVia {
     None,
 }
 
-/// Validate customer CSV files, load the valid records, quarantine the invalid ones.
+/// Validate CSV files against a contract, load the valid records, quarantine the invalid ones.
 #[derive(Debug, Parser)]
 #[command(name = "sift", version, about)]
 struct Cli {
@@ -48,12 +49,19 @@ struct Cli {
 enum Command {
     /// Validate INPUT, load its valid records, write its invalid ones, and report.
     Run(Box<RunArgs>),
-    /// Apply the embedded schema migrations to a warehouse.
+    /// Apply the embedded schema migrations to a warehouse, and create (or check) a
+    /// contract's table.
     Migrate {
         /// Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB.
         #[arg(long, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
         warehouse: String,
+        /// A contract whose table is created when missing, or checked when it exists.
+        #[arg(long, value_name = "FILE")]
+        contract: Option<PathBuf>,
     },
+    /// Work with contract files.
+    #[command(subcommand)]
+    Contract(ContractCommand),
     /// Print a completion script for SHELL on stdout.
     ///
     /// bash: `sift completions bash > ~/.local/share/bash-completion/completions/sift`;
@@ -64,6 +72,27 @@ enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum ContractCommand {
+    /// Check a contract without data: print its dataset, table, columns and types, the
+    /// table's DDL and the failure ids in report order (exit 1 when it is invalid).
+    Check {
+        /// The contract (TOML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// The SQL dialect of the DDL printed.
+        #[arg(long, value_enum, default_value_t = DialectArg::Postgres)]
+        dialect: DialectArg,
+    },
+}
+
+/// The SQL dialects `sift contract check` prints DDL for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum DialectArg {
+    Postgres,
+    Sqlite,
 }
 
 /// The shells `sift completions` writes for.
@@ -92,9 +121,10 @@ struct RunArgs {
     /// Reference date of the date and age rules [default: today in UTC].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
-    /// A rule set in TOML instead of the built-in customer rules (see rules/customer.toml).
-    #[arg(long, value_name = "FILE", conflicts_with = "check_country")]
-    rules: Option<PathBuf>,
+    /// A contract in TOML instead of the built-in customer contract (see rules/customer.toml
+    /// and contracts/); `--rules` is the same.
+    #[arg(long, value_name = "FILE", alias = "rules", conflicts_with = "check_country")]
+    contract: Option<PathBuf>,
     /// Turn the country rule on (ISO 3166-1 alpha-2 codes; the column becomes required).
     #[arg(long)]
     check_country: bool,
@@ -172,7 +202,12 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => run(*args).await,
-            Command::Migrate { warehouse } => migrate(&warehouse).await.map(|()| ExitCode::SUCCESS),
+            Command::Migrate { warehouse, contract } => {
+                migrate(&warehouse, contract.as_deref()).await.map(|()| ExitCode::SUCCESS)
+            }
+            Command::Contract(ContractCommand::Check { file, dialect }) => {
+                check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)
+            }
             Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         }
     });
@@ -211,11 +246,59 @@ async fn connect(url: &str, attempts: u32) -> Result<Arc<dyn Warehouse>> {
     }
 }
 
-async fn migrate(url: &str) -> Result<()> {
+async fn migrate(url: &str, contract: Option<&Path>) -> Result<()> {
+    let contract = contract.map(read_contract).transpose()?;
     let warehouse = connect(url, Retry::default().attempts).await?;
     warehouse.migrate().await?;
     eprintln!("migrated {}", warehouse.describe());
+    if let Some(table) = contract.as_ref().and_then(Contract::table) {
+        warehouse.prepare(&table, true).await?;
+        eprintln!(
+            "table {} is ready for contract {}",
+            table.name,
+            contract.map(|c| c.name).unwrap_or_default()
+        );
+    }
     Ok(())
+}
+
+/// `sift contract check`: the contract as sift reads it, without data.
+fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
+    let contract = read_contract(path)?;
+    println!("contract {} is valid", path.display());
+    println!("dataset: {}", contract.name);
+    match contract.table() {
+        Some(table) => {
+            let key =
+                if table.key.is_empty() { "none (append-only)".to_owned() } else { table.key.join(", ") };
+            println!("table: {} (key: {key})", table.name);
+            println!("columns loaded:");
+            for column in &table.columns {
+                let null = if column.nullable { "optional" } else { "required" };
+                println!("  {:<24} {:<20} {null}", column.name, column.ty.to_string());
+            }
+            let dialect = match dialect {
+                DialectArg::Postgres => Dialect::Postgres,
+                DialectArg::Sqlite => Dialect::Sqlite,
+            };
+            println!("DDL:");
+            for statement in sift_warehouse::ddl(&table, dialect) {
+                println!("{statement};");
+            }
+        }
+        None => println!("table: none (validate only: nothing is loaded)"),
+    }
+    println!("failure ids, in report order:");
+    for id in contract.failure_ids() {
+        println!("  {id}");
+    }
+    Ok(())
+}
+
+/// Reads and checks a contract file.
+fn read_contract(path: &Path) -> Result<Contract> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    Contract::from_toml(&text).with_context(|| format!("in {}", path.display()))
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {
@@ -237,7 +320,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
                 None => (Arc::new(LocalStore::new(&args.out)), "invalid".into()),
             },
         };
-    let rules = load_rules(&args)?;
+    let contract = load_contract(&args)?;
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
     let warehouse_url = args
         .warehouse
@@ -245,12 +328,14 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         .unwrap_or_else(|| format!("sqlite://{}", args.out.join("warehouse.db").display()));
     let warehouse = connect(&warehouse_url, args.db_connect_attempts).await?;
     if !args.no_migrate && auto_migrate_from_env()? {
-        warehouse.migrate().await.context("applying the schema (use --no-migrate to skip)")?;
+        warehouse.migrate().await.context("applying sift's schema (use --no-migrate to skip)")?;
     }
+    let auto_migrate = !args.no_migrate && auto_migrate_from_env()?;
     let config = Config {
         function_name: "sift".into(),
         as_of,
-        rules,
+        contract,
+        create_tables: auto_migrate,
         invalid_prefix,
         alert_threshold_pct: args.alert_invalid_pct,
         chunk_rows: args.chunk_rows,
@@ -325,14 +410,10 @@ fn split_input(input: &Path) -> Result<(PathBuf, String)> {
     Ok((root, name.to_owned()))
 }
 
-fn load_rules(args: &RunArgs) -> Result<RuleSet> {
-    match &args.rules {
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            RuleSet::from_toml(&text).with_context(|| format!("in {}", path.display()))
-        }
-        None if args.check_country => Ok(customer_rules(Some(ISO_3166_ALPHA2))),
-        None => Ok(customer_rules(None)),
+fn load_contract(args: &RunArgs) -> Result<Contract> {
+    match &args.contract {
+        Some(path) => read_contract(path),
+        None if args.check_country => Ok(customer_contract(Some(ISO_3166_ALPHA2))),
+        None => Ok(customer_contract(None)),
     }
 }

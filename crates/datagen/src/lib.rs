@@ -36,6 +36,7 @@
 //! let _planted_defect: bool = info.is_defective();
 //! ```
 
+mod datasets;
 mod date;
 mod names;
 mod rng;
@@ -46,6 +47,10 @@ pub use date::Date;
 use date::is_leap;
 use names::{FIRST, LAST};
 use rng::{Permutation, Rng};
+
+pub use crate::datasets::{
+    DatasetSummary, ORDERS_HEADER, PRODUCTS_HEADER, generate_orders, generate_products,
+};
 
 /// The header without the optional `country` column.
 pub const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";

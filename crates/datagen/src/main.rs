@@ -1,7 +1,8 @@
 //! `sift-datagen`: writes a deterministic, realistic customer CSV with planted defects.
 //!
 //! ```text
-//! sift-datagen --rows N [--seed S] [--invalid-pct P] [--country] [--out FILE]
+//! sift-datagen --rows N [--dataset customers|orders|products] [--seed S] [--invalid-pct P]
+//!              [--country] [--out FILE]
 //! ```
 //!
 //! See the library documentation of `sift_datagen` for what the rows contain.
@@ -14,12 +15,15 @@ use std::process::ExitCode;
 use sift_datagen::{AS_OF, Config, DEFAULT_INVALID_PCT, DEFAULT_SEED, generate};
 
 const USAGE: &str = "\
-Usage: sift-datagen --rows N [--seed S] [--invalid-pct P] [--country] [--out FILE]
+Usage: sift-datagen --rows N [--dataset customers|orders|products] [--seed S] [--invalid-pct P]
+                    [--country] [--out FILE]
 
-Writes a deterministic customer CSV (SPEC sections 2 and 3) with planted defects.
+Writes a deterministic CSV with planted defects: customers (SPEC sections 2 and 3, the
+default), or the orders and products of contracts/orders.toml and contracts/products.toml.
 
 Options:
   --rows N          number of data rows (required)
+  --dataset NAME    customers (default), orders or products
   --seed S          seed of every random choice (default 42)
   --invalid-pct P   percent of rows carrying a defect, 0 to 100 (default 5)
   --country         add a `country` column (ISO 3166-1 alpha-2) and country defects
@@ -34,12 +38,22 @@ const BUFFER: usize = 4 << 20;
 #[derive(Debug)]
 struct Args {
     rows: u64,
+    dataset: Dataset,
     config: Config,
     out: Option<String>,
 }
 
+/// Which rows to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dataset {
+    Customers,
+    Orders,
+    Products,
+}
+
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
     let mut rows = None;
+    let mut dataset = Dataset::Customers;
     let mut config = Config { seed: DEFAULT_SEED, invalid_pct: DEFAULT_INVALID_PCT, country: false };
     let mut out = None;
     let mut args = args.into_iter();
@@ -69,16 +83,29 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 }
                 config.invalid_pct = pct;
             }
+            "--dataset" => {
+                dataset = match value("--dataset")?.as_str() {
+                    "customers" => Dataset::Customers,
+                    "orders" => Dataset::Orders,
+                    "products" => Dataset::Products,
+                    other => {
+                        return Err(format!("--dataset: `{other}` is not customers, orders or products"));
+                    }
+                };
+            }
             "--country" if inline.is_none() => config.country = true,
             "--out" => out = Some(value("--out")?),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     let rows = rows.ok_or("--rows is required")?;
-    Ok(Some(Args { rows, config, out }))
+    Ok(Some(Args { rows, dataset, config, out }))
 }
 
 fn run(args: Args) -> Result<(), Box<dyn Error>> {
+    if args.dataset != Dataset::Customers {
+        return run_dataset(&args);
+    }
     match &args.out {
         Some(path) => {
             let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
@@ -125,4 +152,35 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Orders or products, to `--out` or standard output.
+fn run_dataset(args: &Args) -> Result<(), Box<dyn Error>> {
+    let write = |out: &mut dyn Write| match args.dataset {
+        Dataset::Orders => {
+            sift_datagen::generate_orders(args.config.seed, args.config.invalid_pct, args.rows, out)
+        }
+        _ => sift_datagen::generate_products(args.config.seed, args.config.invalid_pct, args.rows, out),
+    };
+    let summary = match &args.out {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| format!("cannot create {path}: {e}"))?;
+            let mut writer = BufWriter::with_capacity(BUFFER, file);
+            let summary = write(&mut writer).map_err(|e| format!("cannot write {path}: {e}"))?;
+            writer.into_inner().map_err(|e| format!("cannot write {path}: {}", e.error()))?;
+            summary
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut writer = BufWriter::with_capacity(BUFFER, stdout.lock());
+            let summary = write(&mut writer)?;
+            writer.flush()?;
+            summary
+        }
+    };
+    eprintln!(
+        "sift-datagen: wrote {} rows ({} invalid, {} repeating an earlier key); validate with --as-of {}-{:02}-{:02}",
+        summary.rows, summary.invalid, summary.repeats, AS_OF.year, AS_OF.month, AS_OF.day
+    );
+    Ok(())
 }

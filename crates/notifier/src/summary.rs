@@ -38,6 +38,11 @@ pub struct Summary {
     pub error: Option<String>,
     /// The source file (`s3://bucket/key` or a path).
     pub source: String,
+    /// The contract's dataset name (`customer` for the built-in contract).
+    pub dataset: String,
+    /// The table the valid rows load, as the contract names it; `None` for a validate-only
+    /// contract.
+    pub table: Option<String>,
     /// The as-of date of the date and age rules.
     #[serde(serialize_with = "iso_date")]
     pub as_of: NaiveDate,
@@ -96,6 +101,8 @@ mod tests {
             status: Status::Ok,
             error: None,
             source: "s3://bucket/incoming/customers.csv".into(),
+            dataset: "customer".into(),
+            table: Some("dim_customer".into()),
             as_of: NaiveDate::from_ymd_opt(2026, 11, 26).expect("a date"),
             total: 1000,
             valid: 950,
@@ -110,7 +117,7 @@ mod tests {
         };
         assert_eq!(
             summary.to_json(),
-            r#"{"status":"ok","source":"s3://bucket/incoming/customers.csv","as_of":"2026-11-26","total":1000,"valid":950,"invalid":50,"inserted":940,"already_present":10,"rule_failures":{"not_null:age":3,"email":12,"duplicate":5},"invalid_records_uri":"s3://b/x_invalid_records.csv","notification":"sent","duration_ms":812}"#
+            r#"{"status":"ok","source":"s3://bucket/incoming/customers.csv","dataset":"customer","table":"dim_customer","as_of":"2026-11-26","total":1000,"valid":950,"invalid":50,"inserted":940,"already_present":10,"rule_failures":{"not_null:age":3,"email":12,"duplicate":5},"invalid_records_uri":"s3://b/x_invalid_records.csv","notification":"sent","duration_ms":812}"#
         );
         let rejected = Summary {
             status: Status::Rejected,

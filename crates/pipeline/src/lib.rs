@@ -40,7 +40,8 @@
 //! let config = Config {
 //!     function_name: "sift".into(),
 //!     as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-//!     rules: sift_validator::customer_rules(None),
+//!     contract: sift_validator::customer_contract(None),
+//!     create_tables: true,
 //!     invalid_prefix: "invalid".into(),
 //!     alert_threshold_pct: 10.0,
 //!     chunk_rows: sift_validator::DEFAULT_CHUNK_ROWS,
@@ -54,18 +55,20 @@
 //! ```
 
 mod error;
+mod validate;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use futures::StreamExt;
-use sha2::{Digest, Sha256};
 use sift_notifier::{Alerter, NotificationStatus, Notifier, Outcome, Report, Status};
 use sift_storage::ObjectStore;
-use sift_validator::{CustomerBatch, FileValidator, InvalidRecords, RuleSet};
-use sift_warehouse::{AbortReason, FileSeal, LoadEvent, LoadStream, Warehouse};
+use sift_table::TableSpec;
+use sift_validator::Contract;
+use sift_warehouse::{FileSeal, LoadEvent, LoadStream, Warehouse};
+
+use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
 
 pub use crate::error::{Error, ErrorChain, Result};
 pub use sift_notifier::Summary;
@@ -75,10 +78,14 @@ pub use sift_notifier::Summary;
 pub struct Config {
     /// Name in the report subject: `sift` on the command line, the Lambda's function name.
     pub function_name: String,
-    /// Reference date of the date and age rules, and the date folder of invalid records.
+    /// Reference date of the date, timestamp and age rules, and the date folder of invalid
+    /// records.
     pub as_of: NaiveDate,
-    /// The rules.
-    pub rules: RuleSet,
+    /// The dataset's contract: its rules, and the table its valid rows load (none: validate
+    /// only).
+    pub contract: Contract,
+    /// Create the contract's table when it does not exist (else a missing table is an error).
+    pub create_tables: bool,
     /// Key prefix of invalid-records files in the invalid store (no trailing slash; may be empty).
     pub invalid_prefix: String,
     /// Alert when the invalid share is strictly above this percentage.
@@ -118,6 +125,8 @@ pub type Progress = Arc<dyn Fn(Stage) + Send + Sync>;
 #[derive(Clone)]
 pub struct Pipeline {
     config: Config,
+    /// The contract's table (none: validate only).
+    table: Option<TableSpec>,
     sources: Arc<dyn ObjectStore>,
     invalid: Arc<dyn ObjectStore>,
     warehouse: Arc<dyn Warehouse>,
@@ -143,144 +152,7 @@ const READ_AHEAD_CHUNKS: usize = 8;
 /// whatever the file size.
 const LOAD_AHEAD_BATCHES: usize = 2;
 
-/// What validating a whole file gave (the valid rows went to the warehouse on the way).
-struct Validated {
-    tally: sift_validator::Tally,
-    bytes: u64,
-    checksum: String,
-    invalid: Option<InvalidRecords>,
-}
-
-/// Why validation stopped early.
-enum ValidateStop {
-    /// The validator refused the file or failed.
-    Validator(sift_validator::Error),
-    /// The warehouse stopped taking rows (its load failed; its error says why).
-    LoadGone,
-    /// The input ended without its end marker (the reader stopped: a read error or the
-    /// deadline), or the run was cancelled: what was validated is not the whole file.
-    Interrupted { bytes: u64, rows: u64 },
-}
-
-/// What the reader sends the validator. The file is complete only once `End` arrives: a
-/// channel that closes without it means the reader stopped early, and nothing may be sealed.
-enum Piece {
-    Bytes(bytes::Bytes),
-    End,
-}
-
-type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
-
-/// Validates the bytes arriving on `rx` (an object of `size` bytes, when the store said) and
-/// streams the valid rows to the load through `events` (runs on a blocking thread).
-fn validate(
-    mut rx: tokio::sync::mpsc::Receiver<Piece>,
-    size: Option<u64>,
-    config: &Config,
-    progress: Option<Progress>,
-    events: &EventSender,
-    cancelled: &AtomicBool,
-) -> std::result::Result<Validated, ValidateStop> {
-    let mut file = FileValidator::new(config.rules.clone(), config.as_of, config.chunk_rows)
-        .map_err(ValidateStop::Validator)?;
-    if let Some(size) = size {
-        file.expect_bytes(size);
-    }
-    let mut digest = Sha256::new();
-    let mut invalid: Option<InvalidRecords> = None;
-    let mut forward = |file: &FileValidator, chunks: Vec<sift_validator::ValidatedChunk>| {
-        for chunk in chunks {
-            if chunk.invalid.height() > 0
-                && let Some(header) = file.header()
-            {
-                invalid
-                    .get_or_insert_with(|| InvalidRecords::new(header))
-                    .append(&chunk.invalid)
-                    .map_err(ValidateStop::Validator)?;
-            }
-            let batch = CustomerBatch::from_valid(&chunk.valid).map_err(ValidateStop::Validator)?;
-            if !batch.is_empty() {
-                events.blocking_send(Ok(LoadEvent::Rows(batch))).map_err(|_| ValidateStop::LoadGone)?;
-            }
-        }
-        Ok(())
-    };
-    let interrupted = |file: &FileValidator| ValidateStop::Interrupted {
-        bytes: file.bytes_seen(),
-        rows: file.tally().total,
-    };
-    loop {
-        if cancelled.load(Ordering::Relaxed) {
-            return Err(interrupted(&file));
-        }
-        // Bytes already queued keep the reader and the validating worker busy at once; before
-        // waiting on a slow source, the worker's chunks are taken in and passed on.
-        let piece = match rx.try_recv() {
-            Ok(piece) => Some(piece),
-            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
-            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
-                let chunks = file.catch_up().map_err(ValidateStop::Validator)?;
-                forward(&file, chunks)?;
-                rx.blocking_recv()
-            }
-        };
-        let bytes = match piece {
-            Some(Piece::Bytes(bytes)) => bytes,
-            Some(Piece::End) => break,
-            None => return Err(interrupted(&file)),
-        };
-        digest.update(&bytes);
-        let chunks = file.push(&bytes).map_err(ValidateStop::Validator)?;
-        forward(&file, chunks)?;
-        if let Some(progress) = &progress {
-            progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
-        }
-    }
-    let chunks = file.finish().map_err(ValidateStop::Validator)?;
-    forward(&file, chunks)?;
-    if let Some(progress) = &progress {
-        progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
-    }
-    let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Validated { tally: file.tally().clone(), bytes: file.bytes_seen(), checksum, invalid })
-}
-
 type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>;
-
-/// Tells the load to roll back (it may be gone already; it rolls back either way) and waits
-/// for it to end.
-async fn abandon(events_tx: EventSender, load: LoadTask, reason: String) {
-    let _ = events_tx.send(Err(reason.into())).await;
-    drop(events_tx);
-    let _ = load.await;
-}
-
-/// Sends the object's bytes to the validator, then `End`; stops at the first read error (and
-/// returns it) or when the validator has stopped taking bytes.
-async fn read(
-    stream: &mut sift_storage::ByteStream,
-    bytes_tx: tokio::sync::mpsc::Sender<Piece>,
-) -> Option<sift_storage::Error> {
-    while let Some(bytes) = stream.next().await {
-        match bytes {
-            Ok(bytes) => {
-                // A closed channel means the validator stopped early: stop reading.
-                if bytes_tx.send(Piece::Bytes(bytes)).await.is_err() {
-                    return None;
-                }
-            }
-            Err(e) => return Some(e),
-        }
-    }
-    let _ = bytes_tx.send(Piece::End).await;
-    None
-}
-
-/// Why processing stopped before the load.
-enum Stop {
-    Rejected(String),
-    Failed(Error),
-}
 
 /// What processing a file gave.
 struct Processed {
@@ -299,6 +171,7 @@ impl Pipeline {
         warehouse: Arc<dyn Warehouse>,
     ) -> Self {
         Self {
+            table: config.contract.table(),
             config,
             sources,
             invalid,
@@ -366,11 +239,13 @@ impl Pipeline {
         let started = Instant::now();
         let executed_at = Utc::now();
         let source = self.sources.uri(key);
-        tracing::info!(source = %source, rules = %self.config.rules.name, "processing file");
+        tracing::info!(source = %source, dataset = %self.config.contract.name, "processing file");
         let mut summary = Summary {
             status: Status::Ok,
             error: None,
             source: source.clone(),
+            dataset: self.config.contract.name.clone(),
+            table: self.table.as_ref().map(|t| t.name.clone()),
             as_of: self.config.as_of,
             total: 0,
             valid: 0,
@@ -415,7 +290,8 @@ impl Pipeline {
                 summary.status = Status::Rejected;
                 summary.error = Some(reason);
             }
-            Err(Stop::Failed(error)) => {
+            Err(stop @ (Stop::Failed(_) | Stop::LoadGone)) => {
+                let error = stop.into_error(&source);
                 // The error is returned: the caller shows or logs it, once.
                 tracing::debug!(source = %source, error = %ErrorChain(&error), "processing failed; nothing was loaded");
                 let mut report = Report::from_summary(
@@ -487,27 +363,39 @@ impl Pipeline {
     }
 
     async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
+        // The table first, before anything is read: a contract that does not fit the
+        // warehouse stops here (SPEC section 7).
+        if let Some(table) = &self.table {
+            self.warehouse
+                .prepare(table, self.config.create_tables)
+                .await
+                .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
+        }
         let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
 
         // Three stages run at once, with bounded queues between them: this task reads the
         // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
         // loads the valid rows in its one transaction. Nothing commits until the seal below.
+        // A validate-only contract has no load.
         let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<Piece>(READ_AHEAD_CHUNKS);
-        let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
-        let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
-            rx.recv().await.map(|event| (event, rx))
-        }));
-        let warehouse = self.warehouse.clone();
-        let load_source = source.to_owned();
-        let load = tokio::spawn(async move { warehouse.load(&load_source, events).await });
+        let load = self.table.clone().map(|table| {
+            let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
+            let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
+                rx.recv().await.map(|event| (event, rx))
+            }));
+            let warehouse = self.warehouse.clone();
+            let load_source = source.to_owned();
+            let task = tokio::spawn(async move { warehouse.load(&table, &load_source, events).await });
+            Load { events: events_tx, task }
+        });
         let config = self.config.clone();
         let progress = self.progress.clone();
-        let validator_events = events_tx.clone();
+        let validator_events = load.as_ref().map(|l| l.events.clone());
         let cancelled = Arc::new(AtomicBool::new(false));
         let validator_cancelled = cancelled.clone();
         let size = stream.size();
         let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, size, &config, progress, &validator_events, &validator_cancelled)
+            validate(bytes_rx, size, &config, progress, validator_events.as_ref(), &validator_cancelled)
         });
 
         // The deadline stops the reader (dropping it closes the channel without `End`) and
@@ -535,38 +423,30 @@ impl Pipeline {
             Ok(result) => result,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
+        // A read error comes first: what was validated is not the whole file.
         let stop = match (read_error, validated) {
-            (Some(e), _) => Some(Stop::Failed(Error::Source(e))),
-            (None, Err(ValidateStop::Validator(sift_validator::Error::Rejected(r)))) => {
-                Some(Stop::Rejected(format!("file rejected: {r}")))
-            }
-            (None, Err(ValidateStop::Validator(other))) => Some(Stop::Failed(Error::Validator(other))),
-            (None, Err(ValidateStop::Interrupted { bytes, rows })) => {
-                Some(Stop::Failed(Error::Deadline { bytes_read: bytes, rows_validated: rows }))
-            }
-            (None, Err(ValidateStop::LoadGone)) => None,
-            (None, Ok(validated)) => {
-                return self.finish(key, validated, events_tx, load).await;
+            (Some(e), _) => Stop::Failed(Error::Source(e)),
+            (None, Ok(validated)) => return self.finish(key, validated, load).await,
+            (None, Err(stop)) => stop,
+        };
+        let reason = match &stop {
+            Stop::Rejected(reason) => reason.clone(),
+            Stop::Failed(e) => ErrorChain(e).to_string(),
+            Stop::LoadGone => {
+                // The warehouse stopped taking rows: its error is the reason.
+                return Err(Stop::Failed(match load {
+                    Some(load) => load.failure(source).await,
+                    None => Error::Warehouse(sift_warehouse::Error::Aborted {
+                        source_uri: source.to_owned(),
+                        reason: "rows were sent to a load that does not exist".into(),
+                    }),
+                }));
             }
         };
-        if let Some(stop) = stop {
-            let reason = match &stop {
-                Stop::Rejected(reason) => reason.clone(),
-                Stop::Failed(e) => ErrorChain(e).to_string(),
-            };
-            abandon(events_tx, load, reason).await;
-            return Err(stop);
+        if let Some(load) = load {
+            load.abandon(reason).await;
         }
-        // The warehouse stopped taking rows: its error is the reason.
-        drop(events_tx);
-        match load.await {
-            Ok(Err(e)) => Err(Stop::Failed(Error::Warehouse(e))),
-            Ok(Ok(_)) => Err(Stop::Failed(Error::Warehouse(sift_warehouse::Error::Aborted {
-                source_uri: source.to_owned(),
-                reason: "the warehouse stopped reading rows without an error".into(),
-            }))),
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
-        }
+        Err(stop)
     }
 
     /// The file is accepted: write the invalid records, then seal the load (commit).
@@ -574,8 +454,7 @@ impl Pipeline {
         &self,
         key: &str,
         validated: Validated,
-        events_tx: EventSender,
-        load: LoadTask,
+        load: Option<Load>,
     ) -> std::result::Result<Processed, Stop> {
         let Validated { tally, bytes, checksum, invalid } = validated;
         let mut invalid_key = None;
@@ -588,20 +467,55 @@ impl Pipeline {
                 () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
             };
             if let Err(error) = written {
-                abandon(events_tx, load, ErrorChain(&error).to_string()).await;
+                if let Some(load) = load {
+                    load.abandon(ErrorChain(&error).to_string()).await;
+                }
                 return Err(Stop::Failed(error));
             }
             invalid_key = Some(k);
         }
+        let Some(load) = load else {
+            // Validate only: nothing to load.
+            return Ok(Processed { tally, invalid_key, outcome: sift_warehouse::LoadOutcome::default() });
+        };
         self.stage(Stage::Loading { rows: tally.valid });
         let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
         // If the load already failed, the send fails and its error comes back below.
-        let _ = events_tx.send(Ok(LoadEvent::Seal(seal))).await;
-        drop(events_tx);
-        let outcome = match load.await {
+        let _ = load.events.send(Ok(LoadEvent::Seal(seal))).await;
+        drop(load.events);
+        let outcome = match load.task.await {
             Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
         Ok(Processed { tally, invalid_key, outcome })
+    }
+}
+
+/// A file's load, running: where its events go, and the task that commits or rolls back.
+struct Load {
+    events: EventSender,
+    task: LoadTask,
+}
+
+impl Load {
+    /// Tells the load to roll back (it may be gone already; it rolls back either way) and
+    /// waits for it to end.
+    async fn abandon(self, reason: String) {
+        let _ = self.events.send(Err(reason.into())).await;
+        drop(self.events);
+        let _ = self.task.await;
+    }
+
+    /// The error of a load that stopped taking rows.
+    async fn failure(self, source: &str) -> Error {
+        drop(self.events);
+        match self.task.await {
+            Ok(Err(e)) => Error::Warehouse(e),
+            Ok(Ok(_)) => Error::Warehouse(sift_warehouse::Error::Aborted {
+                source_uri: source.to_owned(),
+                reason: "the warehouse stopped reading rows without an error".into(),
+            }),
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
     }
 }

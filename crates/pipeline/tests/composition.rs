@@ -23,7 +23,8 @@ fn config() -> Config {
     Config {
         function_name: "sift-test".into(),
         as_of: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        rules: sift_validator::customer_rules(None),
+        contract: sift_validator::customer_contract(None),
+        create_tables: true,
         invalid_prefix: "Curoupt_Records/Customer".into(),
         alert_threshold_pct: 10.0,
         chunk_rows: 2,
@@ -61,7 +62,8 @@ fn loading(
 ) -> MockWarehouse {
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
-    w.expect_load().times(1).in_sequence(seq).returning(move |_, stream| {
+    w.expect_prepare().returning(|_, _| Ok(()));
+    w.expect_load().times(1).in_sequence(seq).returning(move |_, _, stream| {
         let written = written.clone();
         let rows: u64 = futures::executor::block_on(async move {
             use futures::StreamExt;
@@ -89,7 +91,8 @@ fn loading(
 fn abandoned_load() -> MockWarehouse {
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
-    w.expect_load().times(1).returning(|source, stream| {
+    w.expect_prepare().returning(|_, _| Ok(()));
+    w.expect_load().times(1).returning(|_, source, stream| {
         let events: Vec<_> = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
         assert!(
             events.iter().all(|e| !matches!(e, Ok(LoadEvent::Seal(_)))),
@@ -272,6 +275,7 @@ async fn a_missing_source_is_an_error_and_touches_nothing() {
     let mut invalid = invalid_store();
     invalid.expect_put().never();
     let mut warehouse = MockWarehouse::new();
+    warehouse.expect_prepare().returning(|_, _| Ok(()));
     warehouse.expect_load().never();
     warehouse.expect_describe().return_const("mock".to_owned());
     let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));

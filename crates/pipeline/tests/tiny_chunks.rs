@@ -43,7 +43,8 @@ async fn run(
     let config = Config {
         function_name: "sift-test".into(),
         as_of: as_of(),
-        rules: sift_validator::customer_rules(None),
+        contract: sift_validator::customer_contract(None),
+        create_tables: true,
         invalid_prefix: "invalid".into(),
         alert_threshold_pct: 10.0,
         chunk_rows,
@@ -75,8 +76,8 @@ const EDGES: &[u8] = b"\xEF\xBB\xBFcustomer_id,full_name,email,age,date_of_birth
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edge_cases_give_the_same_result_in_tiny_pieces_and_chunks() {
-    let whole =
-        sift_validator::validate_bytes(sift_validator::customer_rules(None), as_of(), EDGES, 1024).unwrap();
+    let whole = sift_validator::validate_bytes(sift_validator::customer_contract(None), as_of(), EDGES, 1024)
+        .unwrap();
     let expected_invalid = String::from_utf8(whole.invalid_csv).unwrap();
     // Row 2: the quoted line break is one value (kept raw); row 4: the key of row 1 again.
     assert!(

@@ -15,8 +15,8 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use sift_validator::csv::CsvDecoder;
-use sift_validator::{DEFAULT_CHUNK_ROWS, FileValidator, customer_rules};
+use sift_validator::CsvDecoder;
+use sift_validator::{DEFAULT_CHUNK_ROWS, FileValidator, customer_contract};
 
 /// The `sift` binary's allocator (and its settings, from `.cargo/config.toml`): the stages run
 /// as they do in `sift run`.
@@ -64,7 +64,7 @@ fn run(stage: &str, path: &str, chunk_rows: usize) -> Result<(u64, f64), Box<dyn
         }
         "validate" => {
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("bad date")?;
-            let mut validator = FileValidator::new(customer_rules(None), as_of, chunk_rows)?;
+            let mut validator = FileValidator::new(customer_contract(None), as_of, chunk_rows)?;
             // As the pipeline does with the object's size.
             validator.expect_bytes(file.metadata()?.len());
             loop {

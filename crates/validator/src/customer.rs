@@ -1,12 +1,8 @@
-//! The default `customer` rule set of SPEC section 3 and the typed batch of valid customers
-//! that warehouses load into `dim_customer`.
+//! The built-in `customer` contract: the rules of SPEC section 3 and the table of section 4.
 
 use chrono::NaiveDate;
-use polars::prelude::{DataFrame, DataType};
 
-use crate::engine::ROW_NUMBER;
-use crate::error::{Error, Result};
-use crate::rules::{Check, ColumnSpec, KeyPart, Rule, RuleSet};
+use crate::contract::{Check, ColumnSpec, Contract, KeyPart, OnConflict, Rule, TableTarget};
 
 /// ISO 3166-1 alpha-2 codes: the default allowed set of the `country` rule.
 pub const ISO_3166_ALPHA2: &[&str] = &[
@@ -27,10 +23,11 @@ pub const ISO_3166_ALPHA2: &[&str] = &[
     "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
 ];
 
-/// The `customer` rule set. `countries` turns the country rule on with that allowed set
-/// (`Some(ISO_3166_ALPHA2)` for the default); `None` leaves it off, and `country` is then an
-/// optional column, loaded when present.
-pub fn customer_rules(countries: Option<&[&str]>) -> RuleSet {
+/// The `customer` contract: its rules, and `dim_customer` keyed by `customer_id` (the table's
+/// columns and types follow from the checks: SPEC section 7). `countries` turns the country
+/// rule on with that allowed set (`Some(ISO_3166_ALPHA2)` for the default); `None` leaves it
+/// off, and `country` is then an optional column, loaded when present.
+pub fn customer_contract(countries: Option<&[&str]>) -> Contract {
     let mut columns: Vec<ColumnSpec> =
         ["customer_id", "full_name", "email", "age", "date_of_birth", "phone_number"]
             .into_iter()
@@ -78,123 +75,14 @@ pub fn customer_rules(countries: Option<&[&str]>) -> RuleSet {
             },
         ));
     }
-    RuleSet { name: "customer".into(), columns, rules }
-}
-
-/// Valid customers, columnar, in file order: what a warehouse loads into `dim_customer`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CustomerBatch {
-    /// 1-based data-row numbers in the source file.
-    pub row_number: Vec<u64>,
-    /// Integer identity of the customer (`007` is 7).
-    pub customer_id: Vec<i64>,
-    /// Trimmed full name.
-    pub full_name: Vec<String>,
-    /// Trimmed email.
-    pub email: Vec<String>,
-    /// Age in years.
-    pub age: Vec<i16>,
-    /// Date of birth.
-    pub date_of_birth: Vec<NaiveDate>,
-    /// Trimmed phone number (text: leading zeros kept).
-    pub phone_number: Vec<String>,
-    /// Trimmed country when the file has that column, else null.
-    pub country: Vec<Option<String>>,
-}
-
-impl CustomerBatch {
-    /// Rows in the batch.
-    pub fn len(&self) -> usize {
-        self.customer_id.len()
-    }
-
-    /// True when the batch has no row.
-    pub fn is_empty(&self) -> bool {
-        self.customer_id.is_empty()
-    }
-
-    /// Reads the valid rows of a chunk validated with a customer-shaped rule set (customer_id
-    /// and age checked as integers, date_of_birth as a date).
-    pub fn from_valid(valid: &DataFrame) -> Result<Self> {
-        let need = |name: &str, dtype: DataType| -> Result<&polars::prelude::Column> {
-            let column = valid.column(name).map_err(|_| {
-                Error::RuleSet(format!(
-                    "the rule set does not produce column `{name}`, which dim_customer needs"
-                ))
-            })?;
-            if column.dtype() != &dtype {
-                return Err(Error::RuleSet(format!(
-                    "column `{name}` must be checked as {dtype} to load dim_customer (it is {})",
-                    column.dtype()
-                )));
-            }
-            Ok(column)
-        };
-        // Valid rows of a customer-shaped rule set have no null in these columns; a custom rule
-        // set that leaves one optional, or allows a value dim_customer cannot hold, is refused
-        // here rather than loaded as a made-up value.
-        let no_null = |name: &str| {
-            Error::RuleSet(format!(
-                "column `{name}` is null in a valid row; dim_customer needs it: make it a required column"
-            ))
-        };
-        let strings = |name: &str| -> Result<Vec<String>> {
-            let ca = need(name, DataType::String)?.str()?;
-            ca.iter().map(|v| v.map(str::to_owned).ok_or_else(|| no_null(name))).collect()
-        };
-        let row_number = need(ROW_NUMBER, DataType::UInt64)?
-            .u64()?
-            .iter()
-            .map(|v| v.ok_or_else(|| no_null(ROW_NUMBER)))
-            .collect::<Result<_>>()?;
-        let customer_id = need("customer_id", DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| v.ok_or_else(|| no_null("customer_id")))
-            .collect::<Result<_>>()?;
-        let age = need("age", DataType::Int64)?
-            .i64()?
-            .iter()
-            .map(|v| {
-                let v = v.ok_or_else(|| no_null("age"))?;
-                i16::try_from(v).map_err(|_| {
-                    Error::RuleSet(format!(
-                        "age {v} does not fit dim_customer's SMALLINT; limit the age rule's range"
-                    ))
-                })
-            })
-            .collect::<Result<_>>()?;
-        let dob_days = need("date_of_birth", DataType::Date)?.cast(&DataType::Int32)?;
-        let date_of_birth = dob_days
-            .i32()?
-            .iter()
-            .map(|v| v.and_then(crate::engine::date_from_days).ok_or_else(|| no_null("date_of_birth")))
-            .collect::<Result<_>>()?;
-        let country = match valid.column("country") {
-            Ok(c) => c.str()?.iter().map(|v| v.map(str::to_owned)).collect(),
-            Err(_) => vec![None; valid.height()],
-        };
-        Ok(Self {
-            row_number,
-            customer_id,
-            full_name: strings("full_name")?,
-            email: strings("email")?,
-            age,
-            date_of_birth,
-            phone_number: strings("phone_number")?,
-            country,
-        })
-    }
-
-    /// Appends another batch (file order is kept).
-    pub fn extend(&mut self, other: CustomerBatch) {
-        self.row_number.extend(other.row_number);
-        self.customer_id.extend(other.customer_id);
-        self.full_name.extend(other.full_name);
-        self.email.extend(other.email);
-        self.age.extend(other.age);
-        self.date_of_birth.extend(other.date_of_birth);
-        self.phone_number.extend(other.phone_number);
-        self.country.extend(other.country);
+    Contract {
+        name: "customer".into(),
+        table: Some(TableTarget {
+            name: "dim_customer".into(),
+            key: vec!["customer_id".into()],
+            on_conflict: OnConflict::Skip,
+        }),
+        columns,
+        rules,
     }
 }

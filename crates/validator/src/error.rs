@@ -84,13 +84,15 @@ pub enum Error {
     /// The input file is refused as a whole; see [`Rejection`].
     #[error("file rejected: {0}")]
     Rejected(Rejection),
-    /// A rule set is inconsistent (unknown column, bad regex, empty range...).
-    #[error("invalid rule set: {0}")]
-    RuleSet(String),
-    /// A rule set file is not valid TOML or does not match the rule-set schema.
-    #[error("cannot read the rule set")]
-    RuleSetToml(#[from] toml::de::Error),
-    /// A regular expression in a rule set does not compile.
+    /// A contract is inconsistent (unknown column, bad regex, empty range, two type-proving
+    /// checks on one column...).
+    #[error("invalid contract: {0}")]
+    Contract(String),
+    /// A contract file is not valid TOML or does not match the contract's format (an unknown
+    /// field, a missing one).
+    #[error("cannot read the contract")]
+    ContractToml(#[source] toml::de::Error),
+    /// A regular expression in a contract does not compile.
     #[error("rule `{rule}`: the pattern does not compile")]
     Regex {
         /// The rule id.

@@ -4,9 +4,11 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
 use crate::csv::{self, CsvDecoder, Header, RawChunk};
-use crate::engine::{FAILED_RULES, ROW_NUMBER, ValidatedChunk, Validator};
+use sift_table::{Batch, ROW_NUMBER};
+
+use crate::contract::Contract;
+use crate::engine::{FAILED_RULES, ValidatedChunk, Validator};
 use crate::error::{Error, Result};
-use crate::rules::RuleSet;
 
 /// Validates one file pushed as bytes, in pieces of any size, and yields validated chunks.
 ///
@@ -175,8 +177,8 @@ impl Drop for Worker {
 
 impl FileValidator {
     /// A validator for one file with chunks of `chunk_rows` rows.
-    pub fn new(rules: RuleSet, as_of: NaiveDate, chunk_rows: usize) -> Result<Self> {
-        let validator = Validator::new(rules, as_of)?;
+    pub fn new(contract: Contract, as_of: NaiveDate, chunk_rows: usize) -> Result<Self> {
+        let validator = Validator::new(contract, as_of)?;
         let tally = Tally::new(validator.failure_ids().to_vec());
         Ok(Self {
             decoder: CsvDecoder::new(chunk_rows),
@@ -299,7 +301,7 @@ impl Tally {
 
     fn add(&mut self, chunk: &ValidatedChunk) {
         self.total += chunk.rows as u64;
-        self.valid += chunk.valid.height() as u64;
+        self.valid += chunk.valid.len() as u64;
         self.invalid += chunk.invalid.height() as u64;
         for ((_, n), add) in self.failures.iter_mut().zip(&chunk.failures) {
             *n += add;
@@ -384,20 +386,20 @@ pub struct FileReport {
     pub header: Header,
     /// Counts.
     pub tally: Tally,
-    /// Valid rows, one frame per chunk, in file order.
-    pub valid: Vec<DataFrame>,
+    /// Valid rows, one batch per chunk, in file order.
+    pub valid: Vec<Batch>,
     /// The invalid-records CSV (header line only when every row is valid).
     pub invalid_csv: Vec<u8>,
 }
 
 /// Validates a whole file held in memory.
 pub fn validate_bytes(
-    rules: RuleSet,
+    contract: Contract,
     as_of: NaiveDate,
     bytes: &[u8],
     chunk_rows: usize,
 ) -> Result<FileReport> {
-    let mut file = FileValidator::new(rules, as_of, chunk_rows)?;
+    let mut file = FileValidator::new(contract, as_of, chunk_rows)?;
     let mut chunks = file.push(bytes)?;
     chunks.extend(file.finish()?);
     let header = file.header().cloned().unwrap_or_else(|| Header::new(Vec::new()));

@@ -12,10 +12,12 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
 use crate::csv::{CsvDecoder, DEFAULT_CHUNK_ROWS, RawChunk};
-use crate::engine::{FAILED_RULES, ROW_NUMBER};
+use sift_table::ROW_NUMBER;
+
+use crate::engine::FAILED_RULES;
 use crate::error::{Error, Rejection};
 use crate::file::{FileValidator, InvalidRecords, Tally, validate_bytes};
-use crate::{ISO_3166_ALPHA2, customer_rules};
+use crate::{ISO_3166_ALPHA2, customer_contract};
 
 /// How one fuzz input is run, taken from its first two bytes; the rest is the CSV file.
 ///
@@ -79,7 +81,7 @@ struct Streamed {
 #[doc(hidden)]
 pub fn check(data: &[u8]) {
     let (setup, csv) = Setup::split(data);
-    let rules = || customer_rules(setup.country.then_some(ISO_3166_ALPHA2));
+    let rules = || customer_contract(setup.country.then_some(ISO_3166_ALPHA2));
 
     let streamed = stream(rules, csv, setup);
     let whole = validate_bytes(rules(), as_of(), csv, DEFAULT_CHUNK_ROWS);
@@ -95,7 +97,8 @@ pub fn check(data: &[u8]) {
                 String::from_utf8_lossy(&s.invalid_csv),
                 String::from_utf8_lossy(&w.invalid_csv),
             );
-            let (sv, wv) = (stack(&s.valid), stack(&w.valid));
+            let whole_valid: Vec<DataFrame> = w.valid.iter().map(|b| b.frame().clone()).collect();
+            let (sv, wv) = (stack(&s.valid), stack(&whole_valid));
             assert!(sv == wv, "{setup:?}: the valid rows depend on pieces and chunks:\n{sv:?}\n{wv:?}");
             let ids: Vec<String> = w.tally.failures.iter().map(|(id, _)| id.clone()).collect();
             check_accepted(&s, &ids, w.header.raw());
@@ -118,7 +121,7 @@ pub fn check(data: &[u8]) {
 
 /// Pushes `csv` in pieces of `setup.piece` bytes through a [`FileValidator`] with
 /// `setup.chunk_rows` rows per chunk, writing the invalid records as the pipeline does.
-fn stream(rules: impl Fn() -> crate::RuleSet, csv: &[u8], setup: Setup) -> Result<Streamed, Error> {
+fn stream(rules: impl Fn() -> crate::Contract, csv: &[u8], setup: Setup) -> Result<Streamed, Error> {
     let mut file = match FileValidator::new(rules(), as_of(), setup.chunk_rows) {
         Ok(file) => file,
         Err(e) => panic!("the customer rule set does not build: {e}"),
@@ -150,13 +153,13 @@ fn stream(rules: impl Fn() -> crate::RuleSet, csv: &[u8], setup: Setup) -> Resul
             chunk.rows,
             setup.chunk_rows
         );
-        assert_eq!(chunk.valid.height() + chunk.invalid.height(), chunk.rows, "a chunk lost rows");
+        assert_eq!(chunk.valid.len() + chunk.invalid.height(), chunk.rows, "a chunk lost rows");
         next_row += chunk.rows as u64;
         if let Err(e) = invalid.append(&chunk.invalid) {
             panic!("writing invalid records failed: {e}");
         }
         invalid_frames.push(chunk.invalid);
-        valid.push(chunk.valid);
+        valid.push(chunk.valid.frame().clone());
     }
     assert_eq!(invalid.rows(), file.tally().invalid, "invalid rows written vs counted");
     Ok(Streamed {

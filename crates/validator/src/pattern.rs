@@ -1,4 +1,4 @@
-//! The patterns of [`Check::Regex`](crate::rules::Check::Regex), compiled for one question:
+//! The patterns of [`Check::Regex`](crate::contract::Check::Regex), compiled for one question:
 //! does this value match?
 //!
 //! A pattern means what it means to the `regex` crate (Unicode, unanchored unless it anchors

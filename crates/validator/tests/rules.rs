@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use chrono::NaiveDate;
-use sift_validator::{CustomerBatch, FileValidator, ISO_3166_ALPHA2, ROW_NUMBER, RuleSet, customer_rules};
+use polars::prelude::{DataFrame, DataType};
+use sift_table::{ColumnType, ROW_NUMBER};
+use sift_validator::{Contract, FileValidator, ISO_3166_ALPHA2, ValidatedChunk, customer_contract};
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 const GOOD: [&str; 6] = ["1", "Ann Lee", "ann@example.com", "36", "1990-05-17", "0123456789"];
@@ -17,13 +19,13 @@ fn as_of() -> NaiveDate {
 }
 
 /// Validates `csv` and returns, per data row in file order, its `failed_rules` ("" when valid).
-fn failures_with(rules: RuleSet, as_of: NaiveDate, csv: &str, chunk_rows: usize) -> Vec<String> {
+fn failures_with(rules: Contract, as_of: NaiveDate, csv: &str, chunk_rows: usize) -> Vec<String> {
     let mut file = FileValidator::new(rules, as_of, chunk_rows).unwrap();
     let mut chunks = file.push(csv.as_bytes()).unwrap();
     chunks.extend(file.finish().unwrap());
     let mut rows: Vec<(u64, String)> = Vec::new();
     for chunk in &chunks {
-        let numbers = chunk.valid.column("row_number").unwrap().u64().unwrap();
+        let numbers = chunk.valid.frame().column("row_number").unwrap().u64().unwrap();
         rows.extend(numbers.iter().map(|n| (n.unwrap(), String::new())));
         let numbers = chunk.invalid.column("row_number").unwrap().u64().unwrap();
         let failed = chunk.invalid.column("failed_rules").unwrap().str().unwrap();
@@ -36,7 +38,7 @@ fn failures_with(rules: RuleSet, as_of: NaiveDate, csv: &str, chunk_rows: usize)
 }
 
 fn failures(csv: &str) -> Vec<String> {
-    failures_with(customer_rules(None), as_of(), csv, 1024)
+    failures_with(customer_contract(None), as_of(), csv, 1024)
 }
 
 /// The good row with field `field` replaced by `value`.
@@ -220,7 +222,7 @@ fn completed_years_counts_birthdays_reached() {
             fields[3] = given.to_string();
             fields[4] = dob.clone();
             let csv = format!("{HEADER}\n{}\n", fields.join(","));
-            let got = failures_with(customer_rules(None), day(ay, am, ad), &csv, 16);
+            let got = failures_with(customer_contract(None), day(ay, am, ad), &csv, 16);
             assert_eq!(got, [expected], "born {dob}, as of {ay}-{am}-{ad}, age {given}");
         }
     }
@@ -301,7 +303,7 @@ fn duplicates_first_occurrence_claims_the_key() {
     ];
     assert_eq!(failures(&csv), expected);
     // The same across chunk boundaries: chunks of one row.
-    assert_eq!(failures_with(customer_rules(None), as_of(), &csv, 1), expected);
+    assert_eq!(failures_with(customer_contract(None), as_of(), &csv, 1), expected);
 }
 
 #[test]
@@ -325,7 +327,7 @@ fn country_rule_is_off_by_default_and_case_insensitive_when_on() {
         row("Di Ng", " GB ")
     );
     assert_eq!(failures(&csv), ["", "", "", ""], "off: country is never checked");
-    let on = customer_rules(Some(ISO_3166_ALPHA2));
+    let on = customer_contract(Some(ISO_3166_ALPHA2));
     let got = failures_with(on.clone(), as_of(), &csv, 64);
     assert_eq!(got, ["", "country", "not_null:country", ""]);
     // On: the column is required.
@@ -344,17 +346,32 @@ fn valid_rows_are_trimmed_and_typed_for_loading() {
     let csv = format!(
         "{HEADER},country,notes\n 007 , Ann  Lee ,ann@example.com, 036 ,1990-05-17, 0123456789 , us ,hi\n2,Bo Li,b@example.com,36,1990-05-18,0000000001,,\n"
     );
-    let mut file = FileValidator::new(customer_rules(None), as_of(), 16).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of(), 16).unwrap();
     let mut chunks = file.push(csv.as_bytes()).unwrap();
     chunks.extend(file.finish().unwrap());
-    let batch = CustomerBatch::from_valid(&chunks[0].valid).unwrap();
-    assert_eq!(batch.customer_id, [7, 2]);
-    assert_eq!(batch.full_name, ["Ann  Lee", "Bo Li"]);
-    assert_eq!(batch.age, [36, 36]);
-    assert_eq!(batch.date_of_birth, [day(1990, 5, 17), day(1990, 5, 18)]);
-    assert_eq!(batch.phone_number, ["0123456789", "0000000001"]);
-    assert_eq!(batch.country, [Some("us".to_owned()), None]);
-    assert_eq!(batch.row_number, [1, 2]);
+    let valid = stacked(&chunks);
+    // The table's columns, in contract order, typed by their checks, then row_number; the
+    // `notes` column is not the contract's.
+    let names: Vec<&str> = valid.get_column_names().into_iter().map(|n| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["customer_id", "full_name", "email", "age", "date_of_birth", "phone_number", "country", ROW_NUMBER]
+    );
+    assert_eq!(ints(&valid, "customer_id"), [7, 2]);
+    assert_eq!(texts(&valid, "full_name"), [Some("Ann  Lee".into()), Some("Bo Li".into())]);
+    assert_eq!(ints(&valid, "age"), [36, 36]);
+    let dob = valid.column("date_of_birth").unwrap();
+    assert_eq!(dob.dtype(), &DataType::Date);
+    let days: Vec<i32> = dob.cast(&DataType::Int32).unwrap().i32().unwrap().into_no_null_iter().collect();
+    let epoch = day(1970, 1, 1);
+    assert_eq!(
+        days,
+        [(day(1990, 5, 17) - epoch).num_days() as i32, (day(1990, 5, 18) - epoch).num_days() as i32]
+    );
+    assert_eq!(texts(&valid, "phone_number"), [Some("0123456789".into()), Some("0000000001".into())]);
+    assert_eq!(texts(&valid, "country"), [Some("us".into()), None]);
+    let numbers: Vec<u64> = valid.column(ROW_NUMBER).unwrap().u64().unwrap().into_no_null_iter().collect();
+    assert_eq!(numbers, [1, 2]);
 }
 
 #[test]
@@ -373,35 +390,38 @@ fn trimmed_text_is_right_whether_it_stays_long_becomes_short_or_becomes_null() {
     for (i, (name, email, country)) in rows.iter().enumerate() {
         csv.push_str(&format!("{},{name},{email},36,1990-05-{:02},0123456789,{country}\n", i + 1, i + 10));
     }
-    let mut file = FileValidator::new(customer_rules(None), as_of(), 3).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of(), 3).unwrap();
     let mut chunks = file.push(csv.as_bytes()).unwrap();
     chunks.extend(file.finish().unwrap());
-    let mut batch = CustomerBatch::default();
-    for chunk in &chunks {
-        batch.extend(CustomerBatch::from_valid(&chunk.valid).unwrap());
-    }
-    assert_eq!(batch.row_number, [1, 2, 4, 5, 6], "row 3 fails full_name");
-    assert_eq!(batch.full_name, ["Christopher Stevens", "Ann Lee", "Ann Lee", "Bo Li", "Bo Li"]);
+    let valid = stacked(&chunks);
+    let numbers: Vec<u64> = valid.column(ROW_NUMBER).unwrap().u64().unwrap().into_no_null_iter().collect();
+    assert_eq!(numbers, [1, 2, 4, 5, 6], "row 3 fails full_name");
+    let some = |v: &[&str]| v.iter().map(|s| Some((*s).to_owned())).collect::<Vec<_>>();
     assert_eq!(
-        batch.email,
-        [
+        texts(&valid, "full_name"),
+        some(&["Christopher Stevens", "Ann Lee", "Ann Lee", "Bo Li", "Bo Li"])
+    );
+    assert_eq!(
+        texts(&valid, "email"),
+        some(&[
             "christopher.stevens@example.com",
             "ann@example.com",
             "a@b.co",
             "bo.li.bo.li.bo@example.com",
             "bo@example.com"
-        ]
+        ])
     );
-    let country: Vec<Option<&str>> = batch.country.iter().map(Option::as_deref).collect();
+    let country = texts(&valid, "country");
+    let country: Vec<Option<&str>> = country.iter().map(Option::as_deref).collect();
     assert_eq!(country, [Some("Côte d'Ivoire"), None, Some("US"), Some("Åland Islands"), None]);
 }
 
 #[test]
 fn rule_sets_round_trip_through_toml_and_the_shipped_file_is_the_default() {
-    let set = customer_rules(Some(ISO_3166_ALPHA2));
-    assert_eq!(RuleSet::from_toml(&set.to_toml()).unwrap(), set);
+    let set = customer_contract(Some(ISO_3166_ALPHA2));
+    assert_eq!(Contract::from_toml(&set.to_toml()).unwrap(), set);
     let shipped = include_str!("../../../rules/customer.toml");
-    assert_eq!(RuleSet::from_toml(shipped).unwrap(), customer_rules(None));
+    assert_eq!(Contract::from_toml(shipped).unwrap(), customer_contract(None));
 }
 
 #[test]
@@ -430,7 +450,7 @@ fn a_custom_rule_set_validates_other_columns() {
         check = "unique"
         key = [{ column = "order_id" }]
     "#;
-    let set = RuleSet::from_toml(toml).unwrap();
+    let set = Contract::from_toml(toml).unwrap();
     let csv = "ORDER_ID , Status,temp\n-5,open,x\n-5,open,x\n101,OPEN,x\n3,closed,\n";
     assert_eq!(failures_with(set, as_of(), csv, 2), ["", "unique_order", "order_id;status", "not_null:temp"]);
 }
@@ -462,7 +482,7 @@ fn inconsistent_rule_sets_are_refused_with_a_reason() {
         ),
     ];
     for (toml, needle) in cases {
-        let err = RuleSet::from_toml(toml).unwrap_err();
+        let err = Contract::from_toml(toml).unwrap_err();
         // The message and its causes, as the shells show them.
         let chain: Vec<String> = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
             .map(|e| e.to_string())
@@ -473,9 +493,29 @@ fn inconsistent_rule_sets_are_refused_with_a_reason() {
 }
 
 #[test]
-fn a_rule_set_that_cannot_fill_dim_customer_is_refused_not_guessed() {
-    // Ages up to 40000 pass this rule set but cannot be stored as SMALLINT.
-    let mut set = customer_rules(None);
+fn the_table_follows_the_checks_so_a_valid_value_always_fits() {
+    // The built-in contract derives dim_customer of SPEC section 4.
+    let table = customer_contract(None).table().unwrap();
+    let shape: Vec<(&str, ColumnType, bool)> =
+        table.columns.iter().map(|c| (c.name.as_str(), c.ty, c.nullable)).collect();
+    assert_eq!(
+        shape,
+        [
+            ("customer_id", ColumnType::Int64, false),
+            ("full_name", ColumnType::Text, false),
+            ("email", ColumnType::Text, false),
+            ("age", ColumnType::Int16, false),
+            ("date_of_birth", ColumnType::Date, false),
+            ("phone_number", ColumnType::Text, false),
+            ("country", ColumnType::Text, true),
+        ]
+    );
+    assert_eq!(
+        (table.name.as_str(), table.key.as_slice()),
+        ("dim_customer", ["customer_id".to_owned()].as_slice())
+    );
+    // Ages up to 40000 need a wider integer; without an integer check customer_id is text.
+    let mut set = customer_contract(None);
     for rule in &mut set.rules {
         if let sift_validator::Check::Integer { column, max, .. } = &mut rule.check
             && column == "age"
@@ -483,30 +523,17 @@ fn a_rule_set_that_cannot_fill_dim_customer_is_refused_not_guessed() {
             *max = 40_000;
         }
     }
-    set.rules.retain(|r| r.id != "age_consistency");
-    let csv = format!("{HEADER}\n1,Ann Lee,ann@example.com,40000,1990-05-17,0123456789\n");
-    let mut file = FileValidator::new(set, as_of(), 16).unwrap();
-    let mut chunks = file.push(csv.as_bytes()).unwrap();
-    chunks.extend(file.finish().unwrap());
-    let err = CustomerBatch::from_valid(&chunks[0].valid).unwrap_err().to_string();
-    assert!(err.contains("does not fit dim_customer's SMALLINT"), "{err}");
-
-    // A rule set without an integer check on customer_id cannot load dim_customer.
-    let mut set = customer_rules(None);
     set.rules.retain(|r| r.id != "customer_id");
-    let mut file = FileValidator::new(set, as_of(), 16).unwrap();
-    let csv = format!("{HEADER}\n1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n");
-    let mut chunks = file.push(csv.as_bytes()).unwrap();
-    chunks.extend(file.finish().unwrap());
-    let err = CustomerBatch::from_valid(&chunks[0].valid).unwrap_err().to_string();
-    assert!(err.contains("customer_id"), "{err}");
+    let table = set.table().unwrap();
+    assert_eq!(table.column("age").unwrap().ty, ColumnType::Int32);
+    assert_eq!(table.column("customer_id").unwrap().ty, ColumnType::Text);
 }
 
 #[test]
 fn a_uniqueness_rule_with_a_precondition_counts_only_rows_that_pass_it() {
     // An email is claimed only by a row whose email is well-formed: a malformed one neither
     // claims the key nor fails as a repeat.
-    let set = RuleSet::from_toml(
+    let set = Contract::from_toml(
         r#"
 name = "contacts"
 [[columns]]
@@ -542,7 +569,7 @@ fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
         csv.push_str(&row_with(0, &i.to_string()));
         csv.push('\n');
     }
-    let mut file = FileValidator::new(customer_rules(None), as_of(), 1).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of(), 1).unwrap();
     let returned = file.push(csv.as_bytes()).unwrap();
     // Whatever came back so far is a prefix of the file, in order.
     let firsts: Vec<u64> = returned.iter().map(|c| c.first_row).collect();
@@ -555,7 +582,7 @@ fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
     }
     assert_eq!(file.tally().total, 2000, "every row was in a complete chunk of one");
     // A second file: dropped with chunks still in flight.
-    let mut file = FileValidator::new(customer_rules(None), as_of(), 1).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of(), 1).unwrap();
     file.push(csv.as_bytes()).unwrap();
     drop(file);
 }
@@ -573,7 +600,7 @@ fn the_expected_size_is_only_a_hint() {
         csv.push('\n');
     }
     let run = |size: Option<u64>| {
-        let mut file = FileValidator::new(customer_rules(None), as_of(), 256).unwrap();
+        let mut file = FileValidator::new(customer_contract(None), as_of(), 256).unwrap();
         if let Some(size) = size {
             file.expect_bytes(size);
         }
@@ -593,4 +620,19 @@ fn the_expected_size_is_only_a_hint() {
     for size in [0, 1, csv.len() as u64, 100 * csv.len() as u64] {
         assert_eq!(run(Some(size)), no_hint, "expected size {size}");
     }
+}
+
+/// The valid rows of a file's chunks, as one frame.
+fn stacked(chunks: &[ValidatedChunk]) -> DataFrame {
+    let mut frames = chunks.iter().map(|c| c.valid.frame().clone());
+    let first = frames.next().unwrap();
+    frames.fold(first, |acc, f| acc.vstack(&f).unwrap())
+}
+
+fn ints(frame: &DataFrame, name: &str) -> Vec<i64> {
+    frame.column(name).unwrap().i64().unwrap().into_no_null_iter().collect()
+}
+
+fn texts(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
+    frame.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
 }

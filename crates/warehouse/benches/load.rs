@@ -16,7 +16,9 @@ use std::process::Command;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use sift_validator::{CustomerBatch, FileValidator, customer_rules};
+use polars::prelude::{BooleanChunked, DataType, NewChunkedArray};
+use sift_table::Batch;
+use sift_validator::{FileValidator, customer_contract};
 use sift_warehouse::{FileSeal, PgWarehouse, Retry, Warehouse, sealed};
 use sqlx::Connection;
 
@@ -30,7 +32,7 @@ fn peak_rss_mib() -> f64 {
 }
 
 /// `rows` valid customers with distinct ids, as the validator hands them to a warehouse.
-fn valid_customers(rows: usize) -> Vec<CustomerBatch> {
+fn valid_customers(rows: usize) -> Vec<Batch> {
     let config = sift_datagen::Config { seed: 7, invalid_pct: 0.0, country: true };
     let mut generator = sift_datagen::Generator::new(&config);
     let mut csv = Vec::with_capacity(rows * 80);
@@ -39,7 +41,7 @@ fn valid_customers(rows: usize) -> Vec<CustomerBatch> {
         generator.next_row(&mut csv);
     }
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let mut file = FileValidator::new(customer_rules(None), as_of, 65_536).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of, 65_536).unwrap();
     let mut chunks = file.push(&csv).unwrap();
     chunks.extend(file.finish().unwrap());
     // Keep the first occurrence of each id (a few generated rows reuse an id on purpose) so that
@@ -48,44 +50,54 @@ fn valid_customers(rows: usize) -> Vec<CustomerBatch> {
     let mut out = Vec::new();
     let mut left = rows;
     for chunk in chunks {
-        let batch = CustomerBatch::from_valid(&chunk.valid).unwrap();
-        let mut kept = CustomerBatch::default();
-        for i in 0..batch.len() {
-            if left == 0 || !seen.insert(batch.customer_id[i]) {
-                continue;
-            }
-            left -= 1;
-            kept.row_number.push(batch.row_number[i]);
-            kept.customer_id.push(batch.customer_id[i]);
-            kept.full_name.push(batch.full_name[i].clone());
-            kept.email.push(batch.email[i].clone());
-            kept.age.push(batch.age[i]);
-            kept.date_of_birth.push(batch.date_of_birth[i]);
-            kept.phone_number.push(batch.phone_number[i].clone());
-            kept.country.push(batch.country[i].clone());
-        }
-        out.push(kept);
+        let frame = chunk.valid.frame();
+        let ids = frame.column("customer_id").unwrap().i64().unwrap();
+        let keep: Vec<bool> = ids
+            .into_no_null_iter()
+            .map(|id| {
+                let kept = left > 0 && seen.insert(id);
+                left -= usize::from(kept);
+                kept
+            })
+            .collect();
+        let mask = BooleanChunked::from_slice("keep".into(), &keep);
+        out.push(Batch::new(frame.filter(&mask).unwrap()));
     }
     assert_eq!(left, 0, "the generator made enough valid rows");
     out
 }
 
-/// The same rows as CSV for `\copy`.
-fn write_csv(batches: &[CustomerBatch], path: &std::path::Path, source: &str) {
+/// The same rows as CSV for `\copy`, in the table's column order, then `source_uri`.
+fn write_csv(batches: &[Batch], path: &std::path::Path, source: &str) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
     let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for b in batches {
+        let frame = b.frame();
+        let column = |name: &str| frame.column(name).unwrap();
+        let (ids, names, emails) = (
+            column("customer_id").i64().unwrap(),
+            column("full_name").str().unwrap(),
+            column("email").str().unwrap(),
+        );
+        let (ages, phones, countries) = (
+            column("age").i64().unwrap(),
+            column("phone_number").str().unwrap(),
+            column("country").str().unwrap(),
+        );
+        let dobs = column("date_of_birth").cast(&DataType::Int32).unwrap();
+        let dobs = dobs.i32().unwrap();
         for i in 0..b.len() {
+            let dob = sift_validator::date_from_days(dobs.get(i).unwrap()).unwrap();
             writeln!(
                 out,
                 "{},{},{},{},{},{},{},{}",
-                b.customer_id[i],
-                field(&b.full_name[i]),
-                field(&b.email[i]),
-                b.age[i],
-                b.date_of_birth[i],
-                field(&b.phone_number[i]),
-                b.country[i].as_deref().map(field).unwrap_or_default(),
+                ids.get(i).unwrap(),
+                field(names.get(i).unwrap()),
+                field(emails.get(i).unwrap()),
+                ages.get(i).unwrap(),
+                dob,
+                field(phones.get(i).unwrap()),
+                countries.get(i).map(field).unwrap_or_default(),
                 field(source)
             )
             .unwrap();
@@ -139,7 +151,8 @@ async fn main() {
         warehouse.migrate().await.unwrap();
         let seal = FileSeal { checksum: format!("bench-{round}"), total_rows: rows as u64, invalid_rows: 0 };
         let t = Instant::now();
-        let outcome = warehouse.load("bench.csv", sealed(batches.clone(), seal)).await.unwrap();
+        let table = customer_contract(None).table().unwrap();
+        let outcome = warehouse.load(&table, "bench.csv", sealed(batches.clone(), seal)).await.unwrap();
         sift_times.push(t.elapsed().as_secs_f64());
         assert_eq!(outcome.inserted, rows as u64);
         warehouse.pool().close().await;

@@ -41,9 +41,46 @@ pub enum Error {
     /// The database credentials could not be read or are malformed.
     #[error("database credentials: {0}")]
     Credentials(String),
-    /// The schema is missing: the database was never migrated.
-    #[error("table dim_customer does not exist; run `sift migrate --warehouse URL` or drop --no-migrate")]
+    /// sift's own tables are missing: the database was never migrated.
+    #[error(
+        "sift's tables (sift_load_ledger) do not exist; run `sift migrate --warehouse URL` or drop --no-migrate"
+    )]
     NotMigrated,
+    /// The contract's table does not exist and creating it was not asked for.
+    #[error(
+        "table {table} does not exist; run `sift migrate --contract FILE --warehouse URL` to create it, \
+         or drop --no-migrate"
+    )]
+    TableMissing {
+        /// The table, as the contract names it.
+        table: String,
+    },
+    /// An existing table does not fit the contract; nothing was read or loaded.
+    #[error(
+        "table {table} does not fit the contract ({}): {}; sift never alters an existing table: \
+         change the table or the contract",
+        plural(differences.len(), "difference"),
+        differences.join("; ")
+    )]
+    SchemaMismatch {
+        /// The table, as the contract names it.
+        table: String,
+        /// Each difference, in words.
+        differences: Vec<String>,
+    },
+    /// Creating the contract's table, or reading its shape from the catalog, failed.
+    #[error("preparing table {table} failed")]
+    Schema {
+        /// The table, as the contract names it.
+        table: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A batch does not have its table's shape (a bug in the caller: the validator builds
+    /// batches from the same contract).
+    #[error("a batch does not fit its table (a bug in sift, please report it): {0}")]
+    Batch(String),
 }
 
 impl Error {
@@ -57,9 +94,21 @@ impl Error {
                 sqlx::Error::Database(db)
                     if db.code().as_deref().is_some_and(|c| ["22", "23", "42"].iter().any(|class| c.starts_with(class)))
             ),
+            Error::Schema { source, .. } => transient(source),
             _ => false,
         }
     }
+}
+
+impl From<polars::error::PolarsError> for Error {
+    fn from(e: polars::error::PolarsError) -> Self {
+        Error::Batch(e.to_string())
+    }
+}
+
+/// `n` and `noun`, plural when `n` is not 1.
+fn plural(n: usize, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
 }
 
 /// ` after N attempts` when there was more than one.

@@ -1,42 +1,59 @@
-//! Loading validated customers into `dim_customer`, behind one small trait.
+//! Loading a contract's valid rows into its table, behind one small trait.
 //!
 //! A [`Warehouse`] loads all of one file's valid rows in one transaction, or none of them:
-//! batches arrive as a stream (so validation can run ahead of the load), and the first
-//! customer_id in file order wins (`ON CONFLICT (customer_id) DO NOTHING`). Rows whose id is
-//! already in the table, or earlier in the file, count as `already_present`.
-//! Each committed file gets a row in the load ledger (URI, content checksum, counts), so a
-//! re-delivered event for the same content is recognised and never loads twice.
-//! [`SqliteWarehouse`] is the embedded default of the command line; [`PgWarehouse`] is the
-//! warehouse of record.
+//! batches arrive as a stream (so validation can run ahead of the load), and the first row
+//! with a key in file order wins. Rows whose key is already in the table, or earlier in the
+//! file, count as `already_present` (SPEC section 7); an append-only table takes every row.
+//! Each committed file gets a row in the load ledger (URI, table, content checksum, counts), so
+//! a re-delivered event for the same content is recognised and never loads twice.
+//! [`Warehouse::prepare`] creates a contract's table, or checks an existing one, before
+//! anything is read. [`SqliteWarehouse`] is the embedded default of the command line;
+//! [`PgWarehouse`] is the warehouse of record.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use sift_validator::CustomerBatch;
+//! use polars::prelude::{Column, DataFrame};
+//! use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
 //! use sift_warehouse::{FileSeal, SqliteWarehouse, Warehouse, sealed};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let url = format!("sqlite://{}/warehouse.db", dir.path().display());
 //! let warehouse = SqliteWarehouse::connect(&url).await?;
 //! warehouse.migrate().await?;
-//! let seal = FileSeal { checksum: "sha-256 of the file".into(), total_rows: 0, invalid_rows: 0 };
-//! let outcome = warehouse.load("in/customers.csv", sealed(vec![CustomerBatch::default()], seal)).await?;
-//! assert_eq!((outcome.inserted, outcome.already_present, outcome.already_loaded), (0, 0, false));
+//! let table = TableSpec {
+//!     name: "fact_order".into(),
+//!     columns: vec![TableColumn::new("order_id", ColumnType::Int64, false)],
+//!     key: vec!["order_id".into()],
+//! };
+//! warehouse.prepare(&table, true).await?; // creates fact_order
+//! // Valid rows as the validator hands them over: the table's columns, then row_number.
+//! let rows = DataFrame::new(3, vec![
+//!     Column::new("order_id".into(), [7i64, 8, 7]),
+//!     Column::new(ROW_NUMBER.into(), [1u64, 2, 3]),
+//! ])?;
+//! let seal = FileSeal { checksum: "sha-256 of the file".into(), total_rows: 3, invalid_rows: 0 };
+//! let outcome = warehouse.load(&table, "in/orders.csv", sealed(vec![Batch::new(rows)], seal)).await?;
+//! assert_eq!((outcome.inserted, outcome.already_present, outcome.already_loaded), (2, 1, false));
 //! # Ok(()) }
 //! ```
 
 mod error;
 mod postgres;
-pub mod secrets;
+mod schema;
+mod secrets;
 mod sqlite;
 
 use std::pin::Pin;
 
 use futures::Stream;
-use sift_validator::CustomerBatch;
+use sift_table::{Batch, TableSpec};
 
 pub use crate::error::{Error, Result};
 pub use crate::postgres::{PgWarehouse, Retry};
+pub use crate::schema::{Dialect, ddl};
+#[cfg(feature = "ssm")]
+pub use crate::secrets::SsmSecretSource;
 pub use crate::secrets::{DbCredentials, SecretSource};
 pub use crate::sqlite::SqliteWarehouse;
 
@@ -44,10 +61,10 @@ pub use crate::sqlite::SqliteWarehouse;
 pub type AbortReason = Box<dyn std::error::Error + Send + Sync>;
 
 /// One step of a load.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum LoadEvent {
-    /// Valid rows of the file, in file order.
-    Rows(CustomerBatch),
+    /// Valid rows of the file, in file order, in the table's shape.
+    Rows(Batch),
     /// The file is complete and accepted: commit it (unless the ledger has it already).
     Seal(FileSeal),
 }
@@ -68,7 +85,7 @@ pub struct FileSeal {
 pub type LoadStream = Pin<Box<dyn Stream<Item = Result<LoadEvent, AbortReason>> + Send>>;
 
 /// Ready batches followed by the seal, as a [`LoadStream`].
-pub fn sealed(batches: Vec<CustomerBatch>, seal: FileSeal) -> LoadStream {
+pub fn sealed(batches: Vec<Batch>, seal: FileSeal) -> LoadStream {
     let events = batches.into_iter().map(LoadEvent::Rows).chain([LoadEvent::Seal(seal)]).map(Ok);
     Box::pin(futures::stream::iter(events))
 }
@@ -78,24 +95,32 @@ pub fn sealed(batches: Vec<CustomerBatch>, seal: FileSeal) -> LoadStream {
 pub struct LoadOutcome {
     /// Rows inserted.
     pub inserted: u64,
-    /// Valid rows not inserted because their customer_id was already in the table or earlier
-    /// in the file.
+    /// Valid rows not inserted because their key was already in the table or earlier in the
+    /// file (0 for an append-only table, unless the file was loaded before).
     pub already_present: u64,
     /// The ledger already had this file (same URI, same content): nothing was loaded again.
     pub already_loaded: bool,
 }
 
-/// Where valid customers are loaded.
+/// Where a contract's valid rows are loaded.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait::async_trait]
 pub trait Warehouse: Send + Sync {
-    /// Loads one file in one transaction: all of its rows or none. The rows are committed only
-    /// when the stream yields [`LoadEvent::Seal`]; a stream that ends without it, or yields an
-    /// error, is rolled back and [`Error::Aborted`] returned. A file already in the ledger (same
-    /// URI, same checksum) loads nothing and reports `already_loaded`.
-    async fn load(&self, source_uri: &str, events: LoadStream) -> Result<LoadOutcome>;
+    /// Makes sure `table` can take the contract's rows, before anything is read: a missing
+    /// table is created when `create` is set ([`Error::TableMissing`] otherwise); an existing
+    /// one is checked (every loaded column present with a compatible type, the key backed by a
+    /// primary key or unique constraint) and refused with every difference listed
+    /// ([`Error::SchemaMismatch`]). An existing table is never altered or dropped.
+    async fn prepare(&self, table: &TableSpec, create: bool) -> Result<()>;
 
-    /// Applies the embedded schema migrations (idempotent, safe under concurrency).
+    /// Loads one file into `table` in one transaction: all of its rows or none. The rows are
+    /// committed only when the stream yields [`LoadEvent::Seal`]; a stream that ends without
+    /// it, or yields an error, is rolled back and [`Error::Aborted`] returned. A file already in
+    /// the ledger (same URI, table and checksum) loads nothing and reports `already_loaded`.
+    async fn load(&self, table: &TableSpec, source_uri: &str, events: LoadStream) -> Result<LoadOutcome>;
+
+    /// Applies the embedded migrations of sift's own tables and `dim_customer` (idempotent,
+    /// safe under concurrency).
     async fn migrate(&self) -> Result<()>;
 
     /// The database, without credentials, for logs and summaries.
@@ -115,6 +140,17 @@ pub(crate) async fn next_event(events: &mut LoadStream) -> Result<LoadEvent, Str
         Some(Err(reason)) => Err(reason.to_string()),
         None => Err(UNSEALED.into()),
     }
+}
+
+/// A stable 64-bit FNV-1a hash of `text` (the advisory lock of a table, the same in every
+/// process and version).
+pub(crate) fn stable_hash(text: &str) -> i64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    i64::from_ne_bytes(hash.to_ne_bytes())
 }
 
 /// Row counts as SQL BIGINT (counts never reach 2^63).

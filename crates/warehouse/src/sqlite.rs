@@ -1,20 +1,36 @@
 //! The embedded SQLite warehouse.
+//!
+//! A contract's table is loaded with multi-row `INSERT ... ON CONFLICT (key) DO NOTHING` in
+//! one `BEGIN IMMEDIATE` transaction (a plain `INSERT` for an append-only table). Values are
+//! stored as SPEC section 7 says: integers and booleans (0/1) as INTEGER; decimals as
+//! canonical text with exactly `scale` digits after the point; dates as `YYYY-MM-DD`; instants
+//! as RFC 3339 UTC text with six fraction digits (`2026-11-26T08:15:00.000000Z`), so that text
+//! order is time order; text as is.
 
 use std::str::FromStr;
 use std::time::Duration;
 
+use polars::prelude::*;
+use sift_table::{Batch, ColumnType, TableSpec};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
-use sqlx::{QueryBuilder, Sqlite};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::schema::{
+    Dialect, ExistingColumn, ExistingTable, differences, quote, sqlite_create, sqlite_table,
+};
 use crate::{LoadEvent, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 
-/// Rows per INSERT statement: 9 bound values a row stays well under SQLite's 32,766 limit.
+/// Most rows per INSERT statement (fewer for wide tables: SQLite binds at most 32,766 values
+/// per statement).
 const ROWS_PER_STATEMENT: usize = 1000;
+
+/// SQLite's limit on bound values per statement.
+const MAX_BOUND_VALUES: usize = 32_766;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
-/// `dim_customer` in a SQLite file (`sqlite://PATH`), created on first use.
+/// A SQLite file (`sqlite://PATH`) as the warehouse, created on first use.
 #[derive(Debug, Clone)]
 pub struct SqliteWarehouse {
     pool: SqlitePool,
@@ -53,7 +69,30 @@ impl SqliteWarehouse {
 
 #[async_trait::async_trait]
 impl Warehouse for SqliteWarehouse {
-    async fn load(&self, source_uri: &str, mut events: LoadStream) -> Result<LoadOutcome> {
+    async fn prepare(&self, table: &TableSpec, create: bool) -> Result<()> {
+        let schema_err = |source| Error::Schema { table: table.name.clone(), source };
+        let mut conn = self.pool.acquire().await.map_err(schema_err)?;
+        if existing(&mut conn, table).await?.is_none() {
+            if !create {
+                return Err(Error::TableMissing { table: table.name.clone() });
+            }
+            sqlx::query(sqlx::AssertSqlSafe(sqlite_create(table)))
+                .execute(&mut *conn)
+                .await
+                .map_err(schema_err)?;
+            tracing::info!(table = %table.name, "table created from the contract");
+        }
+        let found = existing(&mut conn, table)
+            .await?
+            .ok_or_else(|| Error::TableMissing { table: table.name.clone() })?;
+        let differences = differences(Dialect::Sqlite, table, &found);
+        if !differences.is_empty() {
+            return Err(Error::SchemaMismatch { table: table.name.clone(), differences });
+        }
+        Ok(())
+    }
+
+    async fn load(&self, table: &TableSpec, source_uri: &str, mut events: LoadStream) -> Result<LoadOutcome> {
         let load_err = |source| Error::Load { source_uri: source_uri.to_owned(), source };
         let loaded_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         // BEGIN IMMEDIATE: take the write lock now, so two loads queue instead of deadlocking.
@@ -68,13 +107,14 @@ impl Warehouse for SqliteWarehouse {
                     return Err(Error::Aborted { source_uri: source_uri.to_owned(), reason });
                 }
             };
-            insert_batch(&mut tx, source_uri, &loaded_at, &batch, &mut outcome).await?;
+            insert_batch(&mut tx, table, source_uri, &loaded_at, &batch, &mut outcome).await?;
         };
         let ledger = sqlx::query(
-            "INSERT INTO sift_load_ledger (source_uri, checksum, total_rows, valid_rows, invalid_rows, \
-             inserted, already_present, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO sift_load_ledger (source_uri, table_name, checksum, total_rows, valid_rows, invalid_rows, \
+             inserted, already_present, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         )
         .bind(source_uri)
+        .bind(&table.name)
         .bind(&seal.checksum)
         .bind(to_i64(seal.total_rows))
         .bind(to_i64(outcome.inserted + outcome.already_present))
@@ -105,33 +145,166 @@ impl Warehouse for SqliteWarehouse {
     }
 }
 
+/// The table as SQLite's catalog describes it, or `None` when it does not exist.
+async fn existing(conn: &mut SqliteConnection, table: &TableSpec) -> Result<Option<ExistingTable>> {
+    let schema_err = |source| Error::Schema { table: table.name.clone(), source };
+    let name = table.unqualified_name();
+    let found: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
+            .bind(name)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(schema_err)?;
+    if found == 0 {
+        return Ok(None);
+    }
+    let quoted = sqlite_table(table);
+    let info: Vec<(i64, String, String, bool, Option<String>, i64)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA table_info({quoted})")))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(schema_err)?;
+    let mut primary: Vec<(i64, String)> =
+        info.iter().filter(|c| c.5 > 0).map(|c| (c.5, c.1.clone())).collect();
+    primary.sort();
+    let mut unique_keys = Vec::new();
+    if !primary.is_empty() {
+        let mut key: Vec<String> = primary.into_iter().map(|(_, n)| n).collect();
+        key.sort();
+        unique_keys.push(key);
+    }
+    let indexes: Vec<(i64, String, bool, String, bool)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA index_list({quoted})")))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(schema_err)?;
+    for (_, index, unique, _, partial) in indexes {
+        if !unique || partial {
+            continue;
+        }
+        let columns: Vec<(i64, i64, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("PRAGMA index_info({})", quote(&index))))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(schema_err)?;
+        // An index on an expression has a column without a name: it backs no key of columns.
+        if let Some(mut key) = columns.into_iter().map(|c| c.2).collect::<Option<Vec<String>>>() {
+            key.sort();
+            unique_keys.push(key);
+        }
+    }
+    Ok(Some(ExistingTable {
+        columns: info
+            .into_iter()
+            .map(|(_, name, ty, not_null, default, pk)| ExistingColumn {
+                name,
+                ty,
+                // A rowid alias (INTEGER PRIMARY KEY) is never null even when not declared so.
+                not_null: not_null || pk > 0,
+                has_default: default.is_some(),
+            })
+            .collect(),
+        unique_keys,
+    }))
+}
+
+/// One value of a batch column, as SQLite stores it.
+enum Value<'a> {
+    Int(Option<i64>),
+    Text(Option<std::borrow::Cow<'a, str>>),
+}
+
+/// The batch's columns, each rechunked and read by row as the table's types say.
+struct Columns {
+    columns: Vec<(Column, ColumnType)>,
+}
+
+impl Columns {
+    fn of(batch: &Batch, table: &TableSpec) -> Result<Self> {
+        let columns = table
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let column = batch
+                    .column(i)
+                    .filter(|c| c.name().as_str() == spec.name && c.dtype() == &spec.ty.physical())
+                    .ok_or_else(|| {
+                        Error::Batch(format!(
+                            "column `{}` of {} is missing or mistyped",
+                            spec.name, table.name
+                        ))
+                    })?;
+                Ok((column.rechunk(), spec.ty))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { columns })
+    }
+
+    fn value(&self, column: usize, row: usize) -> Result<Value<'_>> {
+        let (c, ty) = &self.columns[column];
+        Ok(match ty {
+            ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64 => Value::Int(c.i64()?.get(row)),
+            ColumnType::Boolean => Value::Int(c.bool()?.get(row).map(i64::from)),
+            ColumnType::Decimal { .. } | ColumnType::Text => Value::Text(c.str()?.get(row).map(Into::into)),
+            ColumnType::Date => Value::Text(c.date()?.physical().get(row).and_then(|days| {
+                chrono::NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
+                    .map(|d| d.format("%Y-%m-%d").to_string().into())
+            })),
+            ColumnType::Timestamp => Value::Text(c.i64()?.get(row).and_then(|micros| {
+                chrono::DateTime::from_timestamp_micros(micros)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true).into())
+            })),
+        })
+    }
+}
+
 async fn insert_batch(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
+    table: &TableSpec,
     source_uri: &str,
     loaded_at: &str,
-    batch: &sift_validator::CustomerBatch,
+    batch: &Batch,
     outcome: &mut LoadOutcome,
 ) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let columns = Columns::of(batch, table)?;
+    let names: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
+    let per_statement = (MAX_BOUND_VALUES / (names.len() + 2)).clamp(1, ROWS_PER_STATEMENT);
+    let conflict = if table.key.is_empty() {
+        String::new()
+    } else {
+        let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
+        format!(" ON CONFLICT ({}) DO NOTHING", key.join(", "))
+    };
     let rows = batch.len();
     let mut start = 0;
     while start < rows {
-        let end = (start + ROWS_PER_STATEMENT).min(rows);
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO dim_customer (customer_id, full_name, email, age, date_of_birth, \
-             phone_number, country, source_uri, loaded_at) ",
-        );
-        insert.push_values(start..end, |mut row, i| {
-            row.push_bind(batch.customer_id[i])
-                .push_bind(&batch.full_name[i])
-                .push_bind(&batch.email[i])
-                .push_bind(batch.age[i])
-                .push_bind(batch.date_of_birth[i].format("%Y-%m-%d").to_string())
-                .push_bind(&batch.phone_number[i])
-                .push_bind(&batch.country[i])
-                .push_bind(source_uri)
-                .push_bind(loaded_at);
+        let end = (start + per_statement).min(rows);
+        let mut values = Vec::with_capacity((end - start) * names.len());
+        for row in start..end {
+            for column in 0..names.len() {
+                values.push(columns.value(column, row)?);
+            }
+        }
+        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "INSERT INTO {} ({}, source_uri, loaded_at) ",
+            sqlite_table(table),
+            names.join(", ")
+        ));
+        let mut values = values.into_iter();
+        insert.push_values(start..end, |mut row, _| {
+            for value in values.by_ref().take(names.len()) {
+                match value {
+                    Value::Int(v) => row.push_bind(v),
+                    Value::Text(v) => row.push_bind(v.map(std::borrow::Cow::into_owned)),
+                };
+            }
+            row.push_bind(source_uri.to_owned()).push_bind(loaded_at.to_owned());
         });
-        insert.push(" ON CONFLICT (customer_id) DO NOTHING");
+        insert.push(&conflict);
         let done = insert
             .build()
             .execute(&mut **tx)

@@ -9,12 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use common::{batch, seal};
+use common::{Customers, batch, customers, seal, sealed_customers};
 use futures::StreamExt;
-use sift_validator::CustomerBatch;
-use sift_warehouse::{
-    AbortReason, Error, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse, sealed,
-};
+use sift_warehouse::{AbortReason, Error, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
@@ -28,7 +25,7 @@ fn a_postgresql_server_is_configured() {
 }
 
 /// Batches with row numbers continuing across them, as the validator makes them.
-fn in_file_order(mut batches: Vec<CustomerBatch>) -> Vec<CustomerBatch> {
+fn in_file_order(mut batches: Vec<Customers>) -> Vec<Customers> {
     let mut next = 1;
     for b in &mut batches {
         for n in &mut b.row_number {
@@ -54,15 +51,18 @@ async fn names(pool: &PgPool) -> Vec<(i64, String)> {
 async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
     let rows = || in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), batch(&[(3, "Cy Ma")])]);
-    let first = w.load("s3://b/customers.csv", sealed(rows(), seal("c1"))).await.unwrap();
+    let first =
+        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c1"))).await.unwrap();
     assert_eq!(first, LoadOutcome { inserted: 3, already_present: 0, already_loaded: false });
 
     // The same content again: recognised by the ledger, nothing loaded.
-    let again = w.load("s3://b/customers.csv", sealed(rows(), seal("c1"))).await.unwrap();
+    let again =
+        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c1"))).await.unwrap();
     assert_eq!(again, LoadOutcome { inserted: 0, already_present: 3, already_loaded: true });
 
     // Other content with the same ids: loads nothing new, counts them as already present.
-    let other = w.load("s3://b/customers.csv", sealed(rows(), seal("c2"))).await.unwrap();
+    let other =
+        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c2"))).await.unwrap();
     assert_eq!(other, LoadOutcome { inserted: 0, already_present: 3, already_loaded: false });
     assert_eq!(names(w.pool()).await.len(), 3);
 
@@ -82,7 +82,7 @@ async fn the_first_occurrence_in_file_order_wins(_: PgPoolOptions, connect: PgCo
         batch(&[(9, "Nine First"), (5, "Five First"), (9, "Nine Second")]),
         batch(&[(5, "Five Second"), (1, "One")]),
     ]);
-    let outcome = w.load("in.csv", sealed(file, seal("x"))).await.unwrap();
+    let outcome = w.load(&customers(), "in.csv", sealed_customers(file, seal("x"))).await.unwrap();
     assert_eq!((outcome.inserted, outcome.already_present), (3, 2));
     assert_eq!(
         names(w.pool()).await,
@@ -104,7 +104,7 @@ async fn values_full_of_sql_metacharacters_are_stored_literally(_: PgPoolOptions
     let rows: Vec<(i64, &str)> = nasty.iter().enumerate().map(|(i, s)| (i as i64 + 1, *s)).collect();
     let mut b = batch(&rows);
     b.country[0] = Some("'; --".into());
-    w.load("in.csv", sealed(vec![b], seal("x"))).await.unwrap();
+    w.load(&customers(), "in.csv", sealed_customers(vec![b], seal("x"))).await.unwrap();
     let stored: Vec<String> = names(w.pool()).await.into_iter().map(|(_, n)| n).collect();
     assert_eq!(stored, nasty);
     let country: Option<String> =
@@ -128,7 +128,7 @@ async fn a_server_error_midway_leaves_nothing_of_the_file(_: PgPoolOptions, conn
     let mut bad = batch(&[(3, "Cy Ma"), (4, "Di Ng")]);
     bad.age[1] = 500; // violates the CHECK constraint of dim_customer
     let file = in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), bad]);
-    let err = w.load("in.csv", sealed(file, seal("x"))).await.unwrap_err();
+    let err = w.load(&customers(), "in.csv", sealed_customers(file, seal("x"))).await.unwrap_err();
     assert!(matches!(err, Error::Load { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("rolled back") && text.contains("nothing of it is loaded"), "{text}");
@@ -161,27 +161,36 @@ async fn a_connection_killed_midway_leaves_nothing_of_the_file(_: PgPoolOptions,
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             let b = batch(&[(i * 10 + 1, "Ann Lee"), (i * 10 + 2, "Bo Li")]);
-            if i == 3 { Ok::<_, AbortReason>(LoadEvent::Seal(seal("x"))) } else { Ok(LoadEvent::Rows(b)) }
+            if i == 3 {
+                Ok::<_, AbortReason>(LoadEvent::Seal(seal("x")))
+            } else {
+                Ok(LoadEvent::Rows(b.into()))
+            }
         }
     });
-    let err = w.load("in.csv", Box::pin(events)).await.unwrap_err();
+    let err = w.load(&customers(), "in.csv", Box::pin(events)).await.unwrap_err();
     assert!(matches!(err, Error::Load { .. }), "{err}");
     assert!(err.is_retryable(), "a lost connection may work on retry: {err}");
     assert!(names(&pool).await.is_empty());
     // The warehouse recovers: a re-run loads the file completely.
-    let rerun = w.load("in.csv", sealed(vec![batch(&[(1, "Ann Lee")])], seal("x"))).await.unwrap();
+    let rerun = w
+        .load(&customers(), "in.csv", sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("x")))
+        .await
+        .unwrap();
     assert_eq!(rerun.inserted, 1);
 }
 
 #[sqlx::test(migrations = "../../migrations/postgres")]
 async fn an_abandoned_or_unsealed_load_is_rolled_back(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
-    let rejected: Vec<Result<LoadEvent, AbortReason>> =
-        vec![Ok(LoadEvent::Rows(batch(&[(1, "Ann")]))), Err("file rejected: line 7 has 7 fields".into())];
-    let err = w.load("a.csv", Box::pin(futures::stream::iter(rejected))).await.unwrap_err();
+    let rejected: Vec<Result<LoadEvent, AbortReason>> = vec![
+        Ok(LoadEvent::Rows(batch(&[(1, "Ann")]).into())),
+        Err("file rejected: line 7 has 7 fields".into()),
+    ];
+    let err = w.load(&customers(), "a.csv", Box::pin(futures::stream::iter(rejected))).await.unwrap_err();
     assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 7")), "{err}");
-    let unsealed: Vec<Result<LoadEvent, AbortReason>> = vec![Ok(LoadEvent::Rows(batch(&[(2, "Bo")])))];
-    let err = w.load("b.csv", Box::pin(futures::stream::iter(unsealed))).await.unwrap_err();
+    let unsealed: Vec<Result<LoadEvent, AbortReason>> = vec![Ok(LoadEvent::Rows(batch(&[(2, "Bo")]).into()))];
+    let err = w.load(&customers(), "b.csv", Box::pin(futures::stream::iter(unsealed))).await.unwrap_err();
     assert!(err.to_string().contains("before sealing"), "{err}");
     assert!(names(w.pool()).await.is_empty());
 }
@@ -193,16 +202,17 @@ async fn overlapping_files_loaded_at_the_same_time_keep_each_id_once(
 ) {
     let w = warehouse(connect).await;
     // File A: ids 1..=20000 ascending in 4 batches; file B: ids 30000 down to 10001 in 4 batches.
-    let a: Vec<CustomerBatch> = (0..4)
+    let a: Vec<Customers> = (0..4)
         .map(|k| batch(&(k * 5000 + 1..=(k + 1) * 5000).map(|i| (i, "A")).collect::<Vec<_>>()))
         .collect();
-    let b: Vec<CustomerBatch> =
+    let b: Vec<Customers> =
         (0..4).map(|k| batch(&(0..5000).map(|j| (30000 - k * 5000 - j, "B")).collect::<Vec<_>>())).collect();
     for round in 0..3 {
         sqlx::query("TRUNCATE dim_customer, sift_load_ledger").execute(w.pool()).await.unwrap();
+        let table = customers();
         let (ra, rb) = tokio::join!(
-            w.load("a.csv", sealed(in_file_order(a.clone()), seal("a"))),
-            w.load("b.csv", sealed(in_file_order(b.clone()), seal("b")))
+            w.load(&table, "a.csv", sealed_customers(in_file_order(a.clone()), seal("a"))),
+            w.load(&table, "b.csv", sealed_customers(in_file_order(b.clone()), seal("b")))
         );
         let (ra, rb) = (ra.unwrap(), rb.unwrap());
         assert_eq!(ra.inserted + rb.inserted, 30000, "round {round}");
@@ -220,9 +230,10 @@ async fn overlapping_files_loaded_at_the_same_time_keep_each_id_once(
 async fn the_same_file_delivered_twice_at_once_loads_once(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
     let rows: Vec<(i64, &str)> = (1..=5000).map(|i| (i, "Same")).collect();
+    let table = customers();
     let (r1, r2) = tokio::join!(
-        w.load("s3://b/x.csv", sealed(vec![batch(&rows)], seal("same"))),
-        w.load("s3://b/x.csv", sealed(vec![batch(&rows)], seal("same")))
+        w.load(&table, "s3://b/x.csv", sealed_customers(vec![batch(&rows)], seal("same"))),
+        w.load(&table, "s3://b/x.csv", sealed_customers(vec![batch(&rows)], seal("same")))
     );
     let (r1, r2) = (r1.unwrap(), r2.unwrap());
     assert_eq!(r1.inserted + r2.inserted, 5000);
@@ -232,7 +243,10 @@ async fn the_same_file_delivered_twice_at_once_loads_once(_: PgPoolOptions, conn
 #[sqlx::test(migrations = false)]
 async fn migrations_are_safe_under_concurrency_and_required(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect.clone()).await;
-    let err = w.load("x.csv", sealed(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap_err();
+    let err = w
+        .load(&customers(), "x.csv", sealed_customers(vec![batch(&[(1, "A")])], seal("x")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotMigrated), "{err}");
     assert!(err.to_string().contains("sift migrate"));
     let (w1, w2, w3) = (warehouse(connect.clone()).await, warehouse(connect.clone()).await, w);
@@ -240,7 +254,8 @@ async fn migrations_are_safe_under_concurrency_and_required(_: PgPoolOptions, co
     a.unwrap();
     b.unwrap();
     c.unwrap();
-    let outcome = w3.load("x.csv", sealed(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap();
+    let outcome =
+        w3.load(&customers(), "x.csv", sealed_customers(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap();
     assert_eq!(outcome.inserted, 1);
 }
 
@@ -270,11 +285,11 @@ async fn a_malformed_url_is_refused_without_echoing_the_password() {
 #[sqlx::test(migrations = "../../migrations/postgres")]
 async fn a_large_file_loads_in_one_transaction(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
-    let batches: Vec<CustomerBatch> = (0..10)
+    let batches: Vec<Customers> = (0..10)
         .map(|k| batch(&(k * 10_000 + 1..=(k + 1) * 10_000).map(|i| (i, "Bulk Row")).collect::<Vec<_>>()))
         .collect();
-    let outcome: LoadStream = sealed(in_file_order(batches), seal("big"));
-    let outcome = w.load("big.csv", outcome).await.unwrap();
+    let outcome: LoadStream = sealed_customers(in_file_order(batches), seal("big"));
+    let outcome = w.load(&customers(), "big.csv", outcome).await.unwrap();
     assert_eq!(outcome.inserted, 100_000);
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dim_customer").fetch_one(w.pool()).await.unwrap();
     assert_eq!(n, 100_000);
@@ -294,7 +309,9 @@ async fn tls_is_used_when_required_and_verified_when_asked(_: PgPoolOptions, con
         .await
         .unwrap();
     assert!(encrypted, "sslmode=require gives an encrypted connection");
-    tls.load("tls.csv", sealed(vec![batch(&[(1, "Ann Lee")])], seal("t"))).await.unwrap();
+    tls.load(&customers(), "tls.csv", sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("t")))
+        .await
+        .unwrap();
 
     // verify-full: a self-signed certificate is refused, with the reason.
     let retry = Retry { attempts: 1, ..Retry::default() };
@@ -309,13 +326,13 @@ async fn ids_already_in_the_table_are_found_inside_and_outside_its_range(
 ) {
     let w = warehouse(connect).await;
     let existing: Vec<(i64, &str)> = (100..=200).step_by(10).map(|i| (i, "Old")).collect();
-    w.load("old.csv", sealed(vec![batch(&existing)], seal("old"))).await.unwrap();
+    w.load(&customers(), "old.csv", sealed_customers(vec![batch(&existing)], seal("old"))).await.unwrap();
     // Below, inside (present and absent) and above the existing range, plus an in-file repeat.
     let file = in_file_order(vec![
         batch(&[(5, "New"), (150, "New"), (155, "New")]),
         batch(&[(i64::MAX, "New"), (150, "New"), (200, "New"), (1, "New")]),
     ]);
-    let outcome = w.load("new.csv", sealed(file, seal("new"))).await.unwrap();
+    let outcome = w.load(&customers(), "new.csv", sealed_customers(file, seal("new"))).await.unwrap();
     assert_eq!((outcome.inserted, outcome.already_present), (4, 3));
     let new: Vec<i64> =
         sqlx::query_scalar("SELECT customer_id FROM dim_customer WHERE full_name = 'New' ORDER BY 1")

@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
 use aws_sdk_ssm::types::ParameterType;
-use sift_warehouse::secrets::SsmSecretSource;
+use sift_warehouse::SsmSecretSource;
 use sift_warehouse::{DbCredentials, SecretSource};
 
 fn client() -> aws_sdk_ssm::Client {

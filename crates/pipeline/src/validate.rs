@@ -1,0 +1,159 @@
+//! Reading and validating one file: the reader task's loop, and the validation loop that runs
+//! on a blocking thread and streams the valid rows to the load.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use sift_validator::{FileValidator, InvalidRecords, Tally, ValidatedChunk};
+use sift_warehouse::{AbortReason, LoadEvent};
+
+use crate::{Config, Error, Progress, Stage};
+
+/// Why a run stopped before its load was sealed.
+pub(crate) enum Stop {
+    /// The file was refused as a whole (the summary's `error`).
+    Rejected(String),
+    /// Infrastructure failed, or the deadline came: `run` returns the error.
+    Failed(Error),
+    /// The warehouse stopped taking rows: its load failed, and its error says why.
+    LoadGone,
+}
+
+impl Stop {
+    /// The error a stop stands for (`process` resolves `LoadGone` into the load's own error; a
+    /// rejection is no error, and `run` never asks for one).
+    pub(crate) fn into_error(self, source: &str) -> Error {
+        let aborted = |reason: String| {
+            Error::Warehouse(sift_warehouse::Error::Aborted { source_uri: source.to_owned(), reason })
+        };
+        match self {
+            Stop::Failed(error) => error,
+            Stop::Rejected(reason) => aborted(reason),
+            Stop::LoadGone => aborted("the load stopped taking rows".into()),
+        }
+    }
+}
+
+/// What validating a whole file gave (the valid rows went to the warehouse on the way).
+pub(crate) struct Validated {
+    pub tally: Tally,
+    pub bytes: u64,
+    pub checksum: String,
+    pub invalid: Option<InvalidRecords>,
+}
+
+/// What the reader sends the validator. The file is complete only once `End` arrives: a
+/// channel that closes without it means the reader stopped early, and nothing may be sealed.
+pub(crate) enum Piece {
+    Bytes(bytes::Bytes),
+    End,
+}
+
+pub(crate) type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
+
+/// A validator error as a stop: a rejection is the file's fault, anything else is a failure.
+fn stop(error: sift_validator::Error) -> Stop {
+    match error {
+        sift_validator::Error::Rejected(r) => Stop::Rejected(format!("file rejected: {r}")),
+        other => Stop::Failed(Error::Validator(other)),
+    }
+}
+
+/// Sends the object's bytes to the validator, then `End`; stops at the first read error (and
+/// returns it) or when the validator has stopped taking bytes.
+pub(crate) async fn read(
+    stream: &mut sift_storage::ByteStream,
+    bytes_tx: tokio::sync::mpsc::Sender<Piece>,
+) -> Option<sift_storage::Error> {
+    while let Some(bytes) = stream.next().await {
+        match bytes {
+            Ok(bytes) => {
+                // A closed channel means the validator stopped early: stop reading.
+                if bytes_tx.send(Piece::Bytes(bytes)).await.is_err() {
+                    return None;
+                }
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    let _ = bytes_tx.send(Piece::End).await;
+    None
+}
+
+/// Validates the bytes arriving on `rx` (an object of `size` bytes, when the store said) and
+/// streams the valid rows to the load through `events`, when there is a load (runs on a
+/// blocking thread).
+pub(crate) fn validate(
+    mut rx: tokio::sync::mpsc::Receiver<Piece>,
+    size: Option<u64>,
+    config: &Config,
+    progress: Option<Progress>,
+    events: Option<&EventSender>,
+    cancelled: &AtomicBool,
+) -> Result<Validated, Stop> {
+    let mut file =
+        FileValidator::new(config.contract.clone(), config.as_of, config.chunk_rows).map_err(stop)?;
+    if let Some(size) = size {
+        file.expect_bytes(size);
+    }
+    let mut digest = Sha256::new();
+    let mut invalid: Option<InvalidRecords> = None;
+    let mut forward = |file: &FileValidator, chunks: Vec<ValidatedChunk>| {
+        for chunk in chunks {
+            if chunk.invalid.height() > 0
+                && let Some(header) = file.header()
+            {
+                invalid
+                    .get_or_insert_with(|| InvalidRecords::new(header))
+                    .append(&chunk.invalid)
+                    .map_err(stop)?;
+            }
+            if let Some(events) = events
+                && !chunk.valid.is_empty()
+            {
+                events.blocking_send(Ok(LoadEvent::Rows(chunk.valid))).map_err(|_| Stop::LoadGone)?;
+            }
+        }
+        Ok(())
+    };
+    // The input ended without its end marker (the reader stopped: a read error or the
+    // deadline), or the run was cancelled: what was validated is not the whole file.
+    let interrupted = |file: &FileValidator| {
+        Stop::Failed(Error::Deadline { bytes_read: file.bytes_seen(), rows_validated: file.tally().total })
+    };
+    loop {
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(interrupted(&file));
+        }
+        // Bytes already queued keep the reader and the validating worker busy at once; before
+        // waiting on a slow source, the worker's chunks are taken in and passed on.
+        let piece = match rx.try_recv() {
+            Ok(piece) => Some(piece),
+            Err(tokio::sync::mpsc::error::TryRecvError::Disconnected) => None,
+            Err(tokio::sync::mpsc::error::TryRecvError::Empty) => {
+                let chunks = file.catch_up().map_err(stop)?;
+                forward(&file, chunks)?;
+                rx.blocking_recv()
+            }
+        };
+        let bytes = match piece {
+            Some(Piece::Bytes(bytes)) => bytes,
+            Some(Piece::End) => break,
+            None => return Err(interrupted(&file)),
+        };
+        digest.update(&bytes);
+        let chunks = file.push(&bytes).map_err(stop)?;
+        forward(&file, chunks)?;
+        if let Some(progress) = &progress {
+            progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
+        }
+    }
+    let chunks = file.finish().map_err(stop)?;
+    forward(&file, chunks)?;
+    if let Some(progress) = &progress {
+        progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
+    }
+    let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Validated { tally: file.tally().clone(), bytes: file.bytes_seen(), checksum, invalid })
+}

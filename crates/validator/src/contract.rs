@@ -1,0 +1,556 @@
+//! Contracts: a dataset's columns, the checks on them, and the table their valid rows load.
+//!
+//! A [`Contract`] names the columns a file must (or may) have, the checks it runs in the order
+//! their failure ids are reported, and optionally the target table (SPEC section 7). It is data:
+//! built in Rust or read from TOML ([`Contract::from_toml`]); the customer contract of SPEC
+//! section 3 ([`crate::customer_contract`]) is one instance.
+//!
+//! ```toml
+//! name = "orders"
+//!
+//! [table]
+//! name = "sales.fact_order"
+//! key = ["order_id", "line_no"]
+//!
+//! [[columns]]
+//! name = "order_id"
+//!
+//! [[columns]]
+//! name = "note"
+//! required = false             # loaded as NULL when absent or empty, never checked
+//!
+//! [[rules]]
+//! id = "order_id"
+//! check = "integer"
+//! column = "order_id"
+//! min = 1
+//! max = 9223372036854775807
+//! ```
+//!
+//! A loaded column's type is the type its check proves ([`Contract::table`]): `integer` gives
+//! the smallest integer type of its range, `decimal` a decimal, `boolean`, `date` and
+//! `timestamp` their own, anything else text.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use sift_table::{ColumnType, Decimal, TableColumn, TableSpec};
+
+use crate::error::{Error, Result};
+
+/// A dataset's columns and checks, and the table its valid rows load.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contract {
+    /// The dataset's name, for logs, reports and the summary's `dataset`.
+    pub name: String,
+    /// Where valid rows load; `None` validates only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableTarget>,
+    /// The columns, in `not_null:<column>` order.
+    pub columns: Vec<ColumnSpec>,
+    /// The checks, in the order their failure ids are reported (after every `not_null` id).
+    #[serde(default)]
+    pub rules: Vec<Rule>,
+}
+
+/// The `[table]` section: where the valid rows go and what identifies a row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableTarget {
+    /// The table, optionally schema-qualified (`sales.fact_order`).
+    pub name: String,
+    /// The identity columns (required, loaded); empty for an append-only table.
+    #[serde(default)]
+    pub key: Vec<String>,
+    /// What a row whose key is already loaded does.
+    #[serde(default)]
+    pub on_conflict: OnConflict,
+}
+
+/// What a row whose key is already in the table (or earlier in the file) does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// It is not loaded and counts as `already_present`: the first row with a key wins.
+    #[default]
+    Skip,
+}
+
+/// A column the contract knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    /// Header name; matched after trimming, ignoring ASCII case.
+    pub name: String,
+    /// A required column must be in the header, and a null value fails `not_null:<name>`.
+    /// An optional one is null in the table when the file lacks it or the value is empty.
+    #[serde(default = "default_true")]
+    pub required: bool,
+    /// Whether the column loads into the table (it is always kept in the invalid records).
+    #[serde(default = "default_true")]
+    pub load: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl ColumnSpec {
+    /// A required, loaded column.
+    pub fn required(name: impl Into<String>) -> Self {
+        Self { name: name.into(), required: true, load: true }
+    }
+
+    /// An optional, loaded column.
+    pub fn optional(name: impl Into<String>) -> Self {
+        Self { name: name.into(), required: false, load: true }
+    }
+
+    /// The same column, checked but not loaded.
+    pub fn not_loaded(mut self) -> Self {
+        self.load = false;
+        self
+    }
+}
+
+/// One check and the id its failures are reported under.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// The failure id, e.g. `email` or `duplicate`.
+    pub id: String,
+    /// What is checked.
+    #[serde(flatten)]
+    pub check: Check,
+    /// The check runs only on rows where every rule named here passes
+    /// (`age_consistency` runs only when `age` and `date_of_birth` pass).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub only_if_passed: Vec<String>,
+}
+
+impl Rule {
+    /// A rule with no precondition.
+    pub fn new(id: impl Into<String>, check: Check) -> Self {
+        Self { id: id.into(), check, only_if_passed: Vec::new() }
+    }
+
+    /// Adds preconditions: the rule runs only where these rules pass.
+    pub fn only_if_passed<I, S>(mut self, ids: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.only_if_passed.extend(ids.into_iter().map(Into::into));
+        self
+    }
+}
+
+/// The checks a rule can make. Column checks are not evaluated on a null value (after trimming,
+/// empty is null): a null fails only `not_null:<column>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "check", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Check {
+    /// The value matches a regular expression (Rust `regex` syntax; anchor it yourself).
+    Regex {
+        /// Column checked.
+        column: String,
+        /// The pattern.
+        pattern: String,
+    },
+    /// The value is a base-10 integer (ASCII digits, a leading `-` only when `min` is negative;
+    /// leading zeros allowed) within `min..=max`. Proves an integer type.
+    Integer {
+        /// Column checked.
+        column: String,
+        /// Smallest allowed value.
+        min: i64,
+        /// Largest allowed value.
+        max: i64,
+    },
+    /// The value is `-?[0-9]+(\.[0-9]+)?` with at most `scale` digits after the point and at
+    /// most `precision - scale` before it (leading zeros not counted), within `min..=max`.
+    /// Proves a decimal type.
+    Decimal {
+        /// Column checked.
+        column: String,
+        /// Digits in all (the sign not counted).
+        precision: u8,
+        /// Digits after the point.
+        scale: u8,
+        /// Smallest allowed value, as a decimal string.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<String>,
+        /// Largest allowed value, as a decimal string.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<String>,
+    },
+    /// The value is one of `true_values` or `false_values`, ignoring case. Proves a boolean.
+    Boolean {
+        /// Column checked.
+        column: String,
+        /// What reads as true (replaces the default `true, t, yes, y, 1`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        true_values: Option<Vec<String>>,
+        /// What reads as false (replaces the default `false, f, no, n, 0`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        false_values: Option<Vec<String>>,
+    },
+    /// The value is exactly `YYYY-MM-DD`, a real calendar date, strictly after `after` when
+    /// given, and strictly before the as-of date when `before_as_of`. Proves a date.
+    Date {
+        /// Column checked.
+        column: String,
+        /// Exclusive lower bound.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<NaiveDate>,
+        /// The date must be strictly before the run's as-of date.
+        #[serde(default)]
+        before_as_of: bool,
+    },
+    /// The value is `YYYY-MM-DD[T| ]HH:MM:SS[.fraction]` then `Z`, `±HH:MM` or nothing (UTC),
+    /// a real date and time, strictly after `after` (RFC 3339) when given, and strictly before
+    /// the as-of date's midnight UTC when `before_as_of`. Proves a timestamp.
+    Timestamp {
+        /// Column checked.
+        column: String,
+        /// Exclusive lower bound, RFC 3339.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        /// The instant must be strictly before the as-of date's midnight UTC.
+        #[serde(default)]
+        before_as_of: bool,
+    },
+    /// The value's length in Unicode scalar values is within `min..=max`.
+    Length {
+        /// Column checked.
+        column: String,
+        /// Shortest allowed length.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min: Option<u64>,
+        /// Longest allowed length.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<u64>,
+    },
+    /// The value is one of a fixed set.
+    OneOf {
+        /// Column checked.
+        column: String,
+        /// The allowed values.
+        values: Vec<String>,
+        /// Compare ignoring case (Unicode lower-casing).
+        #[serde(default)]
+        case_insensitive: bool,
+    },
+    /// Among rows whose key parts are all non-null, the first row with a key (in file order)
+    /// claims it; every later row with the same key fails.
+    Unique {
+        /// The key, one part per column.
+        key: Vec<KeyPart>,
+    },
+    /// The integer in `years` equals the completed years from the date in `date` to the
+    /// as-of date (a 29 February birthday is reached on 1 March in a non-leap year).
+    CompletedYears {
+        /// Column holding a whole number of years.
+        years: String,
+        /// Column holding a `YYYY-MM-DD` date.
+        date: String,
+    },
+}
+
+/// One column of a uniqueness key and how it is normalised (after trimming).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyPart {
+    /// Column read.
+    pub column: String,
+    /// Lower-case the value (Unicode).
+    #[serde(default)]
+    pub lowercase: bool,
+    /// Collapse runs of spaces to one space.
+    #[serde(default)]
+    pub collapse_spaces: bool,
+}
+
+impl KeyPart {
+    /// The trimmed value as is.
+    pub fn exact(column: impl Into<String>) -> Self {
+        Self { column: column.into(), lowercase: false, collapse_spaces: false }
+    }
+
+    /// The trimmed value lower-cased with runs of spaces collapsed.
+    pub fn folded(column: impl Into<String>) -> Self {
+        Self { column: column.into(), lowercase: true, collapse_spaces: true }
+    }
+}
+
+/// The default words of a `boolean` check.
+pub const DEFAULT_TRUE_VALUES: &[&str] = &["true", "t", "yes", "y", "1"];
+/// The default words of a `boolean` check.
+pub const DEFAULT_FALSE_VALUES: &[&str] = &["false", "f", "no", "n", "0"];
+
+impl Check {
+    /// The columns the check reads.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Check::Regex { column, .. }
+            | Check::Integer { column, .. }
+            | Check::Decimal { column, .. }
+            | Check::Boolean { column, .. }
+            | Check::Date { column, .. }
+            | Check::Timestamp { column, .. }
+            | Check::Length { column, .. }
+            | Check::OneOf { column, .. } => vec![column.as_str()],
+            Check::Unique { key } => key.iter().map(|k| k.column.as_str()).collect(),
+            Check::CompletedYears { years, date } => vec![years.as_str(), date.as_str()],
+        }
+    }
+
+    /// The column whose type the check proves, and the type; `None` for checks that prove no
+    /// type (`regex`, `length`, `one_of`, `unique`, `completed_years`).
+    pub fn proves(&self) -> Option<(&str, ColumnType)> {
+        Some(match self {
+            Check::Integer { column, min, max } => (column, ColumnType::integer(*min, *max)),
+            Check::Decimal { column, precision, scale, .. } => {
+                (column, ColumnType::Decimal { precision: *precision, scale: *scale })
+            }
+            Check::Boolean { column, .. } => (column, ColumnType::Boolean),
+            Check::Date { column, .. } => (column, ColumnType::Date),
+            Check::Timestamp { column, .. } => (column, ColumnType::Timestamp),
+            _ => return None,
+        })
+    }
+
+    /// The words of a `boolean` check, lower-cased: (true, false). Empty for other checks.
+    pub fn boolean_words(&self) -> (Vec<String>, Vec<String>) {
+        let Check::Boolean { true_values, false_values, .. } = self else {
+            return (Vec::new(), Vec::new());
+        };
+        let words = |given: &Option<Vec<String>>, default: &[&str]| match given {
+            Some(values) => values.iter().map(|v| v.trim().to_lowercase()).collect(),
+            None => default.iter().map(|v| (*v).to_owned()).collect(),
+        };
+        (words(true_values, DEFAULT_TRUE_VALUES), words(false_values, DEFAULT_FALSE_VALUES))
+    }
+}
+
+impl Contract {
+    /// Reads a contract from TOML text and checks it.
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let contract: Contract = toml::from_str(text).map_err(Error::ContractToml)?;
+        contract.check()?;
+        Ok(contract)
+    }
+
+    /// The contract as TOML text.
+    pub fn to_toml(&self) -> String {
+        // Serialising plain data with string keys cannot fail.
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The column spec named `name` (exact match).
+    pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+
+    /// Every failure id, in report order: `not_null:<column>` for each required column, then
+    /// each rule's id.
+    pub fn failure_ids(&self) -> Vec<String> {
+        self.columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| format!("not_null:{}", c.name))
+            .chain(self.rules.iter().map(|r| r.id.clone()))
+            .collect()
+    }
+
+    /// The type of each column a check proves one for (at most one check per column, which
+    /// [`Contract::check`] makes sure of).
+    fn proven_types(&self) -> HashMap<&str, ColumnType> {
+        self.rules.iter().filter_map(|r| r.check.proves()).collect()
+    }
+
+    /// The loaded columns in contract order, each of the type its check proves (text when none
+    /// does), nullable when optional: the columns of the valid rows, with a table or without.
+    pub fn table_columns(&self) -> Vec<TableColumn> {
+        let types = self.proven_types();
+        self.columns
+            .iter()
+            .filter(|c| c.load)
+            .map(|c| {
+                let ty = types.get(c.name.as_str()).copied().unwrap_or(ColumnType::Text);
+                TableColumn::new(c.name.clone(), ty, !c.required)
+            })
+            .collect()
+    }
+
+    /// The target table, when the contract has one ([`Contract::table_columns`] and the key).
+    pub fn table(&self) -> Option<TableSpec> {
+        let target = self.table.as_ref()?;
+        Some(TableSpec { name: target.name.clone(), columns: self.table_columns(), key: target.key.clone() })
+    }
+
+    /// Checks that the contract is consistent; the error names the first problem.
+    ///
+    /// Columns: at least one, unique names. Rules: unique ids, reading declared required
+    /// columns only, compilable patterns, non-empty ranges and sets, at most one type-proving
+    /// check per column, preconditions naming earlier column rules. Table: a name, key
+    /// columns that are declared, required and loaded, each once.
+    pub fn check(&self) -> Result<()> {
+        let bad = |msg: String| Err(Error::Contract(msg));
+        if self.columns.is_empty() {
+            return bad(format!("contract `{}` declares no column", self.name));
+        }
+        let mut names = HashSet::new();
+        for c in &self.columns {
+            let n = crate::csv::normalise(&c.name);
+            if n.is_empty() {
+                return bad("a column has an empty name".into());
+            }
+            if !names.insert(n) {
+                return bad(format!("column `{}` is declared twice", c.name));
+            }
+        }
+        let mut ids: HashSet<String> =
+            self.columns.iter().filter(|c| c.required).map(|c| format!("not_null:{}", c.name)).collect();
+        let mut proven: HashMap<&str, &str> = HashMap::new();
+        let mut earlier_unique = HashSet::new();
+        for rule in &self.rules {
+            let id = &rule.id;
+            if id.is_empty() || id.contains(';') {
+                return bad(format!("rule id `{id}` must be non-empty and contain no `;`"));
+            }
+            if !ids.insert(id.clone()) {
+                return bad(format!("rule id `{id}` is used twice"));
+            }
+            for col in rule.check.columns() {
+                match self.column(col) {
+                    Some(c) if c.required => {}
+                    Some(_) => {
+                        return bad(format!(
+                            "rule `{id}` checks column `{col}`, which is optional; mark it required"
+                        ));
+                    }
+                    None => return bad(format!("rule `{id}` reads column `{col}`, which is not declared")),
+                }
+            }
+            if let Some((column, _)) = rule.check.proves()
+                && let Some(other) = proven.insert(column, id)
+            {
+                return bad(format!(
+                    "column `{column}` has two type-proving checks, `{other}` and `{id}`; keep one \
+                     (integer, decimal, boolean, date and timestamp each fix the column's type)"
+                ));
+            }
+            check_parameters(rule)?;
+            for pre in &rule.only_if_passed {
+                let known = self.rules.iter().take_while(|r| &r.id != id).any(|r| &r.id == pre);
+                if !known || earlier_unique.contains(pre) {
+                    return bad(format!(
+                        "rule `{id}` runs only if `{pre}` passes, but `{pre}` is not an earlier column rule"
+                    ));
+                }
+            }
+            if matches!(rule.check, Check::Unique { .. }) {
+                earlier_unique.insert(id.clone());
+            }
+        }
+        if let Some(table) = &self.table {
+            let (schema, name) = match table.name.split_once('.') {
+                Some((schema, name)) => (Some(schema), name),
+                None => (None, table.name.as_str()),
+            };
+            if name.trim().is_empty() || schema.is_some_and(|s| s.trim().is_empty()) || name.contains('.') {
+                return bad(format!(
+                    "[table] name `{}` must be a table name, optionally schema-qualified (`schema.table`)",
+                    table.name
+                ));
+            }
+            let mut seen = HashSet::new();
+            for key in &table.key {
+                match self.column(key) {
+                    None => return bad(format!("[table] key column `{key}` is not declared in [[columns]]")),
+                    Some(c) if !c.required => {
+                        return bad(format!(
+                            "[table] key column `{key}` is optional; key columns must be required"
+                        ));
+                    }
+                    Some(c) if !c.load => {
+                        return bad(format!(
+                            "[table] key column `{key}` is not loaded (load = false); key columns must load"
+                        ));
+                    }
+                    Some(_) if !seen.insert(key) => {
+                        return bad(format!("[table] key names column `{key}` twice"));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for reserved in ["source_uri", "loaded_at"] {
+                if self.columns.iter().any(|c| c.load && c.name.eq_ignore_ascii_case(reserved)) {
+                    return bad(format!(
+                        "column `{reserved}` is one sift adds to every table; rename it or set load = false"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The parameters of one rule's check: compilable patterns, non-empty ranges and sets, valid
+/// bounds.
+fn check_parameters(rule: &Rule) -> Result<()> {
+    let id = &rule.id;
+    let bad = |msg: String| Err(Error::Contract(format!("rule `{id}`: {msg}")));
+    match &rule.check {
+        Check::Regex { pattern, .. } => {
+            regex::Regex::new(pattern).map_err(|source| Error::Regex { rule: id.clone(), source })?;
+        }
+        Check::Integer { min, max, .. } if min > max => {
+            return bad(format!("min {min} is greater than max {max}"));
+        }
+        Check::Decimal { precision, scale, min, max, .. } => {
+            if *precision == 0 || scale > precision {
+                return bad(format!(
+                    "precision {precision} and scale {scale}: precision must be at least 1 and at least the scale"
+                ));
+            }
+            let bound = |name: &str, text: &Option<String>| -> Result<Option<String>> {
+                match text {
+                    None => Ok(None),
+                    Some(t) if Decimal::parse(t).is_some() => Ok(Some(t.clone())),
+                    Some(t) => Err(Error::Contract(format!(
+                        "rule `{id}`: {name} {t:?} is not a decimal (write it as a string like \"12.50\")"
+                    ))),
+                }
+            };
+            if let (Some(lo), Some(hi)) = (bound("min", min)?, bound("max", max)?)
+                && Decimal::parse(&lo) > Decimal::parse(&hi)
+            {
+                return bad(format!("min {lo} is greater than max {hi}"));
+            }
+        }
+        Check::Boolean { .. } => {
+            let (yes, no) = rule.check.boolean_words();
+            if yes.is_empty() || no.is_empty() || yes.iter().chain(&no).any(String::is_empty) {
+                return bad("true_values and false_values must each name at least one non-empty word".into());
+            }
+            if let Some(both) = yes.iter().find(|w| no.contains(w)) {
+                return bad(format!("{both:?} is both a true value and a false value"));
+            }
+        }
+        Check::Timestamp { after: Some(after), .. } if crate::instant::parse_instant(after).is_none() => {
+            return bad(format!(
+                "after {after:?} is not an RFC 3339 timestamp (like \"2020-01-01T00:00:00Z\")"
+            ));
+        }
+        Check::Length { min: Some(min), max: Some(max), .. } if min > max => {
+            return bad(format!("min {min} is greater than max {max}"));
+        }
+        Check::OneOf { values, .. } if values.is_empty() => return bad("the allowed set is empty".into()),
+        Check::Unique { key } if key.is_empty() => return bad("the uniqueness key has no column".into()),
+        _ => {}
+    }
+    Ok(())
+}
