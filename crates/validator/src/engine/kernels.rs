@@ -92,12 +92,6 @@ impl Step {
     /// failing one is not evaluated (it does not fail, and takes no part in a uniqueness key).
     pub fn evaluate(&mut self, c: &Columns<'_, '_>, guards: &[&[bool]]) -> Vec<bool> {
         let mut fail = vec![false; c.rows];
-        // A present value that `passes` rejects fails; a null never does (it fails not_null).
-        let mut mark = |column: usize, passes: &mut dyn FnMut(usize, &str) -> bool| {
-            for (i, (f, v)) in fail.iter_mut().zip(&c.values[column]).enumerate() {
-                *f = v.is_some_and(|v| !passes(i, v));
-            }
-        };
         match self {
             Step::NotNull { column } => {
                 for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
@@ -107,12 +101,14 @@ impl Step {
             Step::Regex { column, pattern } => pattern.mark_mismatches(&c.values[*column], &mut fail),
             Step::Integer { column, int, min, max } => {
                 let parsed = &c.parsed.ints[*int];
-                mark(*column, &mut |i, _| parsed[i].is_some_and(|p| (*min..=*max).contains(&p)));
+                mark(&mut fail, &c.values[*column], |i, _| {
+                    parsed[i].is_some_and(|p| (*min..=*max).contains(&p))
+                });
             }
             Step::Decimal { column, decimal, integer_digits, fraction_digits, min, max } => {
                 let parsed = &c.parsed.decimals[*decimal];
                 let (min, max) = (bound(min), bound(max));
-                mark(*column, &mut |i, _| {
+                mark(&mut fail, &c.values[*column], |i, _| {
                     parsed[i].is_some_and(|d| {
                         d.integer_digits() <= *integer_digits
                             && d.fraction_digits() <= *fraction_digits
@@ -123,11 +119,11 @@ impl Step {
             }
             Step::Boolean { column, boolean } => {
                 let parsed = &c.parsed.booleans[*boolean];
-                mark(*column, &mut |i, _| parsed[i].is_some());
+                mark(&mut fail, &c.values[*column], |i, _| parsed[i].is_some());
             }
             Step::Date { column, date, after, before } => {
                 let parsed = &c.parsed.dates[*date];
-                mark(*column, &mut |i, _| {
+                mark(&mut fail, &c.values[*column], |i, _| {
                     parsed[i].is_some_and(|d| {
                         after.is_none_or(|after| d.days > after)
                             && before.is_none_or(|before| d.days < before)
@@ -136,21 +132,21 @@ impl Step {
             }
             Step::Timestamp { column, instant, after, before } => {
                 let parsed = &c.parsed.instants[*instant];
-                mark(*column, &mut |i, _| {
+                mark(&mut fail, &c.values[*column], |i, _| {
                     parsed[i].is_some_and(|t| {
                         after.is_none_or(|after| t > after) && before.is_none_or(|before| t < before)
                     })
                 });
             }
             Step::Length { column, min, max } => {
-                mark(*column, &mut |_, v| {
+                mark(&mut fail, &c.values[*column], |_, v| {
                     let length = if v.is_ascii() { v.len() } else { v.chars().count() } as u64;
                     (*min..=*max).contains(&length)
                 });
             }
             Step::OneOf { column, allowed, fold } => {
                 let mut lower = String::new();
-                mark(*column, &mut |_, v| one_of(v, allowed, *fold, &mut lower));
+                mark(&mut fail, &c.values[*column], |_, v| one_of(v, allowed, *fold, &mut lower));
             }
             Step::CompletedYears { years, int, date_column, date } => {
                 let present = c.values[*years].iter().zip(&c.values[*date_column]);
@@ -173,6 +169,15 @@ impl Step {
             }
         }
         fail
+    }
+}
+
+/// Marks each present value that `passes` rejects as failing; a null never fails (it fails
+/// `not_null`). Generic, so each check's test is inlined into the loop.
+#[inline]
+fn mark(fail: &mut [bool], values: &[Option<&str>], mut passes: impl FnMut(usize, &str) -> bool) {
+    for (i, (f, v)) in fail.iter_mut().zip(values).enumerate() {
+        *f = v.is_some_and(|v| !passes(i, v));
     }
 }
 
