@@ -179,3 +179,78 @@ async fn a_bad_configuration_fails_at_cold_start_with_the_variable_named() {
     assert!(child_exited, "{logs}");
     assert!(logs.contains("SIFT_ALERT_INVALID_PCT=\\\"ten\\\": expected a percentage"), "{logs}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_routes_in_one_deployment_load_two_tables_and_an_unrouted_key_is_skipped() {
+    let world = World::new().await;
+    // The orders contract is read from S3 once per container; customers use the built-in one.
+    let orders_contract = std::fs::read(sift_tests::repo().join("contracts/orders.toml")).unwrap();
+    world.put("contracts/orders.toml", orders_contract).await;
+    let routes = json!([
+        {"prefix": "incoming/customers/", "contract": "builtin:customer", "invalid_prefix": "Curoupt_Records/Customer"},
+        {"prefix": "incoming/orders/", "contract": format!("s3://{}/contracts/orders.toml", world.landing),
+         "invalid_prefix": "Curoupt_Records/Orders/"},
+    ]);
+    let mut env = world.env();
+    env.push(("SIFT_ROUTES", routes.to_string()));
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let mut lambda = Lambda::start(&bootstrap(), &env, logs.path()).await;
+
+    let customers = example();
+    let orders = std::fs::read(sift_tests::repo().join("examples/orders.csv")).unwrap();
+    world.put("incoming/customers/c.csv", customers.clone()).await;
+    world.put("incoming/orders/o.csv", orders.clone()).await;
+    world.put("incoming/elsewhere/x.csv", customers.clone()).await;
+    let event = json!({"Records": [
+        s3_record(&world.landing, "incoming/customers/c.csv", customers.len()),
+        s3_record(&world.landing, "incoming/orders/o.csv", orders.len()),
+        s3_record(&world.landing, "incoming/elsewhere/x.csv", customers.len()),
+    ]});
+    let response = lambda.invoke(event.clone()).await.response();
+    let files = response["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2, "{response}");
+    let (c, o) = (&files[0], &files[1]);
+    assert_eq!((c["dataset"].as_str(), c["table"].as_str()), (Some("customer"), Some("dim_customer")), "{c}");
+    assert_eq!((o["dataset"].as_str(), o["table"].as_str()), (Some("orders"), Some("fact_order")), "{o}");
+    let mut planted = Vec::new();
+    let expected = sift_datagen::generate_orders(42, 5.0, 2000, &mut planted).unwrap();
+    assert_eq!(planted, orders, "examples/orders.csv is the generator's output");
+    assert_eq!(o["invalid"], expected.invalid);
+    assert_eq!(o["already_present"], expected.repeats);
+    assert_eq!(o["inserted"], expected.rows - expected.invalid - expected.repeats);
+
+    // Each file's invalid records under its route's prefix.
+    let as_of = c["as_of"].as_str().unwrap();
+    for (summary, prefix, stem) in [(c, "Curoupt_Records/Customer", "c"), (o, "Curoupt_Records/Orders", "o")]
+    {
+        let key = format!("{prefix}/{as_of}/{stem}_invalid_records.csv");
+        assert_eq!(summary["invalid_records_uri"], format!("s3://{}/{key}", world.invalid), "{summary}");
+        let written = String::from_utf8(world.get(&world.invalid, &key).await).unwrap();
+        assert!(written.lines().next().unwrap().ends_with(",row_number,failed_rules"), "{key}");
+        if stem == "o" {
+            // No order field spans lines: one line per invalid row, after the header.
+            assert_eq!(written.lines().count() as u64, summary["invalid"].as_u64().unwrap() + 1);
+        }
+    }
+
+    // The unrouted key is skipped, not failed.
+    let skipped = response["skipped"].as_array().unwrap();
+    assert_eq!(skipped.len(), 1, "{response}");
+    assert_eq!(skipped[0]["source"], format!("s3://{}/incoming/elsewhere/x.csv", world.landing));
+    assert!(skipped[0]["reason"].as_str().unwrap().contains("no route"), "{response}");
+
+    // Each table holds its own file's rows, once.
+    let mut db = world.db().await;
+    for (table, summary) in [("dim_customer", c), ("fact_order", o)] {
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        assert_eq!(n as u64, summary["inserted"].as_u64().unwrap(), "{table}");
+    }
+    let again = lambda.invoke(event).await.response();
+    let again = again["files"].as_array().unwrap();
+    assert!(again.iter().all(|f| f["already_loaded"] == true && f["inserted"] == 0), "{again:?}");
+    drop(lambda);
+    world.drop_database().await;
+}

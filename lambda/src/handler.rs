@@ -26,9 +26,24 @@ pub struct App {
     invalid: Arc<S3Store>,
     notifier: Option<Arc<SesNotifier>>,
     alerter: Option<Arc<SnsAlerter>>,
-    contract: Contract,
+    /// Where objects go (SPEC section 7): the configured routes, or one route for every key
+    /// with the built-in customer contract.
+    routes: Vec<Route>,
     warehouse: OnceCell<Arc<dyn Warehouse>>,
 }
+
+/// A route: the objects under `prefix` use a contract and an invalid-records prefix.
+struct Route {
+    prefix: String,
+    /// Where the contract comes from (`builtin:customer`, `s3://...`, a path).
+    source: String,
+    invalid_prefix: String,
+    /// The contract, read on first use and kept for the container's life.
+    contract: OnceCell<Contract>,
+}
+
+/// The name of the built-in customer contract in `SIFT_ROUTES`.
+const BUILTIN_CUSTOMER: &str = "builtin:customer";
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -94,9 +109,18 @@ impl App {
             .alert_topic_arn
             .as_ref()
             .map(|arn| Arc::new(SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), arn)));
-        let contract = customer_contract(settings.check_country.then_some(ISO_3166_ALPHA2));
-        let app =
-            Self { settings, sdk, s3, invalid, notifier, alerter, contract, warehouse: OnceCell::new() };
+        let route = |prefix: &str, source: &str, invalid_prefix: &str| Route {
+            prefix: prefix.to_owned(),
+            source: source.to_owned(),
+            invalid_prefix: invalid_prefix.to_owned(),
+            contract: OnceCell::new(),
+        };
+        let routes = if settings.routes.is_empty() {
+            vec![route("", BUILTIN_CUSTOMER, &settings.invalid_prefix)]
+        } else {
+            settings.routes.iter().map(|r| route(&r.prefix, &r.contract, &r.invalid_prefix)).collect()
+        };
+        let app = Self { settings, sdk, s3, invalid, notifier, alerter, routes, warehouse: OnceCell::new() };
         if let Err(error) = app.warehouse().await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
@@ -194,17 +218,34 @@ impl App {
         deadline: tokio::time::Instant,
     ) -> Result<FileResult, Error> {
         let source = object.uri();
-        if let Some(reason) = self.skip_reason(object) {
+        let route = self.routes.iter().find(|r| object.key.starts_with(&r.prefix));
+        let skip = match (self.skip_reason(object), route) {
+            (Some(reason), _) => Some(reason),
+            (None, None) => Some("no route's prefix matches the key (SIFT_ROUTES)"),
+            (None, Some(_)) => None,
+        };
+        let (Some(route), None) = (route, skip) else {
+            let reason = skip.unwrap_or_default();
             tracing::info!(source = %source, reason, "skipped");
             return Ok(FileResult::Skipped(Skipped { source, reason }));
-        }
+        };
+        let contract = match self.contract(route).await {
+            Ok(contract) => contract.clone(),
+            Err(reason) => {
+                tracing::error!(source = %source, contract = %route.source, error = %reason, "the route's contract is unusable");
+                return Ok(FileResult::Failed(
+                    None,
+                    FileFailure { source, rejected: false, retry: Retry::Never, reason },
+                ));
+            }
+        };
         let warehouse = self.warehouse().await?;
         let config = Config {
             function_name: function_name.to_owned(),
             as_of: chrono::Utc::now().date_naive(),
-            contract: self.contract.clone(),
+            contract,
             create_tables: self.settings.auto_migrate,
-            invalid_prefix: self.settings.invalid_prefix.clone(),
+            invalid_prefix: route.invalid_prefix.clone(),
             alert_threshold_pct: self.settings.alert_invalid_pct,
             chunk_rows: self.settings.chunk_rows,
         };
@@ -249,15 +290,53 @@ impl App {
         tokio::time::Instant::now() + left.saturating_sub(self.settings.deadline_margin)
     }
 
+    /// The route's contract, read once per container: the built-in one, an object in S3, or
+    /// a file of the deployment package or a layer. `Err` says why it cannot be used.
+    async fn contract<'a>(&self, route: &'a Route) -> Result<&'a Contract, String> {
+        route
+            .contract
+            .get_or_try_init(|| async {
+                let text = if route.source == BUILTIN_CUSTOMER {
+                    return Ok(customer_contract(self.settings.check_country.then_some(ISO_3166_ALPHA2)));
+                } else if let Some(rest) = route.source.strip_prefix("s3://") {
+                    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+                    let object = self.s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                        format!("reading contract {}: {}", route.source, sift_aws::describe_error(&e))
+                    })?;
+                    let bytes = object
+                        .body
+                        .collect()
+                        .await
+                        .map_err(|e| format!("reading contract {}: {e}", route.source))?
+                        .into_bytes();
+                    String::from_utf8(bytes.to_vec())
+                        .map_err(|_| format!("contract {} is not UTF-8 text", route.source))?
+                } else {
+                    let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
+                    let path = std::path::Path::new(&root).join(&route.source);
+                    std::fs::read_to_string(&path)
+                        .map_err(|e| format!("reading contract {}: {e}", path.display()))?
+                };
+                let contract = Contract::from_toml(&text)
+                    .map_err(|e| format!("contract {}: {}", route.source, ErrorChain(&e)))?;
+                tracing::info!(contract = %route.source, dataset = %contract.name, "contract loaded");
+                Ok(contract)
+            })
+            .await
+    }
+
     /// Why `object` is not sift's to process, if it is not: sift's own output (no
     /// self-triggering loop) or not a CSV.
     fn skip_reason(&self, object: &ObjectRef) -> Option<&'static str> {
-        let prefix = &self.settings.invalid_prefix;
-        let own_output = if prefix.is_empty() {
-            object.bucket == self.settings.invalid_bucket && object.key.ends_with("_invalid_records.csv")
-        } else {
-            object.key.strip_prefix(prefix.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        let under = |prefix: &str| {
+            if prefix.is_empty() {
+                object.bucket == self.settings.invalid_bucket && object.key.ends_with("_invalid_records.csv")
+            } else {
+                object.key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+            }
         };
+        let own_output =
+            under(&self.settings.invalid_prefix) || self.routes.iter().any(|r| under(&r.invalid_prefix));
         if own_output {
             Some("under the invalid-records prefix (sift's own output)")
         } else if object.key.ends_with('/') || !object.key.to_ascii_lowercase().ends_with(".csv") {

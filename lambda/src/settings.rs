@@ -24,6 +24,20 @@ impl std::fmt::Debug for Database {
     }
 }
 
+/// One route of `SIFT_ROUTES`: objects whose key starts with `prefix` are validated with
+/// `contract` and their invalid records go under `invalid_prefix` (SPEC section 7).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteSetting {
+    /// Key prefix of the objects the route takes (the first matching route wins).
+    pub prefix: String,
+    /// The contract: `builtin:customer`, `s3://BUCKET/KEY`, or a path in the deployment
+    /// package (relative to `LAMBDA_TASK_ROOT`) or a layer (`/opt/...`).
+    pub contract: String,
+    /// Key prefix of the route's invalid-records files in `SIFT_INVALID_BUCKET`.
+    pub invalid_prefix: String,
+}
+
 /// Typed settings of the Lambda.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -61,6 +75,10 @@ pub struct Settings {
     /// `SIFT_CHUNK_ROWS`: rows per validation chunk; smaller chunks use less memory per file
     /// and run a little slower.
     pub chunk_rows: usize,
+    /// `SIFT_ROUTES`: an ordered JSON list of routes (`[{"prefix", "contract",
+    /// "invalid_prefix"}]`); empty: every object uses the built-in customer contract and
+    /// `SIFT_INVALID_PREFIX`.
+    pub routes: Vec<RouteSetting>,
 }
 
 impl Settings {
@@ -107,6 +125,31 @@ impl Settings {
         let s3_encryption = Encryption::from_setting(&sse_mode, get("SIFT_S3_SSE_KMS_KEY_ID"))
             .ok_or_else(|| setting("SIFT_S3_SSE", &sse_mode, "default, aes256 or kms"))?;
         let endpoint_set = get("AWS_ENDPOINT_URL").is_some();
+        let routes = match get("SIFT_ROUTES") {
+            None => Vec::new(),
+            Some(v) => {
+                let mut routes: Vec<RouteSetting> = serde_json::from_str(&v).map_err(|e| {
+                    setting(
+                        "SIFT_ROUTES",
+                        &v,
+                        &format!(
+                            "a JSON list of {{\"prefix\", \"contract\", \"invalid_prefix\"}} routes ({e})"
+                        ),
+                    )
+                })?;
+                for route in &mut routes {
+                    route.invalid_prefix = route.invalid_prefix.trim_matches('/').to_owned();
+                    if route.contract.trim().is_empty() || route.invalid_prefix.is_empty() {
+                        return Err(setting(
+                            "SIFT_ROUTES",
+                            &v,
+                            "every route with a contract and a non-empty invalid_prefix",
+                        ));
+                    }
+                }
+                routes
+            }
+        };
         Ok(Settings {
             invalid_bucket: get("SIFT_INVALID_BUCKET")
                 .unwrap_or_else(|| "data-engineering-generic-bkt".into()),
@@ -130,6 +173,7 @@ impl Settings {
                 "SIFT_DEADLINE_MARGIN_MS",
                 10_000,
             )?),
+            routes,
         })
     }
 }
@@ -193,6 +237,39 @@ mod tests {
         assert_eq!(s.s3_encryption, Encryption::BucketDefault);
         assert_eq!(s.deadline_margin, std::time::Duration::from_secs(10));
         assert_eq!(s.chunk_rows, sift_validator::DEFAULT_CHUNK_ROWS);
+    }
+
+    #[test]
+    fn routes_are_an_ordered_json_list() {
+        assert!(settings(&[]).unwrap().routes.is_empty());
+        let s = settings(&[(
+            "SIFT_ROUTES",
+            r#"[{"prefix": "incoming/orders/", "contract": "s3://cfg/orders.toml", "invalid_prefix": "/Bad/Orders/"},
+                {"prefix": "", "contract": "builtin:customer", "invalid_prefix": "Bad/Customer"}]"#,
+        )])
+        .unwrap();
+        let routes: Vec<(&str, &str, &str)> = s
+            .routes
+            .iter()
+            .map(|r| (r.prefix.as_str(), r.contract.as_str(), r.invalid_prefix.as_str()))
+            .collect();
+        assert_eq!(
+            routes,
+            [
+                ("incoming/orders/", "s3://cfg/orders.toml", "Bad/Orders"),
+                ("", "builtin:customer", "Bad/Customer")
+            ]
+        );
+        for bad in [
+            "not json",
+            r#"{"prefix": "a"}"#,
+            r#"[{"prefix": "a", "contract": "x"}]"#,
+            r#"[{"prefix": "a", "contract": "x", "invalid_prefix": "/"}]"#,
+            r#"[{"prefix": "a", "contract": "x", "invalid_prefix": "p", "extra": 1}]"#,
+        ] {
+            let err = settings(&[("SIFT_ROUTES", bad)]).unwrap_err().to_string();
+            assert!(err.starts_with("SIFT_ROUTES="), "{bad}: {err}");
+        }
     }
 
     #[test]

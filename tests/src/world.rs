@@ -65,7 +65,10 @@ impl World {
 
     /// The world on the PostgreSQL server at `admin_url` (a user who may create databases).
     pub async fn on(admin_url: &str) -> Self {
-        let tag = std::process::id();
+        // Unique per world: a test binary may build several, in parallel.
+        static WORLDS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let tag =
+            format!("{}-{}", std::process::id(), WORLDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         let config = sift_aws::emulator_config(&endpoint(), 3);
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&config).force_path_style(true).build(),
@@ -91,7 +94,7 @@ impl World {
 
         // A fresh database on the test server; the binary gets its credentials from SSM only.
         let admin = url::Url::parse(admin_url).unwrap();
-        let database = format!("sift_lambda_e2e_{tag}");
+        let database = format!("sift_lambda_e2e_{}", tag.replace('-', "_"));
         let mut connection = sqlx::PgConnection::connect(admin.as_str()).await.unwrap();
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {database}")))
             .execute(&mut connection)
