@@ -1,24 +1,27 @@
 //! Load benchmark: sift's PostgreSQL loader against `psql \copy` of the same rows.
 //!
 //! Run with `scripts/bench-load` (it provides a PostgreSQL server), or directly with
-//! `DATABASE_URL=postgres://... cargo bench -p sift-warehouse --bench load [-- ROWS]`.
+//! `DATABASE_URL=postgres://... cargo bench -p sift-warehouse --bench load [-- ROWS] [--orders]`.
 //!
-//! It makes ROWS (default 1,000,000) valid customers with the repository's generator, validates
-//! them with sift's validator (untimed), then, each into an empty, freshly migrated database:
-//! (1) loads them with `PgWarehouse` (one transaction, binary COPY into `dim_customer`);
-//! (2) loads the same trimmed rows with `psql \copy` straight into `dim_customer`.
-//! It prints rows/s for both, the ratio, and this process's peak RSS.
+//! It makes ROWS (default 1,000,000) valid rows with the repository's generator (customers, or
+//! order lines with `--orders`: `contracts/orders.toml`, a composite key, NUMERIC, BOOLEAN and
+//! TIMESTAMPTZ columns), validates them with sift's validator (untimed), keeps the first row of
+//! each key, then, each into an empty database with the contract's table: (1) loads them with
+//! `PgWarehouse` (one transaction, binary COPY); (2) loads the same trimmed, typed rows with
+//! `psql \copy` straight into the same table. It prints rows/s for both, the ratio, and this
+//! process's peak RSS.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // A benchmark binary: fail loudly, print results.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use polars::prelude::{BooleanChunked, DataType, NewChunkedArray};
-use sift_table::Batch;
-use sift_validator::{FileValidator, customer_contract};
+use polars::prelude::{AnyValue, BooleanChunked, NewChunkedArray};
+use sift_table::{Batch, ColumnType, TableSpec};
+use sift_validator::{Contract, FileValidator, customer_contract};
 use sift_warehouse::{FileSeal, PgWarehouse, Retry, Warehouse, sealed};
 use sqlx::Connection;
 
@@ -31,31 +34,39 @@ fn peak_rss_mib() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// `rows` valid customers with distinct ids, as the validator hands them to a warehouse.
-fn valid_customers(rows: usize) -> Vec<Batch> {
-    let config = sift_datagen::Config { seed: 7, invalid_pct: 0.0, country: true };
-    let mut generator = sift_datagen::Generator::new(&config);
-    let mut csv = Vec::with_capacity(rows * 80);
-    generator.write_header(&mut csv);
-    for _ in 0..rows + rows / 50 + 100 {
-        generator.next_row(&mut csv);
+/// `rows` valid rows with distinct keys of `contract`, as the validator hands them to a
+/// warehouse.
+fn valid_rows(contract: &Contract, orders: bool, rows: usize) -> Vec<Batch> {
+    let mut csv = Vec::with_capacity(rows * 100);
+    let made = rows + rows / 20 + 100;
+    if orders {
+        sift_datagen::generate_orders(7, 0.0, made as u64, &mut csv).unwrap();
+    } else {
+        let config = sift_datagen::Config { seed: 7, invalid_pct: 0.0, country: true };
+        let mut generator = sift_datagen::Generator::new(&config);
+        generator.write_header(&mut csv);
+        for _ in 0..made {
+            generator.next_row(&mut csv);
+        }
     }
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let mut file = FileValidator::new(customer_contract(None), as_of, 65_536).unwrap();
+    let mut file = FileValidator::new(contract.clone(), as_of, 65_536).unwrap();
     let mut chunks = file.push(&csv).unwrap();
     chunks.extend(file.finish().unwrap());
-    // Keep the first occurrence of each id (a few generated rows reuse an id on purpose) so that
+    // Keep the first occurrence of each key (a few generated rows repeat one on purpose) so that
     // `\copy` into a table with a primary key accepts the very same rows.
-    let mut seen = std::collections::HashSet::new();
+    let table = contract.table().unwrap();
+    let keys = table.key_positions().unwrap();
+    let mut seen = HashSet::new();
     let mut out = Vec::new();
     let mut left = rows;
     for chunk in chunks {
         let frame = chunk.valid.frame();
-        let ids = frame.column("customer_id").unwrap().i64().unwrap();
-        let keep: Vec<bool> = ids
-            .into_no_null_iter()
-            .map(|id| {
-                let kept = left > 0 && seen.insert(id);
+        let keep: Vec<bool> = (0..frame.height())
+            .map(|i| {
+                let key: Vec<String> =
+                    keys.iter().map(|&k| frame.columns()[k].get(i).unwrap().to_string()).collect();
+                let kept = left > 0 && seen.insert(key);
                 left -= usize::from(kept);
                 kept
             })
@@ -67,40 +78,32 @@ fn valid_customers(rows: usize) -> Vec<Batch> {
     out
 }
 
-/// The same rows as CSV for `\copy`, in the table's column order, then `source_uri`.
-fn write_csv(batches: &[Batch], path: &std::path::Path, source: &str) {
+/// The same rows as CSV for `\copy`, in the table's column order, then `source_uri`: each
+/// value in the text form PostgreSQL reads for its type.
+fn write_csv(batches: &[Batch], table: &TableSpec, path: &std::path::Path, source: &str) {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
-    let field = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let quoted = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     for b in batches {
-        let frame = b.frame();
-        let column = |name: &str| frame.column(name).unwrap();
-        let (ids, names, emails) = (
-            column("customer_id").i64().unwrap(),
-            column("full_name").str().unwrap(),
-            column("email").str().unwrap(),
-        );
-        let (ages, phones, countries) = (
-            column("age").i64().unwrap(),
-            column("phone_number").str().unwrap(),
-            column("country").str().unwrap(),
-        );
-        let dobs = column("date_of_birth").cast(&DataType::Int32).unwrap();
-        let dobs = dobs.i32().unwrap();
+        let columns: Vec<_> = (0..table.columns.len()).map(|i| b.column(i).unwrap().rechunk()).collect();
         for i in 0..b.len() {
-            let dob = sift_validator::date_from_days(dobs.get(i).unwrap()).unwrap();
-            writeln!(
-                out,
-                "{},{},{},{},{},{},{},{}",
-                ids.get(i).unwrap(),
-                field(names.get(i).unwrap()),
-                field(emails.get(i).unwrap()),
-                ages.get(i).unwrap(),
-                dob,
-                field(phones.get(i).unwrap()),
-                countries.get(i).map(field).unwrap_or_default(),
-                field(source)
-            )
-            .unwrap();
+            let mut fields = Vec::with_capacity(columns.len() + 1);
+            for (column, spec) in columns.iter().zip(&table.columns) {
+                let field = match (column.get(i).unwrap(), spec.ty) {
+                    (AnyValue::Null, _) => String::new(),
+                    (AnyValue::Int64(v), ColumnType::Timestamp) => chrono::DateTime::from_timestamp_micros(v)
+                        .unwrap()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+                    (AnyValue::Int64(v), _) => v.to_string(),
+                    (AnyValue::Boolean(v), _) => if v { "t" } else { "f" }.to_owned(),
+                    (AnyValue::Date(days), _) => sift_validator::date_from_days(days).unwrap().to_string(),
+                    (AnyValue::String(s), ColumnType::Decimal { .. }) => s.to_owned(),
+                    (AnyValue::String(s), _) => quoted(s),
+                    (other, _) => panic!("a value sift does not load: {other:?}"),
+                };
+                fields.push(field);
+            }
+            fields.push(quoted(source));
+            writeln!(out, "{}", fields.join(",")).unwrap();
         }
     }
     out.flush().unwrap();
@@ -123,20 +126,31 @@ const ROUNDS: usize = 3;
 async fn main() {
     let server = std::env::var("DATABASE_URL")
         .expect("DATABASE_URL must name a PostgreSQL server; run scripts/bench-load, which starts one");
-    let rows: usize = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rows: usize = args
+        .iter()
         .find(|a| !a.starts_with('-'))
         .map_or(1_000_000, |a| a.parse().expect("ROWS must be a number"));
+    let orders = args.iter().any(|a| a == "--orders");
+    let contract = if orders {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../contracts/orders.toml");
+        Contract::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap()
+    } else {
+        customer_contract(None)
+    };
+    let table = contract.table().unwrap();
 
     let t = Instant::now();
-    let batches = valid_customers(rows);
-    println!("prepared {rows} valid rows in {:.1} s (untimed)", t.elapsed().as_secs_f64());
+    let batches = valid_rows(&contract, orders, rows);
+    println!("prepared {rows} valid rows of {} in {:.1} s (untimed)", table.name, t.elapsed().as_secs_f64());
 
     let csv = std::env::temp_dir().join(format!("sift-bench-{}.csv", std::process::id()));
-    write_csv(&batches, &csv, "bench.csv");
+    write_csv(&batches, &table, &csv, "bench.csv");
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let copy_sql = format!(
-        "\\copy dim_customer (customer_id, full_name, email, age, date_of_birth, phone_number, country, source_uri) \
-         FROM '{}' WITH (FORMAT csv)",
+        "\\copy {} ({}, source_uri) FROM '{}' WITH (FORMAT csv)",
+        table.name,
+        columns.join(", "),
         csv.display()
     );
 
@@ -149,18 +163,19 @@ async fn main() {
         let url = fresh_database(&server, "sift_bench_loader").await;
         let warehouse = PgWarehouse::connect(&url, Retry::default()).await.unwrap();
         warehouse.migrate().await.unwrap();
+        warehouse.prepare(&table, true).await.unwrap();
         let seal = FileSeal { checksum: format!("bench-{round}"), total_rows: rows as u64, invalid_rows: 0 };
         let t = Instant::now();
-        let table = customer_contract(None).table().unwrap();
         let outcome = warehouse.load(&table, "bench.csv", sealed(batches.clone(), seal)).await.unwrap();
         sift_times.push(t.elapsed().as_secs_f64());
         assert_eq!(outcome.inserted, rows as u64);
         warehouse.pool().close().await;
 
-        // (2) psql \copy of the same rows into an empty dim_customer.
+        // (2) psql \copy of the same rows into the same, empty table.
         let url = fresh_database(&server, "sift_bench_copy").await;
         let migrated = PgWarehouse::connect(&url, Retry::default()).await.unwrap();
         migrated.migrate().await.unwrap();
+        migrated.prepare(&table, true).await.unwrap();
         migrated.pool().close().await;
         let t = Instant::now();
         let status = Command::new("psql")

@@ -236,7 +236,9 @@ impl Warehouse for PgWarehouse {
             // First occurrence in the file wins; later ones are already present.
             let first = first_occurrences(&batch, table, &mut seen)?;
             let candidates: Vec<usize> = match (&span, table.key_positions().as_deref()) {
-                (Some((low, high)), Some([k])) => {
+                // An empty table: no key of the file can be in it.
+                (Some(None), _) => Vec::new(),
+                (Some(Some((low, high))), Some([k])) => {
                     let ids = batch.column(*k).map(|c| c.i64().map(|ca| ca.rechunk())).transpose()?;
                     match ids {
                         Some(ids) => first
@@ -308,12 +310,12 @@ fn copy_statement(table: &TableSpec) -> String {
     format!("COPY {} ({}) FROM STDIN (FORMAT binary)", pg_table(table), columns.join(", "))
 }
 
-/// The smallest and largest key in the table, for a table keyed by one integer column;
-/// `None` otherwise, or when the table is empty.
+/// For a table keyed by one integer column, the smallest and largest key in it (`Some(None)`
+/// when it is empty); `None` for any other table.
 async fn integer_key_span(
     conn: &mut sqlx::PgConnection,
     table: &TableSpec,
-) -> sqlx::Result<Option<(i64, i64)>> {
+) -> sqlx::Result<Option<Option<(i64, i64)>>> {
     let positions = table.key_positions().unwrap_or_default();
     let [k] = positions.as_slice() else {
         return Ok(None);
@@ -326,7 +328,7 @@ async fn integer_key_span(
     let sql = format!("SELECT min({name})::int8, max({name})::int8 FROM {}", pg_table(table));
     let (low, high): (Option<i64>, Option<i64>) =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
-    Ok(low.zip(high))
+    Ok(Some(low.zip(high)))
 }
 
 /// Maps "relation does not exist" (42P01) to [`Error::NotMigrated`], anything else with `other`.
