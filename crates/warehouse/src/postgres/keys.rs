@@ -59,14 +59,14 @@ pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut See
                 .collect()
         }
         SeenKeys::Bytes(set) => {
-            let columns: Vec<&Column> =
-                positions.iter().map(|&p| key_column(batch, p)).collect::<Result<_>>()?;
+            let parts: Vec<KeyPart> =
+                positions.iter().map(|&p| KeyPart::of(key_column(batch, p)?)).collect::<Result<_>>()?;
             let mut key = Vec::new();
             let mut first = Vec::new();
             for i in 0..rows {
                 key.clear();
-                for column in &columns {
-                    encode_key_part(column, i, &mut key)?;
+                for part in &parts {
+                    part.encode(i, &mut key);
                 }
                 if !set.contains(key.as_slice()) {
                     set.insert(key.clone());
@@ -84,38 +84,63 @@ fn key_column(batch: &Batch, position: usize) -> Result<&Column> {
         .ok_or_else(|| crate::error::Error::Batch(format!("the batch has no key column at {position}")))
 }
 
-/// Appends row `i` of a key column: a type tag, then the value (integers, days and instants as
-/// 8 big-endian bytes, text and canonical decimals with their length in front).
-fn encode_key_part(column: &Column, i: usize, out: &mut Vec<u8>) -> Result<()> {
-    let value = column.get(i)?;
-    match value {
-        AnyValue::Int64(v) => {
-            out.push(1);
-            out.extend_from_slice(&v.to_be_bytes());
-        }
-        AnyValue::Int32(v) | AnyValue::Date(v) => {
-            out.push(2);
-            out.extend_from_slice(&i64::from(v).to_be_bytes());
-        }
-        AnyValue::Boolean(v) => out.extend_from_slice(&[3, u8::from(v)]),
-        AnyValue::String(s) => {
-            out.push(4);
-            out.extend_from_slice(&(s.len() as u64).to_be_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
-        AnyValue::StringOwned(s) => {
-            out.push(4);
-            out.extend_from_slice(&(s.len() as u64).to_be_bytes());
-            out.extend_from_slice(s.as_bytes());
-        }
-        AnyValue::Null => out.push(0),
-        other => {
-            return Err(crate::error::Error::Batch(format!(
-                "a key column holds {other:?}, which sift does not key on"
-            )));
+/// One key column of a batch, rechunked into one typed array (read by index without going
+/// through polars' `AnyValue`).
+enum KeyPart {
+    Int(Int64Chunked),
+    Date(Int32Chunked),
+    Bool(BooleanChunked),
+    Text(StringChunked),
+}
+
+impl KeyPart {
+    fn of(column: &Column) -> Result<Self> {
+        Ok(match column.dtype() {
+            DataType::Int64 => KeyPart::Int(column.i64()?.rechunk().into_owned()),
+            DataType::Date => KeyPart::Date(column.cast(&DataType::Int32)?.i32()?.rechunk().into_owned()),
+            DataType::Boolean => KeyPart::Bool(column.bool()?.rechunk().into_owned()),
+            DataType::String => KeyPart::Text(column.str()?.rechunk().into_owned()),
+            other => {
+                return Err(crate::error::Error::Batch(format!(
+                    "a key column of type {other}, which sift does not key on"
+                )));
+            }
+        })
+    }
+
+    /// Appends row `i`: a type tag, then the value (integers and days as 8 big-endian bytes,
+    /// text and canonical decimals with their length in front); a null (never in a key column
+    /// of a valid row) as its own tag.
+    fn encode(&self, i: usize, out: &mut Vec<u8>) {
+        match self {
+            KeyPart::Int(ca) => match ca.get(i) {
+                Some(v) => {
+                    out.push(1);
+                    out.extend_from_slice(&v.to_be_bytes());
+                }
+                None => out.push(0),
+            },
+            KeyPart::Date(ca) => match ca.get(i) {
+                Some(v) => {
+                    out.push(2);
+                    out.extend_from_slice(&i64::from(v).to_be_bytes());
+                }
+                None => out.push(0),
+            },
+            KeyPart::Bool(ca) => match ca.get(i) {
+                Some(v) => out.extend_from_slice(&[3, u8::from(v)]),
+                None => out.push(0),
+            },
+            KeyPart::Text(ca) => match ca.get(i) {
+                Some(s) => {
+                    out.push(4);
+                    out.extend_from_slice(&(s.len() as u64).to_be_bytes());
+                    out.extend_from_slice(s.as_bytes());
+                }
+                None => out.push(0),
+            },
         }
     }
-    Ok(())
 }
 
 /// Of `candidates` (rows of `batch` new to the file), those whose key is already in the table:

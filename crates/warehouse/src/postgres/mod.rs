@@ -211,9 +211,9 @@ impl Warehouse for PgWarehouse {
             .await
             .map_err(load_err)?
             .timestamp_micros();
-        // For one integer key: the ids already in the table span [low, high]; under the lock
-        // that cannot change, so ids outside it need no probe (none at all for an empty table).
-        let span = integer_key_span(&mut tx, table).await.map_err(not_migrated_or(load_err))?;
+        // What the table holds before this load; under the lock that cannot change: an empty
+        // table needs no probe at all, and for one integer key ids outside [low, high] need none.
+        let existing_keys = existing_keys(&mut tx, table).await.map_err(not_migrated_or(load_err))?;
         let copy_sql = copy_statement(table);
         let mut seen = SeenKeys::for_table(table);
         let mut outcome = LoadOutcome::default();
@@ -235,10 +235,11 @@ impl Warehouse for PgWarehouse {
             let rows = Rows::of(&batch, table)?;
             // First occurrence in the file wins; later ones are already present.
             let first = first_occurrences(&batch, table, &mut seen)?;
-            let candidates: Vec<usize> = match (&span, table.key_positions().as_deref()) {
-                // An empty table: no key of the file can be in it.
-                (Some(None), _) => Vec::new(),
-                (Some(Some((low, high))), Some([k])) => {
+            let candidates: Vec<usize> = match (&existing_keys, table.key_positions().as_deref()) {
+                // No key of the file can be in an empty table (this load's own rows are the
+                // ones `first_occurrences` already tells apart).
+                (ExistingKeys::None, _) => Vec::new(),
+                (ExistingKeys::Span(low, high), Some([k])) => {
                     let ids = batch.column(*k).map(|c| c.i64().map(|ca| ca.rechunk())).transpose()?;
                     match ids {
                         Some(ids) => first
@@ -310,25 +311,36 @@ fn copy_statement(table: &TableSpec) -> String {
     format!("COPY {} ({}) FROM STDIN (FORMAT binary)", pg_table(table), columns.join(", "))
 }
 
-/// For a table keyed by one integer column, the smallest and largest key in it (`Some(None)`
-/// when it is empty); `None` for any other table.
-async fn integer_key_span(
-    conn: &mut sqlx::PgConnection,
-    table: &TableSpec,
-) -> sqlx::Result<Option<Option<(i64, i64)>>> {
+/// What a keyed table holds before a load, as far as probing goes.
+#[derive(Debug)]
+enum ExistingKeys {
+    /// The table is empty (or has no key): no probe.
+    None,
+    /// One integer key column, whose values span `[low, high]`: only ids within it are probed.
+    Span(i64, i64),
+    /// Some rows: every candidate is probed.
+    Some,
+}
+
+/// What `table` holds before the load (read under the load's lock).
+async fn existing_keys(conn: &mut sqlx::PgConnection, table: &TableSpec) -> sqlx::Result<ExistingKeys> {
     let positions = table.key_positions().unwrap_or_default();
-    let [k] = positions.as_slice() else {
-        return Ok(None);
-    };
-    let column = &table.columns[*k];
-    if !matches!(column.ty, ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64) {
-        return Ok(None);
+    let name = pg_table(table);
+    match positions.as_slice() {
+        [] => Ok(ExistingKeys::None),
+        [k] if matches!(table.columns[*k].ty, ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64) => {
+            let column = quote(&table.columns[*k].name);
+            let sql = format!("SELECT min({column})::int8, max({column})::int8 FROM {name}");
+            let (low, high): (Option<i64>, Option<i64>) =
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
+            Ok(low.zip(high).map_or(ExistingKeys::None, |(low, high)| ExistingKeys::Span(low, high)))
+        }
+        _ => {
+            let sql = format!("SELECT EXISTS (SELECT 1 FROM {name})");
+            let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
+            Ok(if any { ExistingKeys::Some } else { ExistingKeys::None })
+        }
     }
-    let name = quote(&column.name);
-    let sql = format!("SELECT min({name})::int8, max({name})::int8 FROM {}", pg_table(table));
-    let (low, high): (Option<i64>, Option<i64>) =
-        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
-    Ok(Some(low.zip(high)))
 }
 
 /// Maps "relation does not exist" (42P01) to [`Error::NotMigrated`], anything else with `other`.
