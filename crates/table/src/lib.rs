@@ -71,6 +71,11 @@ impl ColumnType {
         }
     }
 
+    /// Whether the type is one of the integer widths.
+    pub fn is_integer(self) -> bool {
+        matches!(self, ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64)
+    }
+
     /// The polars type a [`Batch`] column of this type has: `Int64` for the integers,
     /// `String` for decimals (canonical text: `-` only when negative, no leading zero before
     /// other digits, exactly `scale` digits after the point), `Boolean`, `Date`, `Int64` for

@@ -28,12 +28,7 @@ impl SeenKeys {
     pub fn for_table(table: &TableSpec) -> Self {
         match table.key_positions().as_deref() {
             None => SeenKeys::None,
-            Some([k])
-                if matches!(
-                    table.columns[*k].ty,
-                    ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64
-                ) =>
-            {
+            Some([k]) if table.columns[*k].ty.is_integer() => {
                 SeenKeys::Integer(roaring::RoaringTreemap::new())
             }
             Some(_) => SeenKeys::Bytes(HashSet::new()),
@@ -140,6 +135,58 @@ impl KeyPart {
                 None => out.push(0),
             },
         }
+    }
+}
+
+/// What a keyed table holds before a load, as far as probing goes.
+#[derive(Debug)]
+pub(crate) enum ExistingKeys {
+    /// The table is empty (or has no key): no probe.
+    None,
+    /// One integer key column, whose values span `[low, high]`: only ids within it are probed.
+    Span(i64, i64),
+    /// Some rows: every candidate is probed.
+    Some,
+}
+
+impl ExistingKeys {
+    /// What `table` holds before the load (read under the load's lock, so it cannot change).
+    pub(crate) async fn read(conn: &mut sqlx::PgConnection, table: &TableSpec) -> sqlx::Result<Self> {
+        let positions = table.key_positions().unwrap_or_default();
+        let name = pg_table(table);
+        match positions.as_slice() {
+            [] => Ok(ExistingKeys::None),
+            [k] if table.columns[*k].ty.is_integer() => {
+                let column = quote(&table.columns[*k].name);
+                let sql = format!("SELECT min({column})::int8, max({column})::int8 FROM {name}");
+                let (low, high): (Option<i64>, Option<i64>) =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
+                Ok(low.zip(high).map_or(ExistingKeys::None, |(low, high)| ExistingKeys::Span(low, high)))
+            }
+            _ => {
+                let sql = format!("SELECT EXISTS (SELECT 1 FROM {name})");
+                let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
+                Ok(if any { ExistingKeys::Some } else { ExistingKeys::None })
+            }
+        }
+    }
+
+    /// Of `first` (rows of `batch` new to the file), those whose key may be in the table and must
+    /// be probed: none when it was empty (this load's own rows are the ones `first` already tells
+    /// apart), those within the span for one integer key, all of them otherwise.
+    pub(crate) fn candidates(&self, batch: &Batch, table: &TableSpec, first: &[usize]) -> Result<Vec<usize>> {
+        Ok(match (self, table.key_positions().as_deref()) {
+            (ExistingKeys::None, _) => Vec::new(),
+            (ExistingKeys::Span(low, high), Some([k])) => {
+                let ids = key_column(batch, *k)?.i64()?.rechunk();
+                first
+                    .iter()
+                    .copied()
+                    .filter(|&i| ids.get(i).is_some_and(|id| (*low..=*high).contains(&id)))
+                    .collect()
+            }
+            _ => first.to_vec(),
+        })
     }
 }
 

@@ -33,12 +33,12 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use chrono::NaiveDate;
-use sift_table::{ColumnType, TableSpec};
+use sift_table::TableSpec;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use self::copy::Rows;
-use self::keys::{SeenKeys, already_in_table, first_occurrences};
+use self::keys::{ExistingKeys, SeenKeys, already_in_table, first_occurrences};
 use crate::error::{Error, Result};
 use crate::schema::{Dialect, differences, pg_create, pg_table, quote};
 use crate::{LoadEvent, LoadOutcome, LoadStream, Warehouse, next_event, stable_hash, to_i64};
@@ -213,7 +213,7 @@ impl Warehouse for PgWarehouse {
             .timestamp_micros();
         // What the table holds before this load; under the lock that cannot change: an empty
         // table needs no probe at all, and for one integer key ids outside [low, high] need none.
-        let existing_keys = existing_keys(&mut tx, table).await.map_err(not_migrated_or(load_err))?;
+        let existing_keys = ExistingKeys::read(&mut tx, table).await.map_err(not_migrated_or(load_err))?;
         let copy_sql = copy_statement(table);
         let mut seen = SeenKeys::for_table(table);
         let mut outcome = LoadOutcome::default();
@@ -235,23 +235,7 @@ impl Warehouse for PgWarehouse {
             let rows = Rows::of(&batch, table)?;
             // First occurrence in the file wins; later ones are already present.
             let first = first_occurrences(&batch, table, &mut seen)?;
-            let candidates: Vec<usize> = match (&existing_keys, table.key_positions().as_deref()) {
-                // No key of the file can be in an empty table (this load's own rows are the
-                // ones `first_occurrences` already tells apart).
-                (ExistingKeys::None, _) => Vec::new(),
-                (ExistingKeys::Span(low, high), Some([k])) => {
-                    let ids = batch.column(*k).map(|c| c.i64().map(|ca| ca.rechunk())).transpose()?;
-                    match ids {
-                        Some(ids) => first
-                            .iter()
-                            .copied()
-                            .filter(|&i| ids.get(i).is_some_and(|id| (*low..=*high).contains(&id)))
-                            .collect(),
-                        None => first.clone(),
-                    }
-                }
-                _ => first.clone(),
-            };
+            let candidates = existing_keys.candidates(&batch, table, &first)?;
             let existing = already_in_table(&mut tx, &batch, table, &candidates, load_err).await?;
             let new: Vec<usize> = first.into_iter().filter(|i| !existing.contains(i)).collect();
             outcome.inserted += new.len() as u64;
@@ -311,38 +295,6 @@ fn copy_statement(table: &TableSpec) -> String {
     format!("COPY {} ({}) FROM STDIN (FORMAT binary)", pg_table(table), columns.join(", "))
 }
 
-/// What a keyed table holds before a load, as far as probing goes.
-#[derive(Debug)]
-enum ExistingKeys {
-    /// The table is empty (or has no key): no probe.
-    None,
-    /// One integer key column, whose values span `[low, high]`: only ids within it are probed.
-    Span(i64, i64),
-    /// Some rows: every candidate is probed.
-    Some,
-}
-
-/// What `table` holds before the load (read under the load's lock).
-async fn existing_keys(conn: &mut sqlx::PgConnection, table: &TableSpec) -> sqlx::Result<ExistingKeys> {
-    let positions = table.key_positions().unwrap_or_default();
-    let name = pg_table(table);
-    match positions.as_slice() {
-        [] => Ok(ExistingKeys::None),
-        [k] if matches!(table.columns[*k].ty, ColumnType::Int16 | ColumnType::Int32 | ColumnType::Int64) => {
-            let column = quote(&table.columns[*k].name);
-            let sql = format!("SELECT min({column})::int8, max({column})::int8 FROM {name}");
-            let (low, high): (Option<i64>, Option<i64>) =
-                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
-            Ok(low.zip(high).map_or(ExistingKeys::None, |(low, high)| ExistingKeys::Span(low, high)))
-        }
-        _ => {
-            let sql = format!("SELECT EXISTS (SELECT 1 FROM {name})");
-            let any: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&mut *conn).await?;
-            Ok(if any { ExistingKeys::Some } else { ExistingKeys::None })
-        }
-    }
-}
-
 /// Maps "relation does not exist" (42P01) to [`Error::NotMigrated`], anything else with `other`.
 fn not_migrated_or(other: impl Fn(sqlx::Error) -> Error) -> impl Fn(sqlx::Error) -> Error {
     move |e| match &e {
@@ -369,7 +321,7 @@ struct DimCustomerRow {
 
 #[cfg(test)]
 mod tests {
-    use sift_table::TableColumn;
+    use sift_table::{ColumnType, TableColumn};
 
     use super::*;
 
