@@ -17,7 +17,7 @@ use crate::error::Error;
 
 /// An object to process.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ObjectRef {
+pub(crate) struct ObjectRef {
     /// Bucket name.
     pub bucket: String,
     /// Object key, decoded.
@@ -26,14 +26,14 @@ pub struct ObjectRef {
 
 impl ObjectRef {
     /// `s3://bucket/key`.
-    pub fn uri(&self) -> String {
+    pub(crate) fn uri(&self) -> String {
         format!("s3://{}/{}", self.bucket, self.key)
     }
 }
 
 /// One SQS message of a batch: its id, and its objects or why it could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SqsItem {
+pub(crate) struct SqsItem {
     /// The message id (the partial batch response's item identifier).
     pub message_id: String,
     /// The objects the message names (none for an S3 test event), or why it is unreadable.
@@ -42,7 +42,7 @@ pub struct SqsItem {
 
 /// An invocation's event, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Invocation {
+pub(crate) enum Invocation {
     /// An S3 notification or a direct request: the invocation fails if any object fails.
     Objects(Vec<ObjectRef>),
     /// An SQS batch: failed messages are reported one by one.
@@ -58,7 +58,7 @@ struct Direct {
 }
 
 /// Decodes an invocation's payload.
-pub fn parse(payload: Value) -> Result<Invocation, Error> {
+pub(crate) fn parse(payload: Value) -> Result<Invocation, Error> {
     let source = payload
         .get("Records")
         .and_then(|records| records.get(0))
@@ -144,7 +144,7 @@ fn unwrap_sns(body: Value) -> Value {
 }
 
 /// An S3 event key as stored: `+` is a space, then percent-decoding (UTF-8).
-pub fn decode_key(key: &str) -> Result<String, Error> {
+pub(crate) fn decode_key(key: &str) -> Result<String, Error> {
     let spaced = key.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()

@@ -19,7 +19,7 @@ use crate::settings::{Database, Settings};
 
 /// Everything built once per container and reused by every invocation: the AWS clients, the
 /// rules, and (on first success) the database pool.
-pub struct App {
+pub(crate) struct App {
     settings: Settings,
     sdk: aws_config::SdkConfig,
     s3: aws_sdk_s3::Client,
@@ -56,7 +56,7 @@ impl std::fmt::Debug for App {
 
 /// What an invocation returns.
 #[derive(Debug, Default, Serialize)]
-pub struct Response {
+pub(crate) struct Response {
     /// One summary per processed object (SPEC section 4).
     pub files: Vec<Summary>,
     /// Objects the event named that are not sift's to process.
@@ -70,7 +70,7 @@ pub struct Response {
 
 /// An object left alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// `s3://bucket/key`.
     pub source: String,
     /// Why it was not processed.
@@ -88,7 +88,7 @@ impl App {
     /// Builds the AWS clients and the rules, then tries to connect to (and migrate) the
     /// warehouse so the first invocation finds it ready. A warehouse that is not reachable yet
     /// is not fatal: each invocation tries again until one succeeds.
-    pub async fn init(settings: Settings) -> Self {
+    pub(crate) async fn init(settings: Settings) -> Self {
         let sdk = sift_aws::sdk_config(&sift_aws::AwsSettings {
             max_attempts: settings.aws_max_attempts,
             ..Default::default()
@@ -153,7 +153,7 @@ impl App {
     }
 
     /// Handles one invocation.
-    pub async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
+    pub(crate) async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
         let function_name = event.context.env_config.function_name.clone();
         let deadline = self.run_deadline(event.context.deadline);
         let mut response = Response::default();

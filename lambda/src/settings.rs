@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// Where the database credentials come from.
 #[derive(Clone, PartialEq)]
-pub enum Database {
+pub(crate) enum Database {
     /// `DATABASE_URL`: a full connection URL (used instead of SSM when set).
     Url(String),
     /// An SSM Parameter Store SecureString holding the SPEC's credentials JSON.
@@ -28,7 +28,7 @@ impl std::fmt::Debug for Database {
 /// `contract` and their invalid records go under `invalid_prefix` (SPEC section 7).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RouteSetting {
+pub(crate) struct RouteSetting {
     /// Key prefix of the objects the route takes (the first matching route wins).
     pub prefix: String,
     /// The contract: `builtin:customer`, `s3://BUCKET/KEY`, or a path in the deployment
@@ -40,7 +40,7 @@ pub struct RouteSetting {
 
 /// Typed settings of the Lambda.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// `SIFT_INVALID_BUCKET`: bucket of the invalid-records files.
     pub invalid_bucket: String,
     /// `SIFT_INVALID_PREFIX`: their key prefix (no leading or trailing slash); objects under it
@@ -83,13 +83,13 @@ pub struct Settings {
 
 impl Settings {
     /// Reads the process environment.
-    pub fn from_env() -> Result<Self, Error> {
+    pub(crate) fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
     /// Reads settings through `lookup` (the environment, or a map in tests). Empty values
     /// count as unset.
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+    pub(crate) fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let database = match get("DATABASE_URL") {
             Some(url) => Database::Url(url),

@@ -60,7 +60,10 @@ pub enum Strike {
     /// The load's session is killed (`pg_terminate_backend`).
     CutConnection,
     /// The server shuts down fast (`scripts/pg-throwaway pause DIR`).
-    StopServer { dir: String },
+    StopServer {
+        /// The throwaway cluster's directory.
+        dir: String,
+    },
 }
 
 /// Polls the server's activity until a client session of `database` is inside the load's

@@ -29,6 +29,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The response; panics on any other outcome.
     pub fn response(self) -> Value {
         match self {
             Outcome::Response(v) => v,
@@ -36,6 +37,7 @@ impl Outcome {
         }
     }
 
+    /// The invocation error; panics on any other outcome.
     pub fn error(self) -> Value {
         match self {
             Outcome::Error(v) => v,

@@ -27,6 +27,7 @@ pub fn s3_record(bucket: &str, encoded_key: &str, size: usize) -> Value {
     })
 }
 
+/// An SQS record whose body is `body` (an S3 notification), as Lambda delivers it.
 pub fn sqs_message(id: &str, body: &Value) -> Value {
     json!({
         "messageId": id,
@@ -45,15 +46,25 @@ pub fn sqs_message(id: &str, body: &Value) -> Value {
 /// and a fresh database, all named after this process.
 #[derive(Debug)]
 pub struct World {
+    /// A client of the emulator's S3.
     pub s3: aws_sdk_s3::Client,
+    /// The bucket sources land in.
     pub landing: String,
+    /// The bucket invalid records go to.
     pub invalid: String,
+    /// The verified SES sender of reports.
     pub sender: String,
+    /// The SNS topic alerts go to.
     pub topic_arn: String,
+    /// The SSM parameter holding the database password.
     pub parameter: String,
+    /// The database password the parameter holds.
     pub password: String,
+    /// The fresh database's name.
     pub database: String,
+    /// URL of the fresh database.
     pub db_url: String,
+    /// URL of the server's admin database (creates and drops the fresh one).
     pub admin_url: String,
 }
 
@@ -173,10 +184,12 @@ impl World {
         ]
     }
 
+    /// Puts `body` into the landing bucket at `key`.
     pub async fn put(&self, key: &str, body: Vec<u8>) {
         self.s3.put_object().bucket(&self.landing).key(key).body(body.into()).send().await.unwrap();
     }
 
+    /// The object `bucket/key`; panics naming it when it is missing.
     pub async fn get(&self, bucket: &str, key: &str) -> Vec<u8> {
         let object =
             self.s3.get_object().bucket(bucket).key(key).send().await.unwrap_or_else(|e| {
@@ -185,10 +198,12 @@ impl World {
         object.body.collect().await.unwrap().into_bytes().to_vec()
     }
 
+    /// A connection to the fresh database.
     pub async fn db(&self) -> sqlx::PgConnection {
         sqlx::PgConnection::connect(&self.db_url).await.unwrap()
     }
 
+    /// Rows in `dim_customer`.
     pub async fn rows(&self) -> i64 {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM dim_customer")
             .fetch_one(&mut self.db().await)
@@ -196,6 +211,7 @@ impl World {
             .unwrap()
     }
 
+    /// Drops the fresh database (best effort: the test is over).
     pub async fn drop_database(&self) {
         if let Ok(mut c) = sqlx::PgConnection::connect(&self.admin_url).await {
             let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.database);
@@ -204,6 +220,7 @@ impl World {
     }
 }
 
+/// The report emails the emulator's SES accepted from `sender`, parsed.
 pub fn ses_reports(sender: &str) -> Vec<mail_parser::Message<'static>> {
     let state = sift_aws::emulator_state(&endpoint()).unwrap();
     state["ses"]["RawMessage"]
@@ -219,6 +236,7 @@ pub fn ses_reports(sender: &str) -> Vec<mail_parser::Message<'static>> {
         .collect()
 }
 
+/// How many alerts the emulator's SNS topic `topic_arn` published.
 pub fn alerts(topic_arn: &str) -> usize {
     let state = sift_aws::emulator_state(&endpoint()).unwrap();
     state["sns"]["Topic"]

@@ -9,7 +9,7 @@ use sift_storage::{Encryption, S3Store};
 /// AWS settings (the standard AWS environment applies too: credentials, AWS_REGION,
 /// AWS_ENDPOINT_URL for an emulator).
 #[derive(Debug, Clone, Args)]
-pub struct AwsArgs {
+pub(crate) struct AwsArgs {
     /// Attempts per AWS call in the SDK's standard retry mode (exponential backoff, jitter).
     #[arg(long, env = "SIFT_AWS_MAX_ATTEMPTS", value_name = "N", default_value_t = 5)]
     aws_max_attempts: u32,
@@ -26,7 +26,7 @@ pub struct AwsArgs {
 
 /// `--s3-sse`: how S3 encrypts the objects sift writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum SseMode {
+pub(crate) enum SseMode {
     /// The bucket's default encryption.
     Default,
     /// SSE-S3 (AES-256, keys managed by S3).
@@ -38,13 +38,13 @@ pub enum SseMode {
 
 /// Lazily built SDK configuration.
 #[derive(Debug)]
-pub struct Clients {
+pub(crate) struct Clients {
     args: AwsArgs,
     config: tokio::sync::OnceCell<aws_config::SdkConfig>,
 }
 
 impl Clients {
-    pub fn new(args: &AwsArgs) -> Self {
+    pub(crate) fn new(args: &AwsArgs) -> Self {
         Self { args: args.clone(), config: tokio::sync::OnceCell::new() }
     }
 
@@ -58,7 +58,7 @@ impl Clients {
             .await
     }
 
-    pub async fn s3_store(&self, bucket: &str) -> Result<S3Store> {
+    pub(crate) async fn s3_store(&self, bucket: &str) -> Result<S3Store> {
         let path_style =
             self.args.s3_path_style.unwrap_or_else(|| std::env::var_os("AWS_ENDPOINT_URL").is_some());
         let encryption = match self.args.s3_sse {
@@ -71,17 +71,17 @@ impl Clients {
         Ok(S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption))
     }
 
-    pub async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {
+    pub(crate) async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {
         SesNotifier::new(aws_sdk_ses::Client::new(self.config().await), from, to)
     }
 
-    pub async fn sns_alerter(&self, topic_arn: &str) -> SnsAlerter {
+    pub(crate) async fn sns_alerter(&self, topic_arn: &str) -> SnsAlerter {
         SnsAlerter::new(aws_sdk_sns::Client::new(self.config().await), topic_arn)
     }
 }
 
 /// `s3://bucket/key` as (bucket, key); `None` for anything else (a local path).
-pub fn parse_s3_uri(text: &str) -> Result<Option<(String, String)>> {
+pub(crate) fn parse_s3_uri(text: &str) -> Result<Option<(String, String)>> {
     let Some(rest) = text.strip_prefix("s3://") else { return Ok(None) };
     let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
     if bucket.is_empty() {

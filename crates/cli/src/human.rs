@@ -11,7 +11,7 @@ use sift_pipeline::Stage;
 const BAR_MIN_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A byte-based progress bar on stderr, for long files when stderr is a terminal.
-pub fn progress_bar(input: &Path) -> Option<ProgressBar> {
+pub(crate) fn progress_bar(input: &Path) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
@@ -28,7 +28,7 @@ pub fn progress_bar(input: &Path) -> Option<ProgressBar> {
 }
 
 /// Moves the bar to `stage`.
-pub fn show(bar: &ProgressBar, stage: Stage) {
+pub(crate) fn show(bar: &ProgressBar, stage: Stage) {
     match stage {
         Stage::Reading { bytes, rows } => {
             bar.set_position(bytes);
@@ -46,7 +46,7 @@ fn pct(part: u64, total: u64) -> f64 {
 
 /// Prints the summary for a person: counts, the per-rule table, where things went.
 /// `delivered` says where a sent report went ("written to sift-out/outbox", "sent through SES").
-pub fn print(summary: &Summary, delivered: &str) {
+pub(crate) fn print(summary: &Summary, delivered: &str) {
     if summary.status == Status::Rejected {
         eprintln!(
             "sift: {} ({}) REJECTED: {}",

@@ -51,6 +51,6 @@ impl Date {
 }
 
 /// Whether `year` is a Gregorian leap year.
-pub fn is_leap(year: i32) -> bool {
+pub(crate) fn is_leap(year: i32) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }

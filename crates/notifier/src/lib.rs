@@ -1,6 +1,9 @@
 //! The `Notifier` seam of sift: the data-validation report email and where it goes.
 //!
-//! A [`Report`] holds the counts and locations of one run (never a customer value).
+//! A [`Report`] holds the counts and locations of one run (never a customer value); its
+//! constructors say what became of the file ([`Report::processed`], [`Report::rejected`],
+//! [`Report::failed`]). The JSON [`Summary`] of SPEC section 4 lives here too, because the report
+//! is built from the same counts.
 //! [`render`] turns it into a subject, a plain-text part and an HTML part (askama templates
 //! in `templates/`, HTML-escaped), and [`build_mime`] wraps those in a standard
 //! multipart/alternative message. A [`Notifier`] delivers it; [`OutboxNotifier`] writes
@@ -11,22 +14,27 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use sift_notifier::{Notifier, OutboxNotifier, Outcome, Report, RuleCount, render};
+//! use sift_notifier::{Counts, Notifier, OutboxNotifier, Report, ReportContext, render};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let report = Report {
+//! let context = ReportContext {
 //!     function_name: "sift".into(),
 //!     executed_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 10, 34).single().ok_or("bad date")?,
-//!     source: "incoming/customers.csv".into(),
-//!     outcome: Outcome::Processed,
-//!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10,
-//!     rule_failures: vec![RuleCount { rule: "email".into(), count: 50 }],
-//!     invalid_records_uri: Some("sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
-//!     invalid_records_url: Some("file:///tmp/sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
 //!     alert_threshold_pct: 10.0,
+//! };
+//! let counts = Counts {
+//!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10,
+//!     rule_failures: vec![("email".into(), 50)],
 //!     already_loaded: false,
 //! };
+//! let report = Report::processed(
+//!     &context,
+//!     "incoming/customers.csv",
+//!     &counts,
+//!     Some("sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
+//!     Some("file:///tmp/sift-out/invalid/2026-11-26/customers_invalid_records.csv".into()),
+//! );
 //!
 //! let rendered = render(&report)?;
 //! assert_eq!(rendered.subject, "Lambda sift - Data Validation Report");
@@ -42,11 +50,11 @@
 
 #[cfg(any(feature = "ses", feature = "sns"))]
 mod aws;
-pub mod error;
-pub mod message;
-pub mod outbox;
-pub mod report;
-pub mod summary;
+mod error;
+mod message;
+mod outbox;
+mod report;
+mod summary;
 
 #[cfg(feature = "ses")]
 pub use aws::SesNotifier;
@@ -55,8 +63,8 @@ pub use aws::SnsAlerter;
 pub use error::{Error, Result};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
-pub use report::{Outcome, Report, RuleCount};
-pub use summary::{NotificationStatus, Status, Summary};
+pub use report::{Outcome, Report, ReportContext, RuleCount};
+pub use summary::{Counts, FileRun, NotificationStatus, Status, Summary};
 
 /// What became of a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,22 +130,12 @@ mod tests {
             .times(1)
             .returning(|_| Ok(Delivery { id: "msg-1".into() }));
         let notifier: Arc<dyn Notifier> = Arc::new(mock);
-        let report = Report {
+        let context = ReportContext {
             function_name: "sift".into(),
             executed_at: chrono::DateTime::UNIX_EPOCH,
-            source: "x.csv".into(),
-            outcome: Outcome::Processed,
-            total: 0,
-            valid: 0,
-            invalid: 0,
-            inserted: 0,
-            already_present: 0,
-            rule_failures: vec![],
-            invalid_records_uri: None,
-            invalid_records_url: None,
             alert_threshold_pct: 10.0,
-            already_loaded: false,
         };
+        let report = Report::processed(&context, "x.csv", &Counts::default(), None, None);
         let delivery = notifier.send(&report).await.expect("the mock delivers");
         assert_eq!(delivery, Delivery { id: "msg-1".into() });
     }

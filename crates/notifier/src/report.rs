@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::Counts;
+
 /// What became of the source file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum Outcome {
@@ -51,7 +53,7 @@ pub struct Report {
     pub invalid: u64,
     /// Valid rows newly inserted into the warehouse.
     pub inserted: u64,
-    /// Valid rows whose customer id was already present.
+    /// Valid rows whose key was already in the warehouse or earlier in the file.
     pub already_present: u64,
     /// Rows per failure id, in any order.
     pub rule_failures: Vec<RuleCount>,
@@ -76,38 +78,62 @@ pub(crate) fn pct(part: u64, total: u64) -> f64 {
     }
 }
 
+/// What every report of one run shares, whatever became of the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportContext {
+    /// `sift` for the CLI, the Lambda's function name otherwise.
+    pub function_name: String,
+    /// When the run happened.
+    pub executed_at: DateTime<Utc>,
+    /// Alert when the invalid share is strictly above this percentage.
+    pub alert_threshold_pct: f64,
+}
+
 impl Report {
-    /// The report of a summary. `invalid_records_url` is the clickable form of the summary's
+    /// The report of a processed file. `invalid_records_url` is the clickable form of
     /// `invalid_records_uri`.
-    pub fn from_summary(
-        summary: &crate::Summary,
-        function_name: &str,
-        executed_at: DateTime<Utc>,
+    pub fn processed(
+        context: &ReportContext,
+        source: &str,
+        counts: &Counts,
+        invalid_records_uri: Option<String>,
         invalid_records_url: Option<String>,
-        alert_threshold_pct: f64,
     ) -> Self {
         Self {
-            function_name: function_name.to_owned(),
-            executed_at,
-            source: summary.source.clone(),
-            outcome: match &summary.error {
-                Some(reason) => Outcome::Rejected { reason: reason.clone() },
-                None => Outcome::Processed,
-            },
-            total: summary.total,
-            valid: summary.valid,
-            invalid: summary.invalid,
-            inserted: summary.inserted,
-            already_present: summary.already_present,
-            rule_failures: summary
+            function_name: context.function_name.clone(),
+            executed_at: context.executed_at,
+            source: source.to_owned(),
+            outcome: Outcome::Processed,
+            total: counts.total,
+            valid: counts.valid,
+            invalid: counts.invalid,
+            inserted: counts.inserted,
+            already_present: counts.already_present,
+            rule_failures: counts
                 .rule_failures
                 .iter()
                 .map(|(rule, count)| RuleCount { rule: rule.clone(), count: *count })
                 .collect(),
-            invalid_records_uri: summary.invalid_records_uri.clone(),
+            invalid_records_uri,
             invalid_records_url,
-            alert_threshold_pct,
-            already_loaded: summary.already_loaded,
+            alert_threshold_pct: context.alert_threshold_pct,
+            already_loaded: counts.already_loaded,
+        }
+    }
+
+    /// The report of a file refused as a whole: no counts, nothing loaded or written.
+    pub fn rejected(context: &ReportContext, source: &str, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Rejected { reason },
+            ..Self::processed(context, source, &Counts::default(), None, None)
+        }
+    }
+
+    /// The report of a run stopped by an infrastructure error: nothing of the file loaded.
+    pub fn failed(context: &ReportContext, source: &str, reason: String) -> Self {
+        Self {
+            outcome: Outcome::Failed { reason },
+            ..Self::processed(context, source, &Counts::default(), None, None)
         }
     }
 
@@ -157,22 +183,54 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    fn report(total: u64, invalid: u64, threshold: f64) -> Report {
-        Report {
+    fn context(threshold: f64) -> ReportContext {
+        ReportContext {
             function_name: "sift".into(),
             executed_at: Utc.with_ymd_and_hms(2026, 11, 26, 12, 10, 34).single().expect("valid date"),
-            source: "customers.csv".into(),
-            outcome: Outcome::Processed,
-            total,
-            valid: total - invalid,
-            invalid,
-            inserted: total - invalid,
-            already_present: 0,
-            rule_failures: vec![],
-            invalid_records_uri: None,
-            invalid_records_url: None,
             alert_threshold_pct: threshold,
-            already_loaded: false,
+        }
+    }
+
+    fn report(total: u64, invalid: u64, threshold: f64) -> Report {
+        let counts =
+            Counts { total, valid: total - invalid, invalid, inserted: total - invalid, ..Counts::default() };
+        Report::processed(&context(threshold), "customers.csv", &counts, None, None)
+    }
+
+    #[test]
+    fn constructors_say_what_became_of_the_file() {
+        let counts = Counts {
+            total: 10,
+            valid: 8,
+            invalid: 2,
+            inserted: 7,
+            already_present: 1,
+            rule_failures: vec![("email".into(), 2)],
+            already_loaded: true,
+        };
+        let processed = Report::processed(
+            &context(10.0),
+            "a.csv",
+            &counts,
+            Some("out/a.csv".into()),
+            Some("file:///out/a.csv".into()),
+        );
+        assert_eq!(processed.outcome, Outcome::Processed);
+        assert_eq!((processed.total, processed.valid, processed.invalid), (10, 8, 2));
+        assert_eq!((processed.inserted, processed.already_present), (7, 1));
+        assert_eq!(processed.rule_failures, vec![RuleCount { rule: "email".into(), count: 2 }]);
+        assert_eq!(processed.invalid_records_url.as_deref(), Some("file:///out/a.csv"));
+        assert!(processed.already_loaded && !processed.is_rejected());
+
+        let rejected = Report::rejected(&context(10.0), "a.csv", "no header".into());
+        assert_eq!(rejected.outcome, Outcome::Rejected { reason: "no header".into() });
+        let failed = Report::failed(&context(10.0), "a.csv", "database gone".into());
+        assert_eq!(failed.outcome, Outcome::Failed { reason: "database gone".into() });
+        for r in [rejected, failed] {
+            assert!(r.is_rejected() && !r.is_alert());
+            assert_eq!((r.total, r.invalid, r.inserted), (0, 0, 0));
+            assert!(r.rule_failures.is_empty() && r.invalid_records_uri.is_none());
+            assert_eq!(r.executed_at, context(10.0).executed_at);
         }
     }
 

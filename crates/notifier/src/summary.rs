@@ -54,7 +54,7 @@ pub struct Summary {
     pub invalid: u64,
     /// Valid rows inserted into the warehouse.
     pub inserted: u64,
-    /// Valid rows whose customer_id was already in the warehouse or earlier in the file.
+    /// Valid rows whose key was already in the warehouse or earlier in the file.
     pub already_present: u64,
     /// Rows per failure id, in rule order; ids that never failed are left out.
     #[serde(serialize_with = "ordered_map")]
@@ -71,12 +71,94 @@ pub struct Summary {
     pub already_loaded: bool,
 }
 
+/// What a summary is about: one source file under one contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRun {
+    /// The source file (`s3://bucket/key` or a path).
+    pub source: String,
+    /// The contract's dataset name.
+    pub dataset: String,
+    /// The table the contract loads; `None` for a validate-only contract.
+    pub table: Option<String>,
+    /// The as-of date of the date and age rules.
+    pub as_of: NaiveDate,
+}
+
+/// What processing a file counted.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Data rows read.
+    pub total: u64,
+    /// Rows with no failure.
+    pub valid: u64,
+    /// Rows with at least one failure.
+    pub invalid: u64,
+    /// Valid rows inserted into the warehouse.
+    pub inserted: u64,
+    /// Valid rows whose key was already in the warehouse or earlier in the file.
+    pub already_present: u64,
+    /// Rows per failure id, in rule order; ids that never failed are left out.
+    pub rule_failures: Vec<(String, u64)>,
+    /// The warehouse's ledger already had this file: nothing was loaded again.
+    pub already_loaded: bool,
+}
+
 impl Summary {
+    /// The summary of a processed file (`status: ok`).
+    pub fn processed(
+        file: FileRun,
+        counts: Counts,
+        invalid_records_uri: Option<String>,
+        notification: NotificationStatus,
+        duration: std::time::Duration,
+    ) -> Self {
+        let Counts { total, valid, invalid, inserted, already_present, rule_failures, already_loaded } =
+            counts;
+        let FileRun { source, dataset, table, as_of } = file;
+        Self {
+            status: Status::Ok,
+            error: None,
+            source,
+            dataset,
+            table,
+            as_of,
+            total,
+            valid,
+            invalid,
+            inserted,
+            already_present,
+            rule_failures,
+            invalid_records_uri,
+            notification,
+            duration_ms: millis(duration),
+            already_loaded,
+        }
+    }
+
+    /// The summary of a file refused as a whole (`status: rejected`): no counts, nothing
+    /// written; `reason` is its `error`.
+    pub fn rejected(
+        file: FileRun,
+        reason: String,
+        notification: NotificationStatus,
+        duration: std::time::Duration,
+    ) -> Self {
+        Self {
+            status: Status::Rejected,
+            error: Some(reason),
+            ..Self::processed(file, Counts::default(), None, notification, duration)
+        }
+    }
+
     /// The summary as one line of JSON.
     pub fn to_json(&self) -> String {
         // Plain data with string keys: serialisation cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+fn millis(duration: std::time::Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 fn iso_date<S: Serializer>(date: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
@@ -97,43 +179,56 @@ mod tests {
 
     #[test]
     fn serialises_to_the_spec_shape() {
-        let summary = Summary {
-            status: Status::Ok,
-            error: None,
+        let file = FileRun {
             source: "s3://bucket/incoming/customers.csv".into(),
             dataset: "customer".into(),
             table: Some("dim_customer".into()),
             as_of: NaiveDate::from_ymd_opt(2026, 11, 26).expect("a date"),
+        };
+        let counts = Counts {
             total: 1000,
             valid: 950,
             invalid: 50,
             inserted: 940,
             already_present: 10,
             rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
-            invalid_records_uri: Some("s3://b/x_invalid_records.csv".into()),
-            notification: NotificationStatus::Sent,
-            duration_ms: 812,
             already_loaded: false,
         };
+        let took = std::time::Duration::from_micros(812_400);
+        let summary = Summary::processed(
+            file.clone(),
+            counts.clone(),
+            Some("s3://b/x_invalid_records.csv".into()),
+            NotificationStatus::Sent,
+            took,
+        );
         assert_eq!(
             summary.to_json(),
             r#"{"status":"ok","source":"s3://bucket/incoming/customers.csv","dataset":"customer","table":"dim_customer","as_of":"2026-11-26","total":1000,"valid":950,"invalid":50,"inserted":940,"already_present":10,"rule_failures":{"not_null:age":3,"email":12,"duplicate":5},"invalid_records_uri":"s3://b/x_invalid_records.csv","notification":"sent","duration_ms":812}"#
         );
-        let rejected = Summary {
-            status: Status::Rejected,
-            error: Some("file rejected: the file is empty (0 bytes)".into()),
-            invalid_records_uri: None,
-            rule_failures: vec![],
-            ..summary
-        };
+        let rejected = Summary::rejected(
+            file.clone(),
+            "file rejected: the file is empty (0 bytes)".into(),
+            NotificationStatus::Skipped,
+            took,
+        );
         let json: serde_json::Value = serde_json::from_str(&rejected.to_json()).expect("json");
         assert_eq!(json["status"], "rejected");
         assert_eq!(json["error"], "file rejected: the file is empty (0 bytes)");
+        assert_eq!(json["total"], 0);
+        assert_eq!(json["notification"], "skipped");
         assert_eq!(json["invalid_records_uri"], serde_json::Value::Null);
         assert_eq!(json["rule_failures"], serde_json::json!({}));
         assert!(json.get("already_loaded").is_none());
-        let redelivered = Summary { already_loaded: true, ..rejected };
+        let redelivered = Summary::processed(
+            file,
+            Counts { already_loaded: true, ..counts },
+            None,
+            NotificationStatus::Failed,
+            took,
+        );
         let json: serde_json::Value = serde_json::from_str(&redelivered.to_json()).expect("json");
         assert_eq!(json["already_loaded"], true);
+        assert_eq!(json["notification"], "failed");
     }
 }

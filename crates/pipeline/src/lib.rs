@@ -55,20 +55,21 @@
 //! ```
 
 mod error;
+mod process;
+mod report;
 mod validate;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use sift_notifier::{Alerter, NotificationStatus, Notifier, Outcome, Report, Status};
+use sift_notifier::{Alerter, FileRun, Notifier, Report, ReportContext};
 use sift_storage::ObjectStore;
 use sift_table::TableSpec;
 use sift_validator::Contract;
-use sift_warehouse::{FileSeal, LoadEvent, LoadStream, Warehouse};
+use sift_warehouse::Warehouse;
 
-use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
+use crate::validate::Stop;
 
 pub use crate::error::{Error, ErrorChain, Result};
 pub use sift_notifier::Summary;
@@ -144,21 +145,6 @@ impl std::fmt::Debug for Pipeline {
             .field("notifier", &self.notifier.is_some())
             .finish_non_exhaustive()
     }
-}
-
-/// Chunks of the source held between the reader and the validator.
-const READ_AHEAD_CHUNKS: usize = 8;
-/// Validated batches held between the validator and the warehouse: memory stays bounded
-/// whatever the file size.
-const LOAD_AHEAD_BATCHES: usize = 2;
-
-type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>;
-
-/// What processing a file gave.
-struct Processed {
-    tally: sift_validator::Tally,
-    invalid_key: Option<String>,
-    outcome: sift_warehouse::LoadOutcome,
 }
 
 impl Pipeline {
@@ -237,285 +223,60 @@ impl Pipeline {
     /// report. Nothing of the file is loaded unless the summary says so.
     pub async fn run(&self, key: &str) -> Result<Summary> {
         let started = Instant::now();
-        let executed_at = Utc::now();
+        let context = ReportContext {
+            function_name: self.config.function_name.clone(),
+            executed_at: Utc::now(),
+            alert_threshold_pct: self.config.alert_threshold_pct,
+        };
         let source = self.sources.uri(key);
         tracing::info!(source = %source, dataset = %self.config.contract.name, "processing file");
-        let mut summary = Summary {
-            status: Status::Ok,
-            error: None,
+        let file = FileRun {
             source: source.clone(),
             dataset: self.config.contract.name.clone(),
             table: self.table.as_ref().map(|t| t.name.clone()),
             as_of: self.config.as_of,
-            total: 0,
-            valid: 0,
-            invalid: 0,
-            inserted: 0,
-            already_present: 0,
-            rule_failures: Vec::new(),
-            invalid_records_uri: None,
-            notification: NotificationStatus::Skipped,
-            duration_ms: 0,
-            already_loaded: false,
         };
-        let mut url = None;
         match self.process(key, &source).await {
             Ok(done) => {
-                summary.total = done.tally.total;
-                summary.valid = done.tally.valid;
-                summary.invalid = done.tally.invalid;
-                summary.inserted = done.outcome.inserted;
-                summary.already_present = done.outcome.already_present;
-                summary.already_loaded = done.outcome.already_loaded;
-                summary.rule_failures =
-                    done.tally.nonzero_failures().map(|(id, n)| (id.to_owned(), n)).collect();
-                if let Some(k) = &done.invalid_key {
-                    summary.invalid_records_uri = Some(self.invalid.uri(k));
-                    url = Some(self.invalid.url(k));
-                }
+                let counts = done.counts();
                 tracing::info!(
                     source = %source,
-                    total = summary.total,
-                    valid = summary.valid,
-                    invalid = summary.invalid,
-                    inserted = summary.inserted,
-                    already_present = summary.already_present,
-                    already_loaded = summary.already_loaded,
+                    total = counts.total,
+                    valid = counts.valid,
+                    invalid = counts.invalid,
+                    inserted = counts.inserted,
+                    already_present = counts.already_present,
+                    already_loaded = counts.already_loaded,
                     "file processed"
                 );
+                let uri = done.invalid_key.as_ref().map(|k| self.invalid.uri(k));
+                let url = done.invalid_key.as_ref().map(|k| self.invalid.url(k));
+                let report = Report::processed(&context, &source, &counts, uri.clone(), url);
+                let notification = self.notify(&report, &source).await;
+                self.alert(&report, &source).await;
+                Ok(Summary::processed(file, counts, uri, notification, started.elapsed()))
             }
             Err(Stop::Rejected(reason)) => {
                 // Not a warning here: the shells say it (the CLI's summary, the Lambda's result).
                 tracing::info!(source = %source, reason = %reason, "file rejected");
-                summary.status = Status::Rejected;
-                summary.error = Some(reason);
+                let report = Report::rejected(&context, &source, reason.clone());
+                let notification = self.notify(&report, &source).await;
+                Ok(Summary::rejected(file, reason, notification, started.elapsed()))
             }
             Err(stop @ (Stop::Failed(_) | Stop::LoadGone)) => {
                 let error = stop.into_error(&source);
                 // The error is returned: the caller shows or logs it, once.
                 tracing::debug!(source = %source, error = %ErrorChain(&error), "processing failed; nothing was loaded");
-                let mut report = Report::from_summary(
-                    &summary,
-                    &self.config.function_name,
-                    executed_at,
-                    None,
-                    self.config.alert_threshold_pct,
-                );
-                report.outcome = Outcome::Failed { reason: ErrorChain(&error).to_string() };
-                self.notify(&report, &source).await;
-                return Err(error);
+                self.notify(&Report::failed(&context, &source, ErrorChain(&error).to_string()), &source)
+                    .await;
+                Err(error)
             }
-        }
-        let report = Report::from_summary(
-            &summary,
-            &self.config.function_name,
-            executed_at,
-            url,
-            self.config.alert_threshold_pct,
-        );
-        summary.notification = self.notify(&report, &source).await;
-        if let Some(alerter) = &self.alerter
-            && report.is_alert()
-            && !report.is_rejected()
-        {
-            match alerter.alert(&report).await {
-                Ok(delivery) => {
-                    tracing::warn!(source = %source, delivery = %delivery.id, invalid_pct = report.invalid_pct(), "alert published")
-                }
-                Err(error) => {
-                    tracing::error!(source = %source, error = %ErrorChain(&error), "publishing the alert failed")
-                }
-            }
-        }
-        summary.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        Ok(summary)
-    }
-
-    /// Completes at the deadline; never without one.
-    async fn expired(&self) {
-        match self.deadline {
-            Some(deadline) => tokio::time::sleep_until(deadline).await,
-            None => std::future::pending().await,
         }
     }
 
     fn stage(&self, stage: Stage) {
         if let Some(progress) = &self.progress {
             progress(stage);
-        }
-    }
-
-    async fn notify(&self, report: &Report, source: &str) -> NotificationStatus {
-        let Some(notifier) = &self.notifier else {
-            return NotificationStatus::Skipped;
-        };
-        self.stage(Stage::Reporting);
-        match notifier.send(report).await {
-            Ok(delivery) => {
-                tracing::info!(source = %source, delivery = %delivery.id, "report sent");
-                NotificationStatus::Sent
-            }
-            Err(error) => {
-                tracing::error!(source = %source, error = %ErrorChain(&error), "sending the report failed; the load and the invalid records stand");
-                NotificationStatus::Failed
-            }
-        }
-    }
-
-    async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
-        // The table first, before anything is read: a contract that does not fit the
-        // warehouse stops here (SPEC section 7).
-        if let Some(table) = &self.table {
-            self.warehouse
-                .prepare(table, self.config.create_tables)
-                .await
-                .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
-        }
-        let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
-
-        // Three stages run at once, with bounded queues between them: this task reads the
-        // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
-        // loads the valid rows in its one transaction. Nothing commits until the seal below.
-        // A validate-only contract has no load.
-        let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<Piece>(READ_AHEAD_CHUNKS);
-        let load = self.table.clone().map(|table| {
-            let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
-            let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
-                rx.recv().await.map(|event| (event, rx))
-            }));
-            let warehouse = self.warehouse.clone();
-            let load_source = source.to_owned();
-            let task = tokio::spawn(async move { warehouse.load(&table, &load_source, events).await });
-            Load { events: events_tx, task }
-        });
-        let config = self.config.clone();
-        let progress = self.progress.clone();
-        let validator_events = load.as_ref().map(|l| l.events.clone());
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let validator_cancelled = cancelled.clone();
-        let size = stream.size();
-        let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, size, &config, progress, validator_events.as_ref(), &validator_cancelled)
-        });
-
-        // The deadline stops the reader (dropping it closes the channel without `End`) and
-        // tells the validator to stop at its next piece.
-        let mut expired = std::pin::pin!(self.expired());
-        let read_error = tokio::select! {
-            read_error = read(&mut stream, bytes_tx) => read_error,
-            () = &mut expired => {
-                cancelled.store(true, Ordering::Relaxed);
-                None
-            }
-        };
-        let validated = if cancelled.load(Ordering::Relaxed) {
-            validation.await
-        } else {
-            tokio::select! {
-                validated = &mut validation => validated,
-                () = &mut expired => {
-                    cancelled.store(true, Ordering::Relaxed);
-                    validation.await
-                }
-            }
-        };
-        let validated = match validated {
-            Ok(result) => result,
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
-        };
-        // A read error comes first: what was validated is not the whole file.
-        let stop = match (read_error, validated) {
-            (Some(e), _) => Stop::Failed(Error::Source(e)),
-            (None, Ok(validated)) => return self.finish(key, validated, load).await,
-            (None, Err(stop)) => stop,
-        };
-        let reason = match &stop {
-            Stop::Rejected(reason) => reason.clone(),
-            Stop::Failed(e) => ErrorChain(e).to_string(),
-            Stop::LoadGone => {
-                // The warehouse stopped taking rows: its error is the reason.
-                return Err(Stop::Failed(match load {
-                    Some(load) => load.failure(source).await,
-                    None => Error::Warehouse(sift_warehouse::Error::Aborted {
-                        source_uri: source.to_owned(),
-                        reason: "rows were sent to a load that does not exist".into(),
-                    }),
-                }));
-            }
-        };
-        if let Some(load) = load {
-            load.abandon(reason).await;
-        }
-        Err(stop)
-    }
-
-    /// The file is accepted: write the invalid records, then seal the load (commit).
-    async fn finish(
-        &self,
-        key: &str,
-        validated: Validated,
-        load: Option<Load>,
-    ) -> std::result::Result<Processed, Stop> {
-        let Validated { tally, bytes, checksum, invalid } = validated;
-        let mut invalid_key = None;
-        if let Some(records) = invalid.filter(|r| r.rows() > 0) {
-            self.stage(Stage::WritingInvalid { rows: records.rows() });
-            let k = self.invalid_key(key);
-            let put = self.invalid.put(&k, records.into_bytes().into(), "text/csv");
-            let written = tokio::select! {
-                written = put => written.map_err(Error::InvalidRecords),
-                () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
-            };
-            if let Err(error) = written {
-                if let Some(load) = load {
-                    load.abandon(ErrorChain(&error).to_string()).await;
-                }
-                return Err(Stop::Failed(error));
-            }
-            invalid_key = Some(k);
-        }
-        let Some(load) = load else {
-            // Validate only: nothing to load.
-            return Ok(Processed { tally, invalid_key, outcome: sift_warehouse::LoadOutcome::default() });
-        };
-        self.stage(Stage::Loading { rows: tally.valid });
-        let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
-        // If the load already failed, the send fails and its error comes back below.
-        let _ = load.events.send(Ok(LoadEvent::Seal(seal))).await;
-        drop(load.events);
-        let outcome = match load.task.await {
-            Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
-        };
-        Ok(Processed { tally, invalid_key, outcome })
-    }
-}
-
-/// A file's load, running: where its events go, and the task that commits or rolls back.
-struct Load {
-    events: EventSender,
-    task: LoadTask,
-}
-
-impl Load {
-    /// Tells the load to roll back (it may be gone already; it rolls back either way) and
-    /// waits for it to end.
-    async fn abandon(self, reason: String) {
-        let _ = self.events.send(Err(reason.into())).await;
-        drop(self.events);
-        let _ = self.task.await;
-    }
-
-    /// The error of a load that stopped taking rows.
-    async fn failure(self, source: &str) -> Error {
-        drop(self.events);
-        match self.task.await {
-            Ok(Err(e)) => Error::Warehouse(e),
-            Ok(Ok(_)) => Error::Warehouse(sift_warehouse::Error::Aborted {
-                source_uri: source.to_owned(),
-                reason: "the warehouse stopped reading rows without an error".into(),
-            }),
-            Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
     }
 }

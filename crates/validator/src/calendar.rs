@@ -19,20 +19,20 @@ pub(crate) struct Day {
 
 impl Day {
     /// The date, when `month` and `day` make one in `year`.
-    pub fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
+    pub(crate) fn from_ymd(year: i32, month: u32, day: u32) -> Option<Self> {
         if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
             return None;
         }
         Some(Self { days: days_from_civil(year, month, day), year, month_day: month * 32 + day })
     }
 
-    pub fn from_date(date: NaiveDate) -> Self {
+    pub(crate) fn from_date(date: NaiveDate) -> Self {
         Self { days: days_since_epoch(date), year: date.year(), month_day: date.month() * 32 + date.day() }
     }
 
     /// Completed years from `self` (a birth date) to `as_of`: a birthday not yet reached this
     /// year does not count, so a 29 February birthday is reached on 1 March in a non-leap year.
-    pub fn completed_years_at(self, as_of: Day) -> i64 {
+    pub(crate) fn completed_years_at(self, as_of: Day) -> i64 {
         i64::from(as_of.year - self.year) - i64::from(as_of.month_day < self.month_day)
     }
 }

@@ -107,7 +107,7 @@ fn probe(buckets: &[Bucket], home: usize, hash: u128) -> Option<(usize, usize)> 
 }
 
 impl SeenKeys {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         use std::hash::{BuildHasher, Hasher};
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
         Self { seed, slots: Slots::zeroed(FIRST_BUCKETS), len: 0 }
@@ -129,7 +129,7 @@ impl SeenKeys {
     /// A row has no key, and is never a duplicate, when a part is null or a precondition of the
     /// rule failed (`guards`). Each part ends with 0xFF, a byte no UTF-8 text holds, so
     /// ("ab", "c") and ("a", "bc") differ.
-    pub fn check(
+    pub(crate) fn check(
         &mut self,
         parts: &[KeyColumn],
         values: &[Vec<Option<&str>>],
@@ -197,7 +197,7 @@ impl SeenKeys {
     /// table is sized once when the file's row count can be estimated. The memory is only
     /// committed as keys land in it, but keys land all over it, so a table sized for far more
     /// keys than come costs its full size: the reservation is capped at [`MAX_RESERVED_BUCKETS`].
-    pub fn reserve(&mut self, keys: usize) {
+    pub(crate) fn reserve(&mut self, keys: usize) {
         let slots = keys.min(MAX_RESERVED_BUCKETS * BUCKET).div_ceil(3).saturating_mul(4);
         let buckets = slots.div_ceil(BUCKET).next_power_of_two().min(MAX_RESERVED_BUCKETS);
         if buckets > self.slots.buckets {

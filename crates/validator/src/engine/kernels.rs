@@ -25,7 +25,7 @@ pub(super) struct Parsed<'v> {
 }
 
 impl<'v> Parsed<'v> {
-    pub fn of(what: &ToParse, values: &[Vec<Option<&'v str>>]) -> Self {
+    pub(super) fn of(what: &ToParse, values: &[Vec<Option<&'v str>>]) -> Self {
         let column = |c: usize| values[c].as_slice();
         let ((ints, decimals), ((booleans, dates), instants)) = rayon::join(
             || {
@@ -90,7 +90,7 @@ pub(super) struct Columns<'a, 'v> {
 impl Step {
     /// The step's "fails" mask over a chunk. `guards` are the masks of its preconditions: a row
     /// failing one is not evaluated (it does not fail, and takes no part in a uniqueness key).
-    pub fn evaluate(&mut self, c: &Columns<'_, '_>, guards: &[&[bool]]) -> Vec<bool> {
+    pub(super) fn evaluate(&mut self, c: &Columns<'_, '_>, guards: &[&[bool]]) -> Vec<bool> {
         let mut fail = vec![false; c.rows];
         match self {
             Step::NotNull { column } => {

@@ -162,7 +162,7 @@ fn index_of<T>(list: &mut Vec<T>, c: usize, key: impl Fn(&T) -> usize, new: impl
 }
 
 impl Plan {
-    pub fn compile(
+    pub(super) fn compile(
         contract: &Contract,
         ids: &[String],
         as_of: NaiveDate,
@@ -343,7 +343,7 @@ impl Plan {
 
     /// Parses the bound columns that are read as integers, decimals, booleans, dates and
     /// instants (each once, in parallel), from the chunk's trimmed `values`.
-    pub fn parse<'v>(&self, values: &[Vec<Option<&'v str>>]) -> Parsed<'v> {
+    pub(super) fn parse<'v>(&self, values: &[Vec<Option<&'v str>>]) -> Parsed<'v> {
         Parsed::of(&self.parse, values)
     }
 }

@@ -37,7 +37,7 @@ pub(crate) struct Rows {
 impl Rows {
     /// The batch's table columns, rechunked into one array each; an error when a column is
     /// missing or not of its type's physical form (a batch made for another table).
-    pub fn of(batch: &Batch, table: &TableSpec) -> Result<Self> {
+    pub(super) fn of(batch: &Batch, table: &TableSpec) -> Result<Self> {
         let mut columns = Vec::with_capacity(table.columns.len());
         for (i, spec) in table.columns.iter().enumerate() {
             let column = batch.column(i).filter(|c| c.name().as_str() == spec.name).ok_or_else(|| {
@@ -90,7 +90,13 @@ impl Rows {
 
     /// Appends rows `rows` in binary COPY format (header and trailer included), each followed
     /// by `source_uri` and `loaded_at` (microseconds since 1970-01-01 UTC).
-    pub fn encode(&self, rows: &[usize], source_uri: &str, loaded_at: i64, buf: &mut BytesMut) -> Result<()> {
+    pub(super) fn encode(
+        &self,
+        rows: &[usize],
+        source_uri: &str,
+        loaded_at: i64,
+        buf: &mut BytesMut,
+    ) -> Result<()> {
         let writers = self.writers()?;
         let fields = i16::try_from(writers.len() + 2).unwrap_or(i16::MAX);
         buf.put_slice(b"PGCOPY\n\xff\r\n\0");

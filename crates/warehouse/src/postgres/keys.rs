@@ -25,7 +25,7 @@ pub(crate) enum SeenKeys {
 }
 
 impl SeenKeys {
-    pub fn for_table(table: &TableSpec) -> Self {
+    pub(super) fn for_table(table: &TableSpec) -> Self {
         match table.key_positions().as_deref() {
             None => SeenKeys::None,
             Some([k]) if table.columns[*k].ty.is_integer() => {

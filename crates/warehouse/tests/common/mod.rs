@@ -9,7 +9,7 @@ use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
 use sift_warehouse::{FileSeal, LoadStream};
 
 /// `dim_customer` as the built-in customer contract derives it.
-pub fn customers() -> TableSpec {
+pub(crate) fn customers() -> TableSpec {
     let text = |name| TableColumn::new(name, ColumnType::Text, false);
     TableSpec {
         name: "dim_customer".into(),
@@ -81,7 +81,7 @@ impl From<Customers> for Batch {
 }
 
 /// Valid customers `(customer_id, full_name)`, numbered from row 1; even ids have a country.
-pub fn batch(rows: &[(i64, &str)]) -> Customers {
+pub(crate) fn batch(rows: &[(i64, &str)]) -> Customers {
     let mut b = Customers::default();
     for (id, name) in rows {
         b.push(*id, name);
@@ -90,11 +90,11 @@ pub fn batch(rows: &[(i64, &str)]) -> Customers {
 }
 
 /// Ready customer batches followed by the seal, as a [`LoadStream`].
-pub fn sealed_customers(items: Vec<Customers>, seal: FileSeal) -> LoadStream {
+pub(crate) fn sealed_customers(items: Vec<Customers>, seal: FileSeal) -> LoadStream {
     sift_warehouse::sealed(items.into_iter().map(Batch::from).collect(), seal)
 }
 
 /// A seal with `checksum` and no counts.
-pub fn seal(checksum: &str) -> FileSeal {
+pub(crate) fn seal(checksum: &str) -> FileSeal {
     FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
 }

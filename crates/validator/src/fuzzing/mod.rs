@@ -1,10 +1,15 @@
-//! The fuzz check (feature `fuzzing`): one function, [`check`], shared by the cargo-fuzz target
-//! in `fuzz/` and the stable regression test `tests/fuzz_corpus.rs`, so a crash the fuzzer
-//! finds is replayed by `cargo test` with exactly the same logic.
+//! The fuzz checks (feature `fuzzing`): [`check`] (the customer contract) and
+//! [`check_contract`] (a contract drawn from the input), shared by the cargo-fuzz targets in
+//! `fuzz/` and the stable regression tests `tests/fuzz_corpus.rs` and
+//! `tests/fuzz_contracts.rs`, so a crash the fuzzer finds is replayed by `cargo test` with
+//! exactly the same logic.
 //!
 //! The property, from the hardening issue: any byte string gives a summary or a clear
-//! file-level rejection, never a panic or a hang. [`check`] panics (with the reason) when it
-//! does not hold.
+//! file-level rejection, never a panic or a hang; and the file pushed in small pieces and
+//! chunks gives exactly what it gives whole. Both checks panic (with the reason) when it does
+//! not hold.
+
+mod contracts;
 
 use std::collections::HashMap;
 
@@ -17,7 +22,9 @@ use sift_table::ROW_NUMBER;
 use crate::engine::FAILED_RULES;
 use crate::error::{Error, Rejection};
 use crate::file::{FileValidator, InvalidRecords, Tally, validate_bytes};
-use crate::{ISO_3166_ALPHA2, customer_contract};
+use crate::{Contract, ISO_3166_ALPHA2, customer_contract};
+
+pub use contracts::{check_contract, sample_input};
 
 /// How one fuzz input is run, taken from its first two bytes; the rest is the CSV file.
 ///
@@ -81,10 +88,15 @@ struct Streamed {
 #[doc(hidden)]
 pub fn check(data: &[u8]) {
     let (setup, csv) = Setup::split(data);
-    let rules = || customer_contract(setup.country.then_some(ISO_3166_ALPHA2));
+    compare(|| customer_contract(setup.country.then_some(ISO_3166_ALPHA2)), csv, setup);
+}
 
-    let streamed = stream(rules, csv, setup);
-    let whole = validate_bytes(rules(), as_of(), csv, DEFAULT_CHUNK_ROWS);
+/// Validates `csv` streamed (as `setup` says) and whole under the contract `contract` builds,
+/// and checks that both agree and that the outcome keeps every invariant of [`check`]. Returns
+/// the tally of an accepted file, `None` for a rejected one.
+fn compare(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Option<Tally> {
+    let streamed = stream(&contract, csv, setup);
+    let whole = validate_bytes(contract(), as_of(), csv, DEFAULT_CHUNK_ROWS);
 
     match (streamed, whole) {
         (Ok(s), Ok(w)) => {
@@ -102,6 +114,8 @@ pub fn check(data: &[u8]) {
             assert!(sv == wv, "{setup:?}: the valid rows depend on pieces and chunks:\n{sv:?}\n{wv:?}");
             let ids: Vec<String> = w.tally.failures.iter().map(|(id, _)| id.clone()).collect();
             check_accepted(&s, &ids, w.header.raw());
+            check_valid_columns(&contract(), &s.valid);
+            Some(w.tally)
         }
         (Err(s), Err(w)) => {
             let (Some(sr), Some(wr)) = (s.rejection(), w.rejection()) else {
@@ -110,6 +124,7 @@ pub fn check(data: &[u8]) {
             assert_eq!(sr, wr, "{setup:?}: the rejection depends on pieces and chunks");
             assert!(!sr.to_string().trim().is_empty(), "a rejection without a message: {sr:?}");
             check_rejection(sr, csv);
+            None
         }
         (s, w) => panic!(
             "{setup:?}: streamed and whole disagree: streamed {:?}, whole {:?}",
@@ -119,12 +134,41 @@ pub fn check(data: &[u8]) {
     }
 }
 
+/// The valid rows have the contract's loaded columns, in order, of the types its checks prove,
+/// then the row number; a required column is never null.
+fn check_valid_columns(contract: &Contract, valid: &[DataFrame]) {
+    let columns = contract.table_columns();
+    for frame in valid {
+        let names: Vec<&str> = frame.get_column_names().into_iter().map(|n| n.as_str()).collect();
+        let expected: Vec<&str> = columns.iter().map(|c| c.name.as_str()).chain([ROW_NUMBER]).collect();
+        assert_eq!(names, expected, "the valid rows' columns are not the contract's loaded columns");
+        for (column, spec) in frame.columns().iter().zip(&columns) {
+            assert_eq!(
+                column.dtype(),
+                &spec.ty.physical(),
+                "valid column {} holds {} values, its type is {}",
+                spec.name,
+                column.dtype(),
+                spec.ty
+            );
+            if !spec.nullable {
+                assert_eq!(
+                    column.null_count(),
+                    0,
+                    "required column {} has nulls among valid rows",
+                    spec.name
+                );
+            }
+        }
+    }
+}
+
 /// Pushes `csv` in pieces of `setup.piece` bytes through a [`FileValidator`] with
 /// `setup.chunk_rows` rows per chunk, writing the invalid records as the pipeline does.
-fn stream(rules: impl Fn() -> crate::Contract, csv: &[u8], setup: Setup) -> Result<Streamed, Error> {
-    let mut file = match FileValidator::new(rules(), as_of(), setup.chunk_rows) {
+fn stream(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Result<Streamed, Error> {
+    let mut file = match FileValidator::new(contract(), as_of(), setup.chunk_rows) {
         Ok(file) => file,
-        Err(e) => panic!("the customer rule set does not build: {e}"),
+        Err(e) => panic!("the contract does not build: {e}"),
     };
     let mut chunks = Vec::new();
     for piece in csv.chunks(setup.piece) {

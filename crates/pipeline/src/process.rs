@@ -1,0 +1,209 @@
+//! The run orchestration: the table prepared, then three stages at once (read, validate,
+//! load) with bounded queues between them, and the accepted file sealed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sift_notifier::Counts;
+use sift_warehouse::{FileSeal, LoadEvent, LoadStream};
+
+use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
+use crate::{Error, ErrorChain, Pipeline, Stage};
+
+/// Chunks of the source held between the reader and the validator.
+const READ_AHEAD_CHUNKS: usize = 8;
+/// Validated batches held between the validator and the warehouse: memory stays bounded
+/// whatever the file size.
+const LOAD_AHEAD_BATCHES: usize = 2;
+
+type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::LoadOutcome>>;
+
+/// What processing a file gave.
+pub(crate) struct Processed {
+    pub(crate) tally: sift_validator::Tally,
+    pub(crate) invalid_key: Option<String>,
+    pub(crate) outcome: sift_warehouse::LoadOutcome,
+}
+
+impl Processed {
+    /// The counts the summary and the report give.
+    pub(crate) fn counts(&self) -> Counts {
+        Counts {
+            total: self.tally.total,
+            valid: self.tally.valid,
+            invalid: self.tally.invalid,
+            inserted: self.outcome.inserted,
+            already_present: self.outcome.already_present,
+            rule_failures: self.tally.nonzero_failures().map(|(id, n)| (id.to_owned(), n)).collect(),
+            already_loaded: self.outcome.already_loaded,
+        }
+    }
+}
+
+impl Pipeline {
+    /// Reads, validates and loads `key`; nothing is committed unless this returns `Ok`.
+    pub(crate) async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
+        // The table first, before anything is read: a contract that does not fit the
+        // warehouse stops here (SPEC section 7).
+        if let Some(table) = &self.table {
+            self.warehouse
+                .prepare(table, self.config.create_tables)
+                .await
+                .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
+        }
+        let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
+
+        // Three stages run at once, with bounded queues between them: this task reads the
+        // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
+        // loads the valid rows in its one transaction. Nothing commits until the seal below.
+        // A validate-only contract has no load.
+        let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<Piece>(READ_AHEAD_CHUNKS);
+        let load = self.table.clone().map(|table| {
+            let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
+            let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
+                rx.recv().await.map(|event| (event, rx))
+            }));
+            let warehouse = self.warehouse.clone();
+            let load_source = source.to_owned();
+            let task = tokio::spawn(async move { warehouse.load(&table, &load_source, events).await });
+            Load { events: events_tx, task }
+        });
+        let config = self.config.clone();
+        let progress = self.progress.clone();
+        let validator_events = load.as_ref().map(|l| l.events.clone());
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let validator_cancelled = cancelled.clone();
+        let size = stream.size();
+        let mut validation = tokio::task::spawn_blocking(move || {
+            validate(bytes_rx, size, &config, progress, validator_events.as_ref(), &validator_cancelled)
+        });
+
+        // The deadline stops the reader (dropping it closes the channel without `End`) and
+        // tells the validator to stop at its next piece.
+        let mut expired = std::pin::pin!(self.expired());
+        let read_error = tokio::select! {
+            read_error = read(&mut stream, bytes_tx) => read_error,
+            () = &mut expired => {
+                cancelled.store(true, Ordering::Relaxed);
+                None
+            }
+        };
+        let validated = if cancelled.load(Ordering::Relaxed) {
+            validation.await
+        } else {
+            tokio::select! {
+                validated = &mut validation => validated,
+                () = &mut expired => {
+                    cancelled.store(true, Ordering::Relaxed);
+                    validation.await
+                }
+            }
+        };
+        let validated = match validated {
+            Ok(result) => result,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+        // A read error comes first: what was validated is not the whole file.
+        let stop = match (read_error, validated) {
+            (Some(e), _) => Stop::Failed(Error::Source(e)),
+            (None, Ok(validated)) => return self.finish(key, validated, load).await,
+            (None, Err(stop)) => stop,
+        };
+        let reason = match &stop {
+            Stop::Rejected(reason) => reason.clone(),
+            Stop::Failed(e) => ErrorChain(e).to_string(),
+            Stop::LoadGone => {
+                // The warehouse stopped taking rows: its error is the reason.
+                return Err(Stop::Failed(match load {
+                    Some(load) => load.failure(source).await,
+                    None => Error::Warehouse(sift_warehouse::Error::Aborted {
+                        source_uri: source.to_owned(),
+                        reason: "rows were sent to a load that does not exist".into(),
+                    }),
+                }));
+            }
+        };
+        if let Some(load) = load {
+            load.abandon(reason).await;
+        }
+        Err(stop)
+    }
+
+    /// The file is accepted: write the invalid records, then seal the load (commit).
+    async fn finish(
+        &self,
+        key: &str,
+        validated: Validated,
+        load: Option<Load>,
+    ) -> std::result::Result<Processed, Stop> {
+        let Validated { tally, bytes, checksum, invalid } = validated;
+        let mut invalid_key = None;
+        if let Some(records) = invalid.filter(|r| r.rows() > 0) {
+            self.stage(Stage::WritingInvalid { rows: records.rows() });
+            let k = self.invalid_key(key);
+            let put = self.invalid.put(&k, records.into_bytes().into(), "text/csv");
+            let written = tokio::select! {
+                written = put => written.map_err(Error::InvalidRecords),
+                () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
+            };
+            if let Err(error) = written {
+                if let Some(load) = load {
+                    load.abandon(ErrorChain(&error).to_string()).await;
+                }
+                return Err(Stop::Failed(error));
+            }
+            invalid_key = Some(k);
+        }
+        let Some(load) = load else {
+            // Validate only: nothing to load.
+            return Ok(Processed { tally, invalid_key, outcome: sift_warehouse::LoadOutcome::default() });
+        };
+        self.stage(Stage::Loading { rows: tally.valid });
+        let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
+        // If the load already failed, the send fails and its error comes back below.
+        let _ = load.events.send(Ok(LoadEvent::Seal(seal))).await;
+        drop(load.events);
+        let outcome = match load.task.await {
+            Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        };
+        Ok(Processed { tally, invalid_key, outcome })
+    }
+
+    /// Completes at the deadline; never without one.
+    pub(crate) async fn expired(&self) {
+        match self.deadline {
+            Some(deadline) => tokio::time::sleep_until(deadline).await,
+            None => std::future::pending().await,
+        }
+    }
+}
+
+/// A file's load, running: where its events go, and the task that commits or rolls back.
+struct Load {
+    events: EventSender,
+    task: LoadTask,
+}
+
+impl Load {
+    /// Tells the load to roll back (it may be gone already; it rolls back either way) and
+    /// waits for it to end.
+    async fn abandon(self, reason: String) {
+        let _ = self.events.send(Err(reason.into())).await;
+        drop(self.events);
+        let _ = self.task.await;
+    }
+
+    /// The error of a load that stopped taking rows.
+    async fn failure(self, source: &str) -> Error {
+        drop(self.events);
+        match self.task.await {
+            Ok(Err(e)) => Error::Warehouse(e),
+            Ok(Ok(_)) => Error::Warehouse(sift_warehouse::Error::Aborted {
+                source_uri: source.to_owned(),
+                reason: "the warehouse stopped reading rows without an error".into(),
+            }),
+            Err(join) => std::panic::resume_unwind(join.into_panic()),
+        }
+    }
+}
