@@ -213,6 +213,7 @@ fn sift_contract_check_prints_the_table_and_the_failure_ids() {
     let text = String::from_utf8(output.stdout).unwrap();
     for line in [
         "dataset: orders",
+        "format: delimiter ',', quote '\"', encoding UTF-8",
         "table: fact_order (key: order_id, line_no)",
         "\"unit_price\" NUMERIC(10, 2) NOT NULL",
         "\"note\" TEXT,",

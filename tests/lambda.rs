@@ -89,10 +89,26 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
             .unwrap();
     world.put(second, generated.clone()).await;
     world.put("incoming/broken.csv", b"id,name\n1,Ann\n".to_vec()).await;
+    // The same rows again, gzip-compressed by suffix and zstd-compressed by Content-Encoding.
+    let gz = sift_tests::gzip(&generated);
+    world.put("incoming/third.csv.gz", gz.clone()).await;
+    let zst = sift_tests::zstd(&generated);
+    world
+        .s3
+        .put_object()
+        .bucket(&world.landing)
+        .key("incoming/fourth.csv")
+        .content_encoding("zstd")
+        .body(zst.clone().into())
+        .send()
+        .await
+        .unwrap();
     let own_output = format!("{}/{as_of}/x_invalid_records.csv", "Curoupt_Records/Customer");
     let batch = json!({"Records": [
         sqs_message("m-good", &json!({"Records": [s3_record(&world.landing, "incoming/second+batch.csv", generated.len())]})),
         sqs_message("m-rejected", &json!({"Records": [s3_record(&world.landing, "incoming/broken.csv", 14)]})),
+        sqs_message("m-gzip", &json!({"Records": [s3_record(&world.landing, "incoming/third.csv.gz", gz.len())]})),
+        sqs_message("m-zstd", &json!({"Records": [s3_record(&world.landing, "incoming/fourth.csv", zst.len())]})),
         sqs_message("m-own-output", &json!({"Records": [s3_record(&world.invalid, &own_output, 10)]})),
         sqs_message("m-garbage", &json!({"hello": "world"})),
     ]});
@@ -106,7 +122,7 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
         .collect();
     assert_eq!(failed, ["m-rejected", "m-garbage"], "{response}");
     let files = response["files"].as_array().unwrap();
-    assert_eq!(files.len(), 2, "{response}");
+    assert_eq!(files.len(), 4, "{response}");
     assert_eq!(
         (files[0]["status"].as_str(), files[0]["total"].as_u64()),
         (Some("ok"), Some(generated_rows.rows))
@@ -116,6 +132,22 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     assert_eq!(response["skipped"][0]["source"], format!("s3://{}/{own_output}", world.invalid).as_str());
     let added = files[0]["inserted"].as_u64().unwrap();
     assert_eq!(world.rows().await, before + added as i64);
+    // The compressed copies: the same counts, every valid row already present.
+    for (file, stem) in [(&files[2], "third"), (&files[3], "fourth")] {
+        assert_eq!(file["status"], "ok", "{file}");
+        assert_eq!(
+            (file["total"].as_u64(), file["valid"].as_u64()),
+            (files[0]["total"].as_u64(), files[0]["valid"].as_u64())
+        );
+        assert_eq!(
+            (file["inserted"].as_u64(), file["already_present"].clone()),
+            (Some(0), files[0]["valid"].clone()),
+            "{file}"
+        );
+        let invalid =
+            format!("s3://{}/Curoupt_Records/Customer/{as_of}/{stem}_invalid_records.csv", world.invalid);
+        assert_eq!(file["invalid_records_uri"], invalid.as_str(), "{file}");
+    }
 
     // 3. A redelivery of the first event: nothing is loaded twice.
     let before = world.rows().await;

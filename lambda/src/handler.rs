@@ -326,7 +326,7 @@ impl App {
     }
 
     /// Why `object` is not sift's to process, if it is not: sift's own output (no
-    /// self-triggering loop) or not a CSV.
+    /// self-triggering loop) or not a CSV (plain or gzip- or zstd-compressed, by suffix).
     fn skip_reason(&self, object: &ObjectRef) -> Option<&'static str> {
         let under = |prefix: &str| {
             if prefix.is_empty() {
@@ -339,8 +339,10 @@ impl App {
             under(&self.settings.invalid_prefix) || self.routes.iter().any(|r| under(&r.invalid_prefix));
         if own_output {
             Some("under the invalid-records prefix (sift's own output)")
-        } else if object.key.ends_with('/') || !object.key.to_ascii_lowercase().ends_with(".csv") {
-            Some("not a .csv object")
+        } else if object.key.ends_with('/')
+            || !sift_storage::Compression::strip_suffix(&object.key).to_ascii_lowercase().ends_with(".csv")
+        {
+            Some("not a .csv object (plain, .csv.gz or .csv.zst)")
         } else {
             None
         }

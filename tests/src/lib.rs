@@ -34,6 +34,23 @@ pub fn example() -> Vec<u8> {
     std::fs::read(example_path()).unwrap()
 }
 
+/// `data` gzip-compressed, as `gzip` writes it.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// `data` zstd-compressed, as the `zstd` command line writes it (with the content checksum).
+pub fn zstd(data: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+    e.include_checksum(true).unwrap();
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
 /// The AWS API emulator's endpoint (`SIFT_MOTO_ENDPOINT`, set by `scripts/test`).
 pub fn moto_endpoint() -> String {
     std::env::var("SIFT_MOTO_ENDPOINT").expect(

@@ -267,6 +267,10 @@ fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
     let contract = read_contract(path)?;
     println!("contract {} is valid", path.display());
     println!("dataset: {}", contract.name);
+    let format = contract.format;
+    let delimiter =
+        if format.delimiter == '\t' { "tab".to_owned() } else { format!("{:?}", format.delimiter) };
+    println!("format: delimiter {delimiter}, quote {:?}, encoding {}", format.quote, format.encoding.name());
     match contract.table() {
         Some(table) => {
             let key =

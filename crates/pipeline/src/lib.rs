@@ -8,7 +8,8 @@
 //! Reading, validating and loading run at once, with bounded queues between them, so memory
 //! stays bounded whatever the file size. Order of effects, so that a report never claims what
 //! did not happen:
-//! 1. the file is read and validated while its valid rows stream into the warehouse's one
+//! 1. the file is read (decompressed as it streams in when it is gzip or zstd: by its key's
+//!    suffix or its `Content-Encoding`) and validated while its valid rows stream into the warehouse's one
 //!    transaction (nothing is committed yet); a file-level rejection, even from the last byte,
 //!    abandons the load (rolled back: nothing loaded, nothing written) and the report says
 //!    `FAILED` with the reason;
@@ -64,7 +65,7 @@ use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
 use sift_notifier::{Alerter, FileRun, Notifier, Report, ReportContext};
-use sift_storage::ObjectStore;
+use sift_storage::{Compression, ObjectStore};
 use sift_table::TableSpec;
 use sift_validator::Contract;
 use sift_warehouse::Warehouse;
@@ -204,8 +205,11 @@ impl Pipeline {
     }
 
     /// Where the invalid records of source `key` go:
-    /// `<prefix>/<as-of>/<source stem>_invalid_records.csv`.
+    /// `<prefix>/<as-of>/<source stem>_invalid_records.csv`, where the stem leaves out a
+    /// compression suffix and then the extension (`a.csv.gz` and `a.csv` both give `a`). The
+    /// file is plain CSV either way.
     pub fn invalid_key(&self, key: &str) -> String {
+        let key = Compression::strip_suffix(key);
         let name = key.rsplit('/').next().unwrap_or(key);
         let stem = match name.rsplit_once('.') {
             Some((stem, _)) if !stem.is_empty() => stem,

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sift_notifier::Counts;
+use sift_storage::Compression;
 use sift_warehouse::{FileSeal, LoadEvent, LoadStream};
 
 use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
@@ -51,7 +52,16 @@ impl Pipeline {
                 .await
                 .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
         }
-        let mut stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
+        let stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
+        // A compressed object is decompressed as it streams in; its size then says nothing of
+        // the CSV's, so the validator is not told one. The ledger's checksum is the CSV's.
+        let mut stream = match Compression::detect(key, stream.content_encoding()) {
+            Some(compression) => {
+                tracing::debug!(source = %source, %compression, "decompressing");
+                stream.decompressed(compression, source)
+            }
+            None => stream,
+        };
 
         // Three stages run at once, with bounded queues between them: this task reads the
         // object, a blocking thread validates it (CPU work; polars blocks), and the warehouse
@@ -105,6 +115,10 @@ impl Pipeline {
         };
         // A read error comes first: what was validated is not the whole file.
         let stop = match (read_error, validated) {
+            // Bytes that do not decompress are the file's fault, like bytes that do not parse.
+            (Some(e @ sift_storage::Error::Corrupt { .. }), _) => {
+                Stop::Rejected(format!("file rejected: {e}"))
+            }
             (Some(e), _) => Stop::Failed(Error::Source(e)),
             (None, Ok(validated)) => return self.finish(key, validated, load).await,
             (None, Err(stop)) => stop,

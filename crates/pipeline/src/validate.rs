@@ -47,6 +47,9 @@ pub(crate) struct Validated {
 /// channel that closes without it means the reader stopped early, and nothing may be sealed.
 pub(crate) enum Piece {
     Bytes(bytes::Bytes),
+    /// The file's size is about this many bytes (a compressed object's, estimated once its
+    /// first bytes are decompressed), for sizing the validator's state.
+    Expect(u64),
     End,
 }
 
@@ -66,9 +69,18 @@ pub(crate) async fn read(
     stream: &mut sift_storage::ByteStream,
     bytes_tx: tokio::sync::mpsc::Sender<Piece>,
 ) -> Option<sift_storage::Error> {
+    // A stream whose size the store did not give (a compressed object) estimates it once its
+    // first bytes are in.
+    let mut estimate = stream.size().is_none();
     while let Some(bytes) = stream.next().await {
         match bytes {
             Ok(bytes) => {
+                if estimate && let Some(size) = stream.estimated_size() {
+                    estimate = false;
+                    if bytes_tx.send(Piece::Expect(size)).await.is_err() {
+                        return None;
+                    }
+                }
                 // A closed channel means the validator stopped early: stop reading.
                 if bytes_tx.send(Piece::Bytes(bytes)).await.is_err() {
                     return None;
@@ -105,7 +117,7 @@ pub(crate) fn validate(
                 && let Some(header) = file.header()
             {
                 invalid
-                    .get_or_insert_with(|| InvalidRecords::new(header))
+                    .get_or_insert_with(|| InvalidRecords::new(header, file.dialect()))
                     .append(&chunk.invalid)
                     .map_err(stop)?;
             }
@@ -139,6 +151,10 @@ pub(crate) fn validate(
         };
         let bytes = match piece {
             Some(Piece::Bytes(bytes)) => bytes,
+            Some(Piece::Expect(size)) => {
+                file.expect_bytes(size);
+                continue;
+            }
             Some(Piece::End) => break,
             None => return Err(interrupted(&file)),
         };

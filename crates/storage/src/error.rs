@@ -28,6 +28,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The object's bytes are not what they claim to be (a corrupt or truncated gzip or zstd
+    /// stream): the object's fault, and trying again will not help.
+    #[error("{uri}: {reason}")]
+    Corrupt {
+        /// The object.
+        uri: String,
+        /// What is wrong, with where.
+        reason: String,
+    },
     /// A backend-specific failure (network, permissions, throttling...).
     #[error("{action} {uri}: {message}")]
     Backend {
@@ -46,7 +55,7 @@ impl Error {
     /// Whether trying again later may succeed (a missing object or a bad key will not).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::NotFound { .. } | Error::InvalidKey { .. } => false,
+            Error::NotFound { .. } | Error::InvalidKey { .. } | Error::Corrupt { .. } => false,
             Error::Io { source, .. } => !matches!(
                 source.kind(),
                 std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::InvalidInput

@@ -3,6 +3,8 @@
 //! [`ObjectStore`] reads an object as a stream of byte chunks (so a file never has to fit in
 //! memory twice) and writes an object whole. [`LocalStore`] keeps objects as files under a root
 //! folder and refuses any key that would leave it. Other backends (S3) implement the same trait.
+//! [`ByteStream::decompressed`] decompresses a gzip or zstd object as it streams in
+//! ([`Compression::detect`] tells which, by key suffix or `Content-Encoding`).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -18,6 +20,7 @@
 //! # Ok(()) }
 //! ```
 
+mod compression;
 mod error;
 mod local;
 #[cfg(feature = "s3")]
@@ -28,6 +31,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures::Stream;
 
+pub use crate::compression::Compression;
 pub use crate::error::{Error, Result};
 pub use crate::local::LocalStore;
 #[cfg(feature = "s3")]
@@ -45,12 +49,15 @@ pub(crate) fn url_path(path: &str) -> String {
 pub struct ByteStream {
     chunks: Pin<Box<dyn Stream<Item = Result<Bytes>> + Send>>,
     size: Option<u64>,
+    content_encoding: Option<String>,
+    /// For a decompressing stream: how far it has got, to estimate the decompressed size.
+    expansion: Option<std::sync::Arc<compression::Expansion>>,
 }
 
 impl ByteStream {
     /// The bytes of `chunks`, size unknown.
     pub fn new(chunks: impl Stream<Item = Result<Bytes>> + Send + 'static) -> Self {
-        Self { chunks: Box::pin(chunks), size: None }
+        Self { chunks: Box::pin(chunks), size: None, content_encoding: None, expansion: None }
     }
 
     /// The same stream, with the object's size in bytes when the store knows it.
@@ -62,11 +69,34 @@ impl ByteStream {
     pub fn size(&self) -> Option<u64> {
         self.size
     }
+
+    /// The size of what this stream gives, as well as it is known so far: the object's size for
+    /// plain bytes; for a decompressing stream, once it has given something, the compressed
+    /// size times the expansion so far. Only a hint, for sizing work.
+    pub fn estimated_size(&self) -> Option<u64> {
+        match &self.expansion {
+            None => self.size,
+            Some(expansion) => expansion.estimate(),
+        }
+    }
+
+    /// The same stream, with the object's `Content-Encoding` when the store keeps one.
+    pub fn with_content_encoding(self, content_encoding: Option<String>) -> Self {
+        Self { content_encoding, ..self }
+    }
+
+    /// The object's `Content-Encoding` (`gzip`, `zstd`, ...), when the store said.
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.content_encoding.as_deref()
+    }
 }
 
 impl std::fmt::Debug for ByteStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ByteStream").field("size", &self.size).finish_non_exhaustive()
+        f.debug_struct("ByteStream")
+            .field("size", &self.size)
+            .field("content_encoding", &self.content_encoding)
+            .finish_non_exhaustive()
     }
 }
 

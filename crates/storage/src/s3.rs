@@ -170,6 +170,7 @@ impl ObjectStore for S3Store {
             .map_err(|e| self.error("reading", key, e))?;
         let uri = self.uri(key);
         let size = output.content_length.and_then(|n| u64::try_from(n).ok());
+        let content_encoding = output.content_encoding.clone();
         let body = stream::try_unfold((output.body, uri), |(mut body, uri)| async move {
             match body.next().await {
                 None => Ok(None),
@@ -182,7 +183,7 @@ impl ObjectStore for S3Store {
                 }),
             }
         });
-        Ok(ByteStream::new(body).with_size(size))
+        Ok(ByteStream::new(body).with_size(size).with_content_encoding(content_encoding))
     }
 
     async fn put(&self, key: &str, body: Bytes, content_type: &str) -> Result<()> {

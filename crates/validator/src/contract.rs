@@ -53,6 +53,84 @@ pub struct Contract {
     /// The checks, in the order their failure ids are reported (after every `not_null` id).
     #[serde(default)]
     pub rules: Vec<Rule>,
+    /// How the files are written: delimiter, quote and encoding (`[format]`; RFC 4180 in
+    /// UTF-8 when left out).
+    #[serde(default, skip_serializing_if = "Format::is_default")]
+    pub format: Format,
+}
+
+/// The `[format]` section: how a dataset's files are written. The invalid-records file is
+/// written with the same delimiter and quote, in UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Format {
+    /// Between fields: `,` (the default), `;`, a tab or `|`.
+    #[serde(default = "default_delimiter")]
+    pub delimiter: char,
+    /// Around a field that holds a delimiter, a quote or a line break: `"` (the default) or `'`.
+    #[serde(default = "default_quote")]
+    pub quote: char,
+    /// The text encoding.
+    #[serde(default)]
+    pub encoding: Encoding,
+}
+
+fn default_delimiter() -> char {
+    ','
+}
+
+fn default_quote() -> char {
+    '"'
+}
+
+impl Default for Format {
+    fn default() -> Self {
+        Self { delimiter: default_delimiter(), quote: default_quote(), encoding: Encoding::default() }
+    }
+}
+
+impl Format {
+    /// RFC 4180 in UTF-8.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The delimiter and quote as the CSV reader and writer take them.
+    pub fn dialect(&self) -> crate::csv::Dialect {
+        // `check` allows ASCII characters only; anything else falls back to the default.
+        let byte = |c: char, default: u8| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(default);
+        crate::csv::Dialect { delimiter: byte(self.delimiter, b','), quote: byte(self.quote, b'"') }
+    }
+}
+
+/// A source text encoding; the file is converted to UTF-8 as it streams in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Encoding {
+    /// UTF-8 (a leading byte-order mark is dropped).
+    #[default]
+    #[serde(rename = "utf-8", alias = "utf8", alias = "UTF-8")]
+    Utf8,
+    /// UTF-16, little- or big-endian as its byte-order mark says (the mark is required).
+    #[serde(rename = "utf-16", alias = "utf16", alias = "UTF-16")]
+    Utf16,
+    /// Windows-1252 (the WHATWG mapping: 0x80 is the euro sign).
+    #[serde(rename = "windows-1252", alias = "cp1252")]
+    Windows1252,
+    /// ISO 8859-1: each byte is the code point of the same number.
+    #[serde(rename = "latin-1", alias = "latin1", alias = "iso-8859-1")]
+    Latin1,
+}
+
+impl Encoding {
+    /// The encoding's name in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::Utf16 => "UTF-16",
+            Encoding::Windows1252 => "Windows-1252",
+            Encoding::Latin1 => "ISO 8859-1",
+        }
+    }
 }
 
 /// The `[table]` section: where the valid rows go and what identifies a row.
@@ -395,9 +473,19 @@ impl Contract {
     /// Columns: at least one, unique names. Rules: unique ids, reading declared required
     /// columns only, compilable patterns, non-empty ranges and sets, at most one type-proving
     /// check per column, preconditions naming earlier column rules. Table: a name, key
-    /// columns that are declared, required and loaded, each once.
+    /// columns that are declared, required and loaded, each once. Format: the delimiter one of
+    /// `,` `;` tab `|`, the quote `"` or `'`.
     pub fn check(&self) -> Result<()> {
         let bad = |msg: String| Err(Error::Contract(msg));
+        let Format { delimiter, quote, .. } = self.format;
+        if !matches!(delimiter, ',' | ';' | '\t' | '|') {
+            return bad(format!(
+                "[format] delimiter {delimiter:?} must be one of \",\", \";\", \"\\t\" (tab) or \"|\""
+            ));
+        }
+        if !matches!(quote, '"' | '\'') {
+            return bad(format!("[format] quote {quote:?} must be '\"' or \"'\""));
+        }
         if self.columns.is_empty() {
             return bad(format!("contract `{}` declares no column", self.name));
         }

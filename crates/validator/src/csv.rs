@@ -14,6 +14,22 @@ use polars::prelude::{Column, DataFrame, IntoColumn, PlSmallStr, StringChunkedBu
 
 use crate::error::{Rejection, Result};
 
+/// The delimiter and quote of a CSV dialect (both ASCII; a contract's `[format]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// Between fields.
+    pub delimiter: u8,
+    /// Around fields.
+    pub quote: u8,
+}
+
+impl Default for Dialect {
+    /// RFC 4180: `,` and `"`.
+    fn default() -> Self {
+        Self { delimiter: b',', quote: b'"' }
+    }
+}
+
 /// Default rows per chunk: large enough that polars works on long columns, small enough that
 /// memory stays bounded.
 pub const DEFAULT_CHUNK_ROWS: usize = 64 * 1024;
@@ -95,6 +111,8 @@ enum State {
 /// The push-based CSV reader. See the module docs for the grammar.
 pub struct CsvDecoder {
     chunk_rows: usize,
+    delimiter: u8,
+    quote: u8,
     state: State,
     /// A CR ended the last record; an LF right after it belongs to the same line end.
     after_cr: bool,
@@ -149,8 +167,15 @@ impl Default for CsvDecoder {
 impl CsvDecoder {
     /// A reader that emits chunks of at most `chunk_rows` rows (at least 1).
     pub fn new(chunk_rows: usize) -> Self {
+        Self::with_dialect(chunk_rows, Dialect::default())
+    }
+
+    /// A reader of `dialect` that emits chunks of at most `chunk_rows` rows (at least 1).
+    pub fn with_dialect(chunk_rows: usize, dialect: Dialect) -> Self {
         Self {
             chunk_rows: chunk_rows.max(1),
+            delimiter: dialect.delimiter,
+            quote: dialect.quote,
             state: State::FieldStart,
             after_cr: false,
             record: Vec::with_capacity(256),
@@ -239,6 +264,7 @@ impl CsvDecoder {
                 bytes = &bytes[1..];
             }
         }
+        let (delimiter, quote) = (self.delimiter, self.quote);
         let mut i = 0;
         while i < bytes.len() {
             match self.state {
@@ -249,7 +275,7 @@ impl CsvDecoder {
                             self.record_line = self.line;
                         }
                         self.field_line = self.line;
-                        if bytes[i] == b'"' {
+                        if bytes[i] == quote {
                             self.state = State::Quoted;
                             self.any_quoted = true;
                             i += 1;
@@ -259,7 +285,7 @@ impl CsvDecoder {
                     }
                     // Copy up to the next delimiter or line end in one go.
                     let rest = &bytes[i..];
-                    match memchr::memchr3(b',', b'\n', b'\r', rest) {
+                    match memchr::memchr3(delimiter, b'\n', b'\r', rest) {
                         None => {
                             self.record.extend_from_slice(rest);
                             i = bytes.len();
@@ -268,12 +294,8 @@ impl CsvDecoder {
                             self.record.extend_from_slice(&rest[..at]);
                             i += at + 1;
                             match rest[at] {
-                                b',' => {
-                                    self.end_field();
-                                    self.state = State::FieldStart;
-                                }
                                 b'\n' => self.end_line(false)?,
-                                _ => {
+                                b'\r' => {
                                     self.end_line(true)?;
                                     if i < bytes.len() {
                                         self.after_cr = false;
@@ -282,13 +304,18 @@ impl CsvDecoder {
                                         }
                                     }
                                 }
+                                // The delimiter.
+                                _ => {
+                                    self.end_field();
+                                    self.state = State::FieldStart;
+                                }
                             }
                         }
                     }
                 }
                 State::Quoted => {
                     let rest = &bytes[i..];
-                    match memchr::memchr2(b'"', b'\n', rest) {
+                    match memchr::memchr2(quote, b'\n', rest) {
                         None => {
                             self.record.extend_from_slice(rest);
                             i = bytes.len();
@@ -309,11 +336,11 @@ impl CsvDecoder {
                     let b = bytes[i];
                     i += 1;
                     match b {
-                        b'"' => {
-                            self.record.push(b'"');
+                        b if b == quote => {
+                            self.record.push(quote);
                             self.state = State::Quoted;
                         }
-                        b',' => {
+                        b if b == delimiter => {
                             self.end_field();
                             self.state = State::FieldStart;
                         }
@@ -471,31 +498,33 @@ fn first_invalid_field(record: &[u8], ends: &[usize], field_lines: &[u64]) -> cr
     Rejection::InvalidUtf8 { line: field_lines.first().copied().unwrap_or(1) }.into()
 }
 
-/// Writes `value` as one RFC 4180 field: quoted when it holds a comma, a quote or a line break,
-/// or starts with U+FEFF (unquoted at the start of a file, a reader takes it for a byte-order
-/// mark and drops it).
-pub fn write_field(out: &mut Vec<u8>, value: &str) {
-    if value.starts_with('\u{feff}') || value.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.push(b'"');
-        for part in value.split_inclusive('"') {
-            out.extend_from_slice(part.as_bytes());
-            if part.ends_with('"') {
-                out.push(b'"');
+/// Writes `value` as one field of `dialect`: quoted when it holds the delimiter, the quote or a
+/// line break, or starts with U+FEFF (unquoted at the start of a file, a reader takes it for a
+/// byte-order mark and drops it).
+pub fn write_field(out: &mut Vec<u8>, value: &str, dialect: Dialect) {
+    let Dialect { delimiter, quote } = dialect;
+    let special = |b: u8| b == delimiter || b == quote || b == b'\n' || b == b'\r';
+    if value.starts_with('\u{feff}') || value.bytes().any(special) {
+        out.push(quote);
+        for &b in value.as_bytes() {
+            out.push(b);
+            if b == quote {
+                out.push(quote);
             }
         }
-        out.push(b'"');
+        out.push(quote);
     } else {
         out.extend_from_slice(value.as_bytes());
     }
 }
 
-/// Writes one CSV record (LF line end).
-pub fn write_record<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>) {
+/// Writes one record of `dialect` (LF line end).
+pub fn write_record<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>, dialect: Dialect) {
     for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
-            out.push(b',');
+            out.push(dialect.delimiter);
         }
-        write_field(out, field);
+        write_field(out, field, dialect);
     }
     out.push(b'\n');
 }

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::contract::{Check, ColumnSpec, Contract, KeyPart, OnConflict, Rule, TableTarget};
+use crate::contract::{Check, ColumnSpec, Contract, Format, KeyPart, OnConflict, Rule, TableTarget};
 
 /// ISO 3166-1 alpha-2 codes: the default allowed set of the `country` rule.
 pub const ISO_3166_ALPHA2: &[&str] = &[
@@ -84,5 +84,6 @@ pub fn customer_contract(countries: Option<&[&str]>) -> Contract {
         }),
         columns,
         rules,
+        format: Format::default(),
     }
 }

@@ -27,6 +27,19 @@ pub enum Rejection {
         /// 1-based physical line of the offending byte.
         line: u64,
     },
+    /// A byte sequence that is not valid in the contract's declared encoding.
+    InvalidEncoding {
+        /// The declared encoding (`UTF-16`, ...).
+        encoding: &'static str,
+        /// 1-based physical line of the offending byte.
+        line: u64,
+    },
+    /// The declared encoding needs a byte-order mark (UTF-16) and the file does not start
+    /// with one.
+    MissingByteOrderMark {
+        /// The declared encoding.
+        encoding: &'static str,
+    },
     /// A quoted field is still open at the end of the file.
     UnterminatedQuote {
         /// 1-based physical line where the quoted field starts.
@@ -66,6 +79,14 @@ impl fmt::Display for Rejection {
             Rejection::InvalidUtf8 { line } => {
                 write!(f, "line {line} is not valid UTF-8; re-export the file as UTF-8")
             }
+            Rejection::InvalidEncoding { encoding, line } => write!(
+                f,
+                "line {line} is not valid {encoding} (the contract's [format] encoding); re-export the file in {encoding} or fix the encoding"
+            ),
+            Rejection::MissingByteOrderMark { encoding } => write!(
+                f,
+                "the file does not start with a byte-order mark, which {encoding} (the contract's [format] encoding) needs to tell its byte order"
+            ),
             Rejection::UnterminatedQuote { line } => write!(
                 f,
                 "the quoted field starting on line {line} is never closed; the file is truncated or a quote is unbalanced"

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
-use crate::csv::{self, CsvDecoder, Header, RawChunk};
+use crate::csv::{self, CsvDecoder, Dialect, Header, RawChunk};
+use crate::encoding::Transcoder;
 use sift_table::{Batch, ROW_NUMBER};
 
 use crate::contract::Contract;
@@ -23,7 +24,12 @@ use crate::error::{Error, Result};
 /// (one database transaction, an unwritten invalid-records file).
 #[derive(Debug)]
 pub struct FileValidator {
+    /// Converts a file in another encoding to UTF-8 before the reader; `None` for UTF-8.
+    transcoder: Option<Transcoder>,
     decoder: CsvDecoder,
+    dialect: Dialect,
+    /// Bytes of the file pushed so far (before any conversion).
+    bytes_in: u64,
     /// The engine until the header is bound; then it moves to the worker.
     unbound: Option<Box<Validator>>,
     /// The bound header and the worker validating the chunks.
@@ -178,10 +184,14 @@ impl Drop for Worker {
 impl FileValidator {
     /// A validator for one file with chunks of `chunk_rows` rows.
     pub fn new(contract: Contract, as_of: NaiveDate, chunk_rows: usize) -> Result<Self> {
+        let format = contract.format;
         let validator = Validator::new(contract, as_of)?;
         let tally = Tally::new(validator.failure_ids().to_vec());
         Ok(Self {
-            decoder: CsvDecoder::new(chunk_rows),
+            transcoder: Transcoder::new(format.encoding),
+            decoder: CsvDecoder::with_dialect(chunk_rows, format.dialect()),
+            dialect: format.dialect(),
+            bytes_in: 0,
             unbound: Some(Box::new(validator)),
             bound: None,
             expected_bytes: None,
@@ -199,14 +209,39 @@ impl FileValidator {
 
     /// Feeds the next bytes; returns the chunks validated since the last call (often none).
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<ValidatedChunk>> {
-        let raw = self.decoder.push(bytes);
+        self.bytes_in += bytes.len() as u64;
+        let raw = match &mut self.transcoder {
+            None => self.decoder.push(bytes),
+            Some(transcoder) => {
+                let (text, bad) = transcoder.push(bytes);
+                // The text before a bad byte is read first: a problem in it comes first.
+                self.decoder.push(&text).and_then(|chunks| bad.map_or(Ok(chunks), Err))
+            }
+        };
         self.run(raw, false)
     }
 
     /// Ends the file; returns the last validated chunks. After `Ok`, the file is accepted.
     pub fn finish(&mut self) -> Result<Vec<ValidatedChunk>> {
-        let raw = self.decoder.finish();
+        let raw = match &mut self.transcoder {
+            None => self.decoder.finish(),
+            Some(transcoder) => {
+                let (text, bad) = transcoder.finish();
+                self.decoder.push(&text).and_then(|mut chunks| match bad {
+                    Some(e) => Err(e),
+                    None => {
+                        chunks.extend(self.decoder.finish()?);
+                        Ok(chunks)
+                    }
+                })
+            }
+        };
         self.run(raw, true)
+    }
+
+    /// The delimiter and quote of the file (and of its invalid-records file).
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
     }
 
     fn run(&mut self, raw: Result<Vec<RawChunk>>, end: bool) -> Result<Vec<ValidatedChunk>> {
@@ -230,7 +265,7 @@ impl FileValidator {
             {
                 // Rows decoded per byte read so far (the header and a partial row included): close
                 // enough to size by.
-                let seen = self.decoder.bytes_seen().max(1);
+                let seen = self.bytes_in.max(1);
                 let rows = u128::from(total) * u128::from(self.decoder.rows()) / u128::from(seen);
                 worker.submit(Job::Reserve(usize::try_from(rows).unwrap_or(usize::MAX)), &mut out)?;
             }
@@ -277,7 +312,7 @@ impl FileValidator {
 
     /// Bytes consumed so far.
     pub fn bytes_seen(&self) -> u64 {
-        self.decoder.bytes_seen()
+        self.bytes_in
     }
 }
 
@@ -320,17 +355,20 @@ impl Tally {
 pub struct InvalidRecords {
     bytes: Vec<u8>,
     rows: u64,
+    dialect: Dialect,
 }
 
 impl InvalidRecords {
-    /// Starts the file with the header line.
-    pub fn new(header: &Header) -> Self {
+    /// Starts the file with the header line, in the source's `dialect` (UTF-8 whatever the
+    /// source's encoding).
+    pub fn new(header: &Header, dialect: Dialect) -> Self {
         let mut bytes = Vec::with_capacity(1 << 16);
         csv::write_record(
             &mut bytes,
             header.raw().iter().map(String::as_str).chain([ROW_NUMBER, FAILED_RULES]),
+            dialect,
         );
-        Self { bytes, rows: 0 }
+        Self { bytes, rows: 0, dialect }
     }
 
     /// Appends the invalid rows of a chunk.
@@ -343,19 +381,20 @@ impl InvalidRecords {
         let raw: Vec<_> = columns[..n - 2].iter().map(|c| c.str()).collect::<Result<_, _>>()?;
         let rows = columns[n - 2].u64()?;
         let failed = columns[n - 1].str()?;
+        let dialect = self.dialect;
         for i in 0..invalid.height() {
             for (j, ca) in raw.iter().enumerate() {
                 if j > 0 {
-                    self.bytes.push(b',');
+                    self.bytes.push(dialect.delimiter);
                 }
-                csv::write_field(&mut self.bytes, ca.get(i).unwrap_or(""));
+                csv::write_field(&mut self.bytes, ca.get(i).unwrap_or(""), dialect);
             }
             if !raw.is_empty() {
-                self.bytes.push(b',');
+                self.bytes.push(dialect.delimiter);
             }
             self.bytes.extend_from_slice(rows.get(i).unwrap_or(0).to_string().as_bytes());
-            self.bytes.push(b',');
-            csv::write_field(&mut self.bytes, failed.get(i).unwrap_or(""));
+            self.bytes.push(dialect.delimiter);
+            csv::write_field(&mut self.bytes, failed.get(i).unwrap_or(""), dialect);
             self.bytes.push(b'\n');
             self.rows += 1;
         }
@@ -403,7 +442,7 @@ pub fn validate_bytes(
     let mut chunks = file.push(bytes)?;
     chunks.extend(file.finish()?);
     let header = file.header().cloned().unwrap_or_else(|| Header::new(Vec::new()));
-    let mut invalid = InvalidRecords::new(&header);
+    let mut invalid = InvalidRecords::new(&header, file.dialect());
     let mut valid = Vec::with_capacity(chunks.len());
     for chunk in chunks {
         invalid.append(&chunk.invalid)?;

@@ -31,6 +31,7 @@ mod calendar;
 mod contract;
 mod csv;
 mod customer;
+mod encoding;
 mod engine;
 mod error;
 mod file;
@@ -42,11 +43,12 @@ mod keys;
 mod pattern;
 
 pub use crate::contract::{
-    Check, ColumnSpec, Contract, DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, KeyPart, OnConflict, Rule,
-    TableTarget,
+    Check, ColumnSpec, Contract, DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, Encoding, Format, KeyPart,
+    OnConflict, Rule, TableTarget,
 };
 pub use crate::csv::{
-    CsvDecoder, DEFAULT_CHUNK_ROWS, Header, RawChunk, column_name, normalise, write_field, write_record,
+    CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, RawChunk, column_name, normalise, write_field,
+    write_record,
 };
 pub use crate::customer::{ISO_3166_ALPHA2, customer_contract};
 pub use crate::engine::{

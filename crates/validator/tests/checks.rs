@@ -20,6 +20,7 @@ fn contract(check: Check) -> Contract {
         table: Some(TableTarget { name: "t".into(), key: vec![], on_conflict: Default::default() }),
         columns: vec![ColumnSpec::required("v")],
         rules: vec![Rule::new("v", check)],
+        format: Default::default(),
     }
 }
 

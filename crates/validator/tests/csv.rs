@@ -28,7 +28,7 @@ fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
                     Ok(chunks) => {
                         for c in chunks {
                             let inv = invalid.get_or_insert_with(|| {
-                                sift_validator::InvalidRecords::new(file.header().unwrap())
+                                sift_validator::InvalidRecords::new(file.header().unwrap(), file.dialect())
                             });
                             inv.append(&c.invalid).unwrap();
                         }
@@ -44,7 +44,7 @@ fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
                     Ok(chunks) => {
                         for c in chunks {
                             let inv = invalid.get_or_insert_with(|| {
-                                sift_validator::InvalidRecords::new(file.header().unwrap())
+                                sift_validator::InvalidRecords::new(file.header().unwrap(), file.dialect())
                             });
                             inv.append(&c.invalid).unwrap();
                         }
@@ -56,7 +56,8 @@ fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
                 (Ok(w), Ok(())) => {
                     assert_eq!(file.tally(), &w.tally, "pieces of {piece}, chunks of {chunk_rows}");
                     let got = invalid.map(|i| i.into_bytes()).unwrap_or_else(|| {
-                        sift_validator::InvalidRecords::new(file.header().unwrap()).into_bytes()
+                        sift_validator::InvalidRecords::new(file.header().unwrap(), file.dialect())
+                            .into_bytes()
                     });
                     assert_eq!(got, w.invalid_csv, "pieces of {piece}, chunks of {chunk_rows}");
                 }

@@ -6,15 +6,15 @@
 //!
 //! | bytes | meaning |
 //! |---|---|
-//! | 0, 1 | as for [`check`](super::check), except bit 6 of byte 0: optional columns are left out of the header |
-//! | 2 | bits 0-2: columns, `1 + (b & 7) % 6`; bit 3: validate only (no table); bit 4: header in reverse order; bit 5: a `unique` rule |
+//! | 0, 1 | as for [`check`](super::check), except bit 6 of byte 0: optional columns are left out of the header; bit 7: the file is Windows-1252 |
+//! | 2 | bits 0-2: columns, `1 + (b & 7) % 6`; bit 3: validate only (no table); bit 4: header in reverse order; bit 5: a `unique` rule; bits 6-7: the delimiter (`,` `;` tab `|`) |
 //! | 2 per column | the column's kind and flags ([`draw_contract`]) |
 //! | the rest | the file's body, after the header line the contract draws |
 
 use chrono::NaiveDate;
 
 use super::{Setup, compare};
-use crate::{Check, ColumnSpec, Contract, KeyPart, OnConflict, Rule, TableTarget, Tally};
+use crate::{Check, ColumnSpec, Contract, Encoding, Format, KeyPart, OnConflict, Rule, TableTarget, Tally};
 
 /// What a drawn column holds, and so which check (if any) reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,8 +75,10 @@ struct DrawnContract {
 /// bit 2 puts it in the table key (required and loaded then), bit 3 in the `unique` rule's key
 /// (bit 4: folded), bit 5 runs its check only where the previous column's check passes, and
 /// bit 6 adds an undeclared column after it in the header.
-fn draw_contract(bytes: &[u8], optional_left_out: bool) -> (DrawnContract, &[u8]) {
+fn draw_contract(bytes: &[u8], optional_left_out: bool, encoding: Encoding) -> (DrawnContract, &[u8]) {
     let d = bytes.first().copied().unwrap_or(0);
+    let delimiter = [',', ';', '\t', '|'][usize::from(d >> 6)];
+    let format = Format { delimiter, encoding, ..Format::default() };
     let n = 1 + usize::from(d & 7) % 6;
     let rest = bytes.get(1..).unwrap_or_default();
     let (spec, body) = rest.split_at(rest.len().min(2 * n));
@@ -138,11 +140,22 @@ fn draw_contract(bytes: &[u8], optional_left_out: bool) -> (DrawnContract, &[u8]
         key: table_key,
         on_conflict: OnConflict::Skip,
     });
-    let contract = Contract { name: "drawn".into(), table, columns, rules };
-    let mut line: Vec<u8> = header.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(",").into();
+    let contract = Contract { name: "drawn".into(), table, columns, rules, format };
+    let mut line: Vec<u8> = header
+        .iter()
+        .map(|(t, _)| t.as_str())
+        .collect::<Vec<_>>()
+        .join(delimiter.encode_utf8(&mut [0; 4]))
+        .into();
     line.push(b'\n');
     let kinds = header.into_iter().map(|(_, kind)| kind).collect();
     (DrawnContract { contract, header: line, kinds }, body)
+}
+
+/// What byte 0 of a contract input says besides the setup: optional columns left out of the
+/// header (bit 6), and the encoding (bit 7: Windows-1252, else UTF-8).
+fn options(b0: u8) -> (bool, Encoding) {
+    (b0 & 0x40 != 0, if b0 & 0x80 != 0 { Encoding::Windows1252 } else { Encoding::Utf8 })
 }
 
 /// The check a column of `kind` gets.
@@ -187,8 +200,8 @@ fn check_of(kind: Kind, variant: bool, column: &str) -> Option<Check> {
 #[doc(hidden)]
 pub fn check_contract(data: &[u8]) -> Option<Tally> {
     let (setup, rest) = Setup::split(data);
-    let optional_left_out = data.first().is_some_and(|b| b & 0x40 != 0);
-    let (drawn, body) = draw_contract(rest, optional_left_out);
+    let (optional_left_out, encoding) = options(data.first().copied().unwrap_or(0));
+    let (drawn, body) = draw_contract(rest, optional_left_out, encoding);
     if let Err(e) = drawn.contract.check() {
         panic!("the drawn contract is inconsistent: {e}\n{}", drawn.contract.to_toml());
     }
@@ -209,8 +222,9 @@ pub fn sample_input(seed: u64) -> Vec<u8> {
         data.push(rng.byte());
         data.push(rng.byte() & 0x7F);
     }
-    let optional_left_out = data[0] & 0x40 != 0;
-    let (drawn, _) = draw_contract(&data[2..], optional_left_out);
+    let (optional_left_out, encoding) = options(data[0]);
+    let (drawn, _) = draw_contract(&data[2..], optional_left_out, encoding);
+    let delimiter = drawn.contract.format.delimiter.to_string();
     let rows = rng.below(150);
     let ragged = rng.below(30) == 0;
     let crlf = rng.below(4) == 0;
@@ -223,7 +237,20 @@ pub fn sample_input(seed: u64) -> Vec<u8> {
                 fields.push("extra".into());
             }
         }
-        data.extend_from_slice(fields.join(",").as_bytes());
+        let line = fields.join(&delimiter);
+        // A Windows-1252 file: the characters it has as themselves, the rest as `?`.
+        match encoding {
+            Encoding::Windows1252 => data.extend(line.chars().map(|c| match c {
+                'é' => 0xE9,
+                'ç' => 0xE7,
+                'Ç' => 0xC7,
+                'ü' => 0xFC,
+                'ï' => 0xEF,
+                c if c.is_ascii() => c as u8,
+                _ => b'?',
+            })),
+            _ => data.extend_from_slice(line.as_bytes()),
+        }
         if row + 1 < rows || rng.below(3) != 0 {
             data.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
         }

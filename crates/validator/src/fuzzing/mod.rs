@@ -113,7 +113,7 @@ fn compare(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Option<
             let (sv, wv) = (stack(&s.valid), stack(&whole_valid));
             assert!(sv == wv, "{setup:?}: the valid rows depend on pieces and chunks:\n{sv:?}\n{wv:?}");
             let ids: Vec<String> = w.tally.failures.iter().map(|(id, _)| id.clone()).collect();
-            check_accepted(&s, &ids, w.header.raw());
+            check_accepted(&s, &ids, w.header.raw(), contract().format.dialect());
             check_valid_columns(&contract(), &s.valid);
             Some(w.tally)
         }
@@ -177,7 +177,7 @@ fn stream(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Result<S
     chunks.extend(file.finish()?);
     assert_eq!(file.bytes_seen(), csv.len() as u64, "bytes_seen does not count every byte");
     let Some(header) = file.header() else { panic!("an accepted file has no bound header") };
-    let mut invalid = InvalidRecords::new(header);
+    let mut invalid = InvalidRecords::new(header, file.dialect());
     let mut invalid_frames = Vec::with_capacity(chunks.len());
     let mut valid = Vec::with_capacity(chunks.len());
     let mut next_row = 1;
@@ -231,7 +231,7 @@ fn stack(frames: &[DataFrame]) -> Option<DataFrame> {
 }
 
 /// The invariants of an accepted file, on the streamed run (already equal to the whole one).
-fn check_accepted(s: &Streamed, ids: &[String], header: &[String]) {
+fn check_accepted(s: &Streamed, ids: &[String], header: &[String], dialect: crate::csv::Dialect) {
     let t = &s.tally;
     assert_eq!(t.total, t.valid + t.invalid, "total != valid + invalid: {t:?}");
     let valid_rows: u64 = s.valid.iter().map(|f| f.height() as u64).sum();
@@ -255,7 +255,7 @@ fn check_accepted(s: &Streamed, ids: &[String], header: &[String]) {
 
     // The invalid-records CSV reads back, with sift's own reader, to exactly the invalid rows.
     let expected = expected_invalid_rows(&s.invalid_frames);
-    let mut decoder = CsvDecoder::new(DEFAULT_CHUNK_ROWS);
+    let mut decoder = CsvDecoder::with_dialect(DEFAULT_CHUNK_ROWS, dialect);
     let decoded = decoder.push(&s.invalid_csv).and_then(|mut a| {
         a.extend(decoder.finish()?);
         Ok(a)
@@ -363,7 +363,10 @@ fn check_rejection(r: &Rejection, csv: &[u8]) {
             assert!(1 <= *a && a < b, "DuplicateColumn positions {a}, {b}");
             None
         }
-        Rejection::InvalidUtf8 { line } | Rejection::UnterminatedQuote { line } => Some(*line),
+        Rejection::InvalidUtf8 { line }
+        | Rejection::UnterminatedQuote { line }
+        | Rejection::InvalidEncoding { line, .. } => Some(*line),
+        Rejection::MissingByteOrderMark { .. } => None,
         Rejection::TooManyFields { line, found, expected } => {
             assert!(found > expected, "TooManyFields with {found} <= {expected}");
             Some(*line)
