@@ -16,7 +16,9 @@
 //! 2. once the whole file is accepted, the invalid-records file is written (a pure function of
 //!    the input: a re-run rewrites the same object); if that fails, the load is abandoned;
 //! 3. the load is sealed and commits; if that fails nothing of the file is loaded, the report
-//!    says `FAILED` and `run` returns the error;
+//!    says `FAILED` and `run` returns the error. Loads of one table run side by side; a file
+//!    that collides with a concurrent one on a key is rolled back and run again from step 1,
+//!    alone ([`sift_warehouse::LoadMode`]);
 //! 4. the report is sent (and an alert when the invalid share is above the threshold); if that
 //!    fails, the summary says `notification: "failed"` and the load and the invalid-records file
 //!    stand.
@@ -68,7 +70,7 @@ use sift_notifier::{Alerter, FileRun, Notifier, Report, ReportContext};
 use sift_storage::{Compression, ObjectStore};
 use sift_table::TableSpec;
 use sift_validator::Contract;
-use sift_warehouse::Warehouse;
+use sift_warehouse::{LoadMode, Warehouse};
 
 use crate::validate::Stop;
 
@@ -240,7 +242,16 @@ impl Pipeline {
             table: self.table.as_ref().map(|t| t.name.clone()),
             as_of: self.config.as_of,
         };
-        match self.process(key, &source).await {
+        // Alongside other loads of the table first; a file whose keys a concurrent load was
+        // writing too is rolled back and runs again alone (it cannot conflict then).
+        let mut processed = self.process(key, &source, LoadMode::Concurrent).await;
+        if let Err(Stop::Failed(Error::Warehouse(conflict @ sift_warehouse::Error::KeyConflict { .. }))) =
+            &processed
+        {
+            tracing::info!(source = %source, conflict = %ErrorChain(conflict), "loading the file again, alone");
+            processed = self.process(key, &source, LoadMode::Exclusive).await;
+        }
+        match processed {
             Ok(done) => {
                 let counts = done.counts();
                 tracing::info!(

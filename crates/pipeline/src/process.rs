@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sift_notifier::Counts;
 use sift_storage::Compression;
-use sift_warehouse::{FileSeal, LoadEvent, LoadStream};
+use sift_warehouse::{FileSeal, LoadEvent, LoadMode, LoadStream};
 
 use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
 use crate::{Error, ErrorChain, Pipeline, Stage};
@@ -43,7 +43,12 @@ impl Processed {
 
 impl Pipeline {
     /// Reads, validates and loads `key`; nothing is committed unless this returns `Ok`.
-    pub(crate) async fn process(&self, key: &str, source: &str) -> std::result::Result<Processed, Stop> {
+    pub(crate) async fn process(
+        &self,
+        key: &str,
+        source: &str,
+        mode: LoadMode,
+    ) -> std::result::Result<Processed, Stop> {
         // The table first, before anything is read: a contract that does not fit the
         // warehouse stops here (SPEC section 7).
         if let Some(table) = &self.table {
@@ -75,7 +80,7 @@ impl Pipeline {
             }));
             let warehouse = self.warehouse.clone();
             let load_source = source.to_owned();
-            let task = tokio::spawn(async move { warehouse.load(&table, &load_source, events).await });
+            let task = tokio::spawn(async move { warehouse.load(&table, &load_source, mode, events).await });
             Load { events: events_tx, task }
         });
         let config = self.config.clone();

@@ -63,7 +63,7 @@ fn loading(
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
     w.expect_prepare().returning(|_, _| Ok(()));
-    w.expect_load().times(1).in_sequence(seq).returning(move |_, _, stream| {
+    w.expect_load().times(1).in_sequence(seq).returning(move |_, _, _, stream| {
         let written = written.clone();
         let rows: u64 = futures::executor::block_on(async move {
             use futures::StreamExt;
@@ -92,7 +92,7 @@ fn abandoned_load() -> MockWarehouse {
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
     w.expect_prepare().returning(|_, _| Ok(()));
-    w.expect_load().times(1).returning(|_, source, stream| {
+    w.expect_load().times(1).returning(|_, source, _, stream| {
         let events: Vec<_> = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
         assert!(
             events.iter().all(|e| !matches!(e, Ok(LoadEvent::Seal(_)))),
@@ -412,4 +412,47 @@ async fn a_read_error_after_rows_streamed_into_the_load_rolls_it_back() {
     let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
     assert!(matches!(err, Error::Source(_)), "{err}");
     assert!(err.is_retryable());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_conflict_with_a_concurrent_load_runs_the_file_again_alone() {
+    use sift_warehouse::LoadMode;
+    let mut sources = MockObjectStore::new();
+    sources.expect_uri().returning(|k| format!("s3://in/{k}"));
+    // The file is read twice: once for each load.
+    sources.expect_get().times(2).returning(|_| Ok(body(CSV)));
+    let mut invalid = invalid_store();
+    // Written by each attempt (the same bytes: a pure function of the file).
+    invalid.expect_put().times(2).returning(|_, _, _| Ok(()));
+    let modes = Arc::new(Mutex::new(Vec::new()));
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_prepare().returning(|_, _| Ok(()));
+    let seen = modes.clone();
+    warehouse.expect_load().times(2).returning(move |_, source, mode, stream| {
+        seen.lock().unwrap().push(mode);
+        let events: Vec<_> = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
+        let rows: u64 = events
+            .iter()
+            .map(|e| match e {
+                Ok(LoadEvent::Rows(batch)) => batch.len() as u64,
+                _ => 0,
+            })
+            .sum();
+        match mode {
+            LoadMode::Concurrent => Err(sift_warehouse::Error::KeyConflict {
+                source_uri: source.to_owned(),
+                table: "dim_customer".into(),
+                source: sqlx::Error::Protocol("deadlock detected".into()),
+            }),
+            LoadMode::Exclusive => {
+                Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+            }
+        }
+    });
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    assert_eq!(*modes.lock().unwrap(), [LoadMode::Concurrent, LoadMode::Exclusive]);
+    assert_eq!(summary.status, Status::Ok);
+    assert_eq!((summary.total, summary.valid, summary.inserted), (3, 2, 2), "counted once, not twice");
 }

@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use polars::prelude::{AnyValue, BooleanChunked, NewChunkedArray};
 use sift_table::{Batch, ColumnType, TableSpec};
 use sift_validator::{Contract, FileValidator, customer_contract};
-use sift_warehouse::{FileSeal, PgWarehouse, Retry, Warehouse, sealed};
+use sift_warehouse::{FileSeal, LoadMode, PgWarehouse, Retry, Warehouse, sealed};
 use sqlx::Connection;
 
 fn peak_rss_mib() -> f64 {
@@ -166,7 +166,10 @@ async fn main() {
         warehouse.prepare(&table, true).await.unwrap();
         let seal = FileSeal { checksum: format!("bench-{round}"), total_rows: rows as u64, invalid_rows: 0 };
         let t = Instant::now();
-        let outcome = warehouse.load(&table, "bench.csv", sealed(batches.clone(), seal)).await.unwrap();
+        let outcome = warehouse
+            .load(&table, "bench.csv", LoadMode::Concurrent, sealed(batches.clone(), seal))
+            .await
+            .unwrap();
         sift_times.push(t.elapsed().as_secs_f64());
         assert_eq!(outcome.inserted, rows as u64);
         warehouse.pool().close().await;

@@ -38,6 +38,21 @@ pub enum Error {
         /// Why the producer gave up.
         reason: String,
     },
+    /// A load running alongside others ([`crate::LoadMode::Concurrent`]) kept colliding with
+    /// loads writing the same keys (each collision is resolved in place; this is the rare case
+    /// of a batch meeting many in a row); it was rolled back, nothing of it is loaded. Run the
+    /// file again with [`crate::LoadMode::Exclusive`]: alone, it cannot collide with another
+    /// sift load.
+    #[error("loading {source_uri} met a concurrent load writing the same keys into {table}; rolled back")]
+    KeyConflict {
+        /// The file being loaded.
+        source_uri: String,
+        /// The table.
+        table: String,
+        /// What the database said (a unique violation or a deadlock).
+        #[source]
+        source: sqlx::Error,
+    },
     /// The database credentials could not be read or are malformed.
     #[error("database credentials: {0}")]
     Credentials(String),
@@ -95,6 +110,7 @@ impl Error {
                     if db.code().as_deref().is_some_and(|c| ["22", "23", "42"].iter().any(|class| c.starts_with(class)))
             ),
             Error::Schema { source, .. } => transient(source),
+            Error::KeyConflict { .. } => true,
             _ => false,
         }
     }

@@ -15,7 +15,7 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use polars::prelude::{Column, DataFrame};
 //! use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
-//! use sift_warehouse::{FileSeal, SqliteWarehouse, Warehouse, sealed};
+//! use sift_warehouse::{FileSeal, LoadMode, SqliteWarehouse, Warehouse, sealed};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let url = format!("sqlite://{}/warehouse.db", dir.path().display());
@@ -33,7 +33,7 @@
 //!     Column::new(ROW_NUMBER.into(), [1u64, 2, 3]),
 //! ])?;
 //! let seal = FileSeal { checksum: "sha-256 of the file".into(), total_rows: 3, invalid_rows: 0 };
-//! let outcome = warehouse.load(&table, "in/orders.csv", sealed(vec![Batch::new(rows)], seal)).await?;
+//! let outcome = warehouse.load(&table, "in/orders.csv", LoadMode::Concurrent, sealed(vec![Batch::new(rows)], seal)).await?;
 //! assert_eq!((outcome.inserted, outcome.already_present, outcome.already_loaded), (2, 1, false));
 //! # Ok(()) }
 //! ```
@@ -102,6 +102,20 @@ pub struct LoadOutcome {
     pub already_loaded: bool,
 }
 
+/// How a load shares its table with other sift loads of the same table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LoadMode {
+    /// Alongside the table's other loads: files load in parallel, and a key another running
+    /// load writes too is resolved in place (the batch waits for that load, then leaves the key
+    /// to it). Only a batch that keeps colliding fails with [`Error::KeyConflict`] (nothing of
+    /// the file loaded); run that file again `Exclusive`.
+    #[default]
+    Concurrent,
+    /// Alone: waits for the table's running loads to end and keeps new ones waiting until it
+    /// commits, so it never conflicts with another sift load.
+    Exclusive,
+}
+
 /// Where a contract's valid rows are loaded.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait::async_trait]
@@ -117,7 +131,14 @@ pub trait Warehouse: Send + Sync {
     /// committed only when the stream yields [`LoadEvent::Seal`]; a stream that ends without
     /// it, or yields an error, is rolled back and [`Error::Aborted`] returned. A file already in
     /// the ledger (same URI, table and checksum) loads nothing and reports `already_loaded`.
-    async fn load(&self, table: &TableSpec, source_uri: &str, events: LoadStream) -> Result<LoadOutcome>;
+    /// `mode` says how it shares the table with other loads ([`LoadMode`]).
+    async fn load(
+        &self,
+        table: &TableSpec,
+        source_uri: &str,
+        mode: LoadMode,
+        events: LoadStream,
+    ) -> Result<LoadOutcome>;
 
     /// Applies the embedded migrations of sift's own tables and `dim_customer` (idempotent,
     /// safe under concurrency).

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::schema::{
     Dialect, ExistingColumn, ExistingTable, differences, quote, sqlite_create, sqlite_table,
 };
-use crate::{LoadEvent, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
+use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 
 /// Most rows per INSERT statement (fewer for wide tables: SQLite binds at most 32,766 values
 /// per statement).
@@ -92,7 +92,14 @@ impl Warehouse for SqliteWarehouse {
         Ok(())
     }
 
-    async fn load(&self, table: &TableSpec, source_uri: &str, mut events: LoadStream) -> Result<LoadOutcome> {
+    /// SQLite has one writer at a time: every load runs alone, whatever `mode` says.
+    async fn load(
+        &self,
+        table: &TableSpec,
+        source_uri: &str,
+        _mode: LoadMode,
+        mut events: LoadStream,
+    ) -> Result<LoadOutcome> {
         let load_err = |source| Error::Load { source_uri: source_uri.to_owned(), source };
         let loaded_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
         // BEGIN IMMEDIATE: take the write lock now, so two loads queue instead of deadlocking.

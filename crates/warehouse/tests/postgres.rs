@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use common::{Customers, batch, customers, seal, sealed_customers};
 use futures::StreamExt;
-use sift_warehouse::{AbortReason, Error, LoadEvent, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse};
+use sift_warehouse::{
+    AbortReason, Error, LoadEvent, LoadMode, LoadOutcome, LoadStream, PgWarehouse, Retry, Warehouse,
+};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Row};
 
@@ -40,6 +42,42 @@ async fn warehouse(connect: PgConnectOptions) -> PgWarehouse {
     PgWarehouse::connect_with(connect, Retry::default()).await.unwrap()
 }
 
+/// Loads a file as the pipeline does: alongside other loads first, and alone after a key
+/// conflict with one of them (with a fresh stream of the same rows: the file read again).
+/// Returns the outcome and whether it had to run again.
+async fn load_as_the_pipeline_does(
+    w: &PgWarehouse,
+    uri: &str,
+    file: impl Fn() -> LoadStream,
+) -> (LoadOutcome, bool) {
+    let table = customers();
+    match w.load(&table, uri, LoadMode::Concurrent, file()).await {
+        Ok(outcome) => (outcome, false),
+        Err(Error::KeyConflict { .. }) => {
+            (w.load(&table, uri, LoadMode::Exclusive, file()).await.unwrap(), true)
+        }
+        Err(e) => panic!("{uri}: {e}"),
+    }
+}
+
+/// A stream of `batches` that waits for `release` before its seal: a load kept open.
+fn held_open(
+    batches: Vec<Customers>,
+    checksum: &str,
+    release: tokio::sync::oneshot::Receiver<()>,
+) -> LoadStream {
+    let mut release = Some(release);
+    Box::pin(sealed_customers(batches, seal(checksum)).then(move |event| {
+        let wait = if matches!(event, Ok(LoadEvent::Seal(_))) { release.take() } else { None };
+        async move {
+            if let Some(wait) = wait {
+                let _ = wait.await;
+            }
+            event
+        }
+    }))
+}
+
 async fn names(pool: &PgPool) -> Vec<(i64, String)> {
     sqlx::query_as("SELECT customer_id, full_name FROM dim_customer ORDER BY customer_id")
         .fetch_all(pool)
@@ -51,18 +89,39 @@ async fn names(pool: &PgPool) -> Vec<(i64, String)> {
 async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
     let rows = || in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), batch(&[(3, "Cy Ma")])]);
-    let first =
-        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c1"))).await.unwrap();
+    let first = w
+        .load(
+            &customers(),
+            "s3://b/customers.csv",
+            LoadMode::Concurrent,
+            sealed_customers(rows(), seal("c1")),
+        )
+        .await
+        .unwrap();
     assert_eq!(first, LoadOutcome { inserted: 3, already_present: 0, already_loaded: false });
 
     // The same content again: recognised by the ledger, nothing loaded.
-    let again =
-        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c1"))).await.unwrap();
+    let again = w
+        .load(
+            &customers(),
+            "s3://b/customers.csv",
+            LoadMode::Concurrent,
+            sealed_customers(rows(), seal("c1")),
+        )
+        .await
+        .unwrap();
     assert_eq!(again, LoadOutcome { inserted: 0, already_present: 3, already_loaded: true });
 
     // Other content with the same ids: loads nothing new, counts them as already present.
-    let other =
-        w.load(&customers(), "s3://b/customers.csv", sealed_customers(rows(), seal("c2"))).await.unwrap();
+    let other = w
+        .load(
+            &customers(),
+            "s3://b/customers.csv",
+            LoadMode::Concurrent,
+            sealed_customers(rows(), seal("c2")),
+        )
+        .await
+        .unwrap();
     assert_eq!(other, LoadOutcome { inserted: 0, already_present: 3, already_loaded: false });
     assert_eq!(names(w.pool()).await.len(), 3);
 
@@ -82,7 +141,10 @@ async fn the_first_occurrence_in_file_order_wins(_: PgPoolOptions, connect: PgCo
         batch(&[(9, "Nine First"), (5, "Five First"), (9, "Nine Second")]),
         batch(&[(5, "Five Second"), (1, "One")]),
     ]);
-    let outcome = w.load(&customers(), "in.csv", sealed_customers(file, seal("x"))).await.unwrap();
+    let outcome = w
+        .load(&customers(), "in.csv", LoadMode::Concurrent, sealed_customers(file, seal("x")))
+        .await
+        .unwrap();
     assert_eq!((outcome.inserted, outcome.already_present), (3, 2));
     assert_eq!(
         names(w.pool()).await,
@@ -104,7 +166,7 @@ async fn values_full_of_sql_metacharacters_are_stored_literally(_: PgPoolOptions
     let rows: Vec<(i64, &str)> = nasty.iter().enumerate().map(|(i, s)| (i as i64 + 1, *s)).collect();
     let mut b = batch(&rows);
     b.country[0] = Some("'; --".into());
-    w.load(&customers(), "in.csv", sealed_customers(vec![b], seal("x"))).await.unwrap();
+    w.load(&customers(), "in.csv", LoadMode::Concurrent, sealed_customers(vec![b], seal("x"))).await.unwrap();
     let stored: Vec<String> = names(w.pool()).await.into_iter().map(|(_, n)| n).collect();
     assert_eq!(stored, nasty);
     let country: Option<String> =
@@ -128,7 +190,10 @@ async fn a_server_error_midway_leaves_nothing_of_the_file(_: PgPoolOptions, conn
     let mut bad = batch(&[(3, "Cy Ma"), (4, "Di Ng")]);
     bad.age[1] = 500; // violates the CHECK constraint of dim_customer
     let file = in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), bad]);
-    let err = w.load(&customers(), "in.csv", sealed_customers(file, seal("x"))).await.unwrap_err();
+    let err = w
+        .load(&customers(), "in.csv", LoadMode::Concurrent, sealed_customers(file, seal("x")))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Load { .. }), "{err}");
     let text = err.to_string();
     assert!(text.contains("rolled back") && text.contains("nothing of it is loaded"), "{text}");
@@ -168,13 +233,18 @@ async fn a_connection_killed_midway_leaves_nothing_of_the_file(_: PgPoolOptions,
             }
         }
     });
-    let err = w.load(&customers(), "in.csv", Box::pin(events)).await.unwrap_err();
+    let err = w.load(&customers(), "in.csv", LoadMode::Concurrent, Box::pin(events)).await.unwrap_err();
     assert!(matches!(err, Error::Load { .. }), "{err}");
     assert!(err.is_retryable(), "a lost connection may work on retry: {err}");
     assert!(names(&pool).await.is_empty());
     // The warehouse recovers: a re-run loads the file completely.
     let rerun = w
-        .load(&customers(), "in.csv", sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("x")))
+        .load(
+            &customers(),
+            "in.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("x")),
+        )
         .await
         .unwrap();
     assert_eq!(rerun.inserted, 1);
@@ -187,10 +257,16 @@ async fn an_abandoned_or_unsealed_load_is_rolled_back(_: PgPoolOptions, connect:
         Ok(LoadEvent::Rows(batch(&[(1, "Ann")]).into())),
         Err("file rejected: line 7 has 7 fields".into()),
     ];
-    let err = w.load(&customers(), "a.csv", Box::pin(futures::stream::iter(rejected))).await.unwrap_err();
+    let err = w
+        .load(&customers(), "a.csv", LoadMode::Concurrent, Box::pin(futures::stream::iter(rejected)))
+        .await
+        .unwrap_err();
     assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 7")), "{err}");
     let unsealed: Vec<Result<LoadEvent, AbortReason>> = vec![Ok(LoadEvent::Rows(batch(&[(2, "Bo")]).into()))];
-    let err = w.load(&customers(), "b.csv", Box::pin(futures::stream::iter(unsealed))).await.unwrap_err();
+    let err = w
+        .load(&customers(), "b.csv", LoadMode::Concurrent, Box::pin(futures::stream::iter(unsealed)))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("before sealing"), "{err}");
     assert!(names(w.pool()).await.is_empty());
 }
@@ -209,12 +285,10 @@ async fn overlapping_files_loaded_at_the_same_time_keep_each_id_once(
         (0..4).map(|k| batch(&(0..5000).map(|j| (30000 - k * 5000 - j, "B")).collect::<Vec<_>>())).collect();
     for round in 0..3 {
         sqlx::query("TRUNCATE dim_customer, sift_load_ledger").execute(w.pool()).await.unwrap();
-        let table = customers();
-        let (ra, rb) = tokio::join!(
-            w.load(&table, "a.csv", sealed_customers(in_file_order(a.clone()), seal("a"))),
-            w.load(&table, "b.csv", sealed_customers(in_file_order(b.clone()), seal("b")))
+        let ((ra, _), (rb, _)) = tokio::join!(
+            load_as_the_pipeline_does(&w, "a.csv", || sealed_customers(in_file_order(a.clone()), seal("a"))),
+            load_as_the_pipeline_does(&w, "b.csv", || sealed_customers(in_file_order(b.clone()), seal("b")))
         );
-        let (ra, rb) = (ra.unwrap(), rb.unwrap());
         assert_eq!(ra.inserted + rb.inserted, 30000, "round {round}");
         assert_eq!(ra.already_present + rb.already_present, 10000, "round {round}");
         let (count, distinct): (i64, i64) =
@@ -227,15 +301,109 @@ async fn overlapping_files_loaded_at_the_same_time_keep_each_id_once(
 }
 
 #[sqlx::test(migrations = "../../migrations/postgres")]
+async fn loads_run_side_by_side_and_a_collision_waits_then_leaves_the_key_to_the_first(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let w = warehouse(connect).await;
+    let table = customers();
+    // Load A sends its rows and stays open (not sealed, not committed).
+    let (release, held) = tokio::sync::oneshot::channel();
+    let a = tokio::spawn({
+        let w = w.clone();
+        let table = table.clone();
+        async move {
+            w.load(
+                &table,
+                "a.csv",
+                LoadMode::Concurrent,
+                held_open(vec![batch(&[(1, "A1"), (2, "A2")])], "a", held),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // B, with other keys, loads and commits while A is still open: no lock held it up.
+    let b = tokio::time::timeout(
+        Duration::from_secs(5),
+        w.load(&table, "b.csv", LoadMode::Concurrent, sealed_customers(vec![batch(&[(3, "B3")])], seal("b"))),
+    )
+    .await
+    .expect("a load with other keys does not wait for an open one")
+    .unwrap();
+    assert_eq!(b.inserted, 1);
+    // C shares key 2 with A: its batch waits for A; once A commits, the batch is rolled back
+    // to its savepoint, probed again, and only key 4 is sent. C goes on, nothing read twice.
+    let c = tokio::spawn({
+        let w = w.clone();
+        let table = table.clone();
+        async move {
+            w.load(
+                &table,
+                "c.csv",
+                LoadMode::Concurrent,
+                sealed_customers(vec![batch(&[(2, "C2"), (4, "C4")])], seal("c")),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!c.is_finished(), "C waits for A's uncommitted key");
+    release.send(()).unwrap();
+    assert_eq!(a.await.unwrap().unwrap().inserted, 2);
+    let c = c.await.unwrap().unwrap();
+    assert_eq!((c.inserted, c.already_present), (1, 1), "key 2 is A's, key 4 is C's");
+    assert_eq!(
+        names(w.pool()).await,
+        [(1, "A1".into()), (2, "A2".into()), (3, "B3".into()), (4, "C4".into())]
+    );
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn an_exclusive_load_waits_for_running_loads_and_holds_new_ones(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let w = warehouse(connect).await;
+    let table = customers();
+    let (release, held) = tokio::sync::oneshot::channel();
+    let a = tokio::spawn({
+        let (w, table) = (w.clone(), table.clone());
+        async move {
+            w.load(&table, "a.csv", LoadMode::Concurrent, held_open(vec![batch(&[(1, "A")])], "a", held))
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let x = tokio::spawn({
+        let (w, table) = (w.clone(), table.clone());
+        async move {
+            w.load(
+                &table,
+                "x.csv",
+                LoadMode::Exclusive,
+                sealed_customers(vec![batch(&[(1, "X"), (9, "X")])], seal("x")),
+            )
+            .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!x.is_finished(), "the exclusive load waits for the running one");
+    release.send(()).unwrap();
+    assert_eq!(a.await.unwrap().unwrap().inserted, 1);
+    let x = x.await.unwrap().unwrap();
+    assert_eq!((x.inserted, x.already_present), (1, 1), "alone, it sees A's committed key");
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
 async fn the_same_file_delivered_twice_at_once_loads_once(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
     let rows: Vec<(i64, &str)> = (1..=5000).map(|i| (i, "Same")).collect();
-    let table = customers();
-    let (r1, r2) = tokio::join!(
-        w.load(&table, "s3://b/x.csv", sealed_customers(vec![batch(&rows)], seal("same"))),
-        w.load(&table, "s3://b/x.csv", sealed_customers(vec![batch(&rows)], seal("same")))
+    let file = || sealed_customers(vec![batch(&rows)], seal("same"));
+    let ((r1, _), (r2, _)) = tokio::join!(
+        load_as_the_pipeline_does(&w, "s3://b/x.csv", file),
+        load_as_the_pipeline_does(&w, "s3://b/x.csv", file)
     );
-    let (r1, r2) = (r1.unwrap(), r2.unwrap());
     assert_eq!(r1.inserted + r2.inserted, 5000);
     assert!(r1.already_loaded != r2.already_loaded, "exactly one is recognised as a re-delivery");
 }
@@ -244,7 +412,12 @@ async fn the_same_file_delivered_twice_at_once_loads_once(_: PgPoolOptions, conn
 async fn migrations_are_safe_under_concurrency_and_required(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect.clone()).await;
     let err = w
-        .load(&customers(), "x.csv", sealed_customers(vec![batch(&[(1, "A")])], seal("x")))
+        .load(
+            &customers(),
+            "x.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![batch(&[(1, "A")])], seal("x")),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::NotMigrated), "{err}");
@@ -254,8 +427,15 @@ async fn migrations_are_safe_under_concurrency_and_required(_: PgPoolOptions, co
     a.unwrap();
     b.unwrap();
     c.unwrap();
-    let outcome =
-        w3.load(&customers(), "x.csv", sealed_customers(vec![batch(&[(1, "A")])], seal("x"))).await.unwrap();
+    let outcome = w3
+        .load(
+            &customers(),
+            "x.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![batch(&[(1, "A")])], seal("x")),
+        )
+        .await
+        .unwrap();
     assert_eq!(outcome.inserted, 1);
 }
 
@@ -289,7 +469,7 @@ async fn a_large_file_loads_in_one_transaction(_: PgPoolOptions, connect: PgConn
         .map(|k| batch(&(k * 10_000 + 1..=(k + 1) * 10_000).map(|i| (i, "Bulk Row")).collect::<Vec<_>>()))
         .collect();
     let outcome: LoadStream = sealed_customers(in_file_order(batches), seal("big"));
-    let outcome = w.load(&customers(), "big.csv", outcome).await.unwrap();
+    let outcome = w.load(&customers(), "big.csv", LoadMode::Concurrent, outcome).await.unwrap();
     assert_eq!(outcome.inserted, 100_000);
     let n: i64 = sqlx::query_scalar("SELECT count(*) FROM dim_customer").fetch_one(w.pool()).await.unwrap();
     assert_eq!(n, 100_000);
@@ -309,9 +489,14 @@ async fn tls_is_used_when_required_and_verified_when_asked(_: PgPoolOptions, con
         .await
         .unwrap();
     assert!(encrypted, "sslmode=require gives an encrypted connection");
-    tls.load(&customers(), "tls.csv", sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("t")))
-        .await
-        .unwrap();
+    tls.load(
+        &customers(),
+        "tls.csv",
+        LoadMode::Concurrent,
+        sealed_customers(vec![batch(&[(1, "Ann Lee")])], seal("t")),
+    )
+    .await
+    .unwrap();
 
     // verify-full: a self-signed certificate is refused, with the reason.
     let retry = Retry { attempts: 1, ..Retry::default() };
@@ -326,13 +511,23 @@ async fn ids_already_in_the_table_are_found_inside_and_outside_its_range(
 ) {
     let w = warehouse(connect).await;
     let existing: Vec<(i64, &str)> = (100..=200).step_by(10).map(|i| (i, "Old")).collect();
-    w.load(&customers(), "old.csv", sealed_customers(vec![batch(&existing)], seal("old"))).await.unwrap();
+    w.load(
+        &customers(),
+        "old.csv",
+        LoadMode::Concurrent,
+        sealed_customers(vec![batch(&existing)], seal("old")),
+    )
+    .await
+    .unwrap();
     // Below, inside (present and absent) and above the existing range, plus an in-file repeat.
     let file = in_file_order(vec![
         batch(&[(5, "New"), (150, "New"), (155, "New")]),
         batch(&[(i64::MAX, "New"), (150, "New"), (200, "New"), (1, "New")]),
     ]);
-    let outcome = w.load(&customers(), "new.csv", sealed_customers(file, seal("new"))).await.unwrap();
+    let outcome = w
+        .load(&customers(), "new.csv", LoadMode::Concurrent, sealed_customers(file, seal("new")))
+        .await
+        .unwrap();
     assert_eq!((outcome.inserted, outcome.already_present), (4, 3));
     let new: Vec<i64> =
         sqlx::query_scalar("SELECT customer_id FROM dim_customer WHERE full_name = 'New' ORDER BY 1")

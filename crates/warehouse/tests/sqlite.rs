@@ -5,7 +5,7 @@
 mod common;
 
 use common::{Customers, batch, customers, seal, sealed_customers};
-use sift_warehouse::{Error, LoadEvent, LoadStream, SqliteWarehouse, Warehouse};
+use sift_warehouse::{Error, LoadEvent, LoadMode, LoadStream, SqliteWarehouse, Warehouse};
 
 fn batches(items: Vec<Customers>) -> LoadStream {
     // A distinct checksum per call: these tests are about rows, not the ledger.
@@ -35,7 +35,8 @@ async fn loads_first_occurrence_and_counts_already_present() {
     let w = warehouse(&dir).await;
     let first = batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")]);
     let second = batch(&[(3, "Cy Ma"), (2, "Not Bo")]);
-    let outcome = w.load(&customers(), "in/a.csv", batches(vec![first, second])).await.unwrap();
+    let outcome =
+        w.load(&customers(), "in/a.csv", LoadMode::Concurrent, batches(vec![first, second])).await.unwrap();
     assert_eq!((outcome.inserted, outcome.already_present), (3, 2));
     let got = rows(&w).await;
     assert_eq!(
@@ -49,7 +50,12 @@ async fn loads_first_occurrence_and_counts_already_present() {
 
     // Re-running the same file inserts nothing new.
     let again = w
-        .load(&customers(), "in/a.csv", batches(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")])]))
+        .load(
+            &customers(),
+            "in/a.csv",
+            LoadMode::Concurrent,
+            batches(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li"), (1, "Not Ann")])]),
+        )
         .await;
     assert_eq!(
         again.unwrap(),
@@ -62,7 +68,9 @@ async fn values_are_stored_literally() {
     let dir = tempfile::tempdir().unwrap();
     let w = warehouse(&dir).await;
     let nasty = "Robert'); DROP TABLE dim_customer;-- \"x\" \\ %_";
-    w.load(&customers(), "in/b.csv", batches(vec![batch(&[(9, nasty)])])).await.unwrap();
+    w.load(&customers(), "in/b.csv", LoadMode::Concurrent, batches(vec![batch(&[(9, nasty)])]))
+        .await
+        .unwrap();
     assert_eq!(rows(&w).await[0].1, nasty);
 }
 
@@ -76,7 +84,7 @@ async fn an_aborted_stream_rolls_back_everything_of_the_file() {
         Err("file rejected: line 9".into()),
     ];
     let stream: LoadStream = Box::pin(futures::stream::iter(items));
-    let err = w.load(&customers(), "in/c.csv", stream).await.unwrap_err();
+    let err = w.load(&customers(), "in/c.csv", LoadMode::Concurrent, stream).await.unwrap_err();
     assert!(matches!(&err, Error::Aborted { reason, .. } if reason.contains("line 9")), "{err}");
     assert!(rows(&w).await.is_empty(), "nothing of the file is loaded");
 }
@@ -87,7 +95,10 @@ async fn a_failing_statement_rolls_back_and_says_so() {
     let w = warehouse(&dir).await;
     let mut bad = batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
     bad.age[1] = 500; // violates the CHECK constraint
-    let err = w.load(&customers(), "in/d.csv", batches(vec![batch(&[(5, "Eve")]), bad])).await.unwrap_err();
+    let err = w
+        .load(&customers(), "in/d.csv", LoadMode::Concurrent, batches(vec![batch(&[(5, "Eve")]), bad]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Load { .. }), "{err}");
     assert!(err.to_string().contains("rolled back"), "{err}");
     assert!(rows(&w).await.is_empty());
@@ -98,7 +109,10 @@ async fn an_unmigrated_database_says_how_to_fix_it() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}/w.db", dir.path().display());
     let w = SqliteWarehouse::connect(&url).await.unwrap();
-    let err = w.load(&customers(), "in/e.csv", batches(vec![batch(&[(1, "Ann")])])).await.unwrap_err();
+    let err = w
+        .load(&customers(), "in/e.csv", LoadMode::Concurrent, batches(vec![batch(&[(1, "Ann")])]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::NotMigrated), "{err}");
     assert!(err.to_string().contains("sift migrate"));
 }
@@ -111,8 +125,8 @@ async fn concurrent_loads_of_overlapping_files_keep_each_id_once() {
     let b: Vec<(i64, &str)> = (2001..=5000).map(|i| (i, "B")).collect();
     let table = customers();
     let (ra, rb) = tokio::join!(
-        w.load(&table, "a.csv", batches(vec![batch(&a)])),
-        w.load(&table, "b.csv", batches(vec![batch(&b)]))
+        w.load(&table, "a.csv", LoadMode::Concurrent, batches(vec![batch(&a)])),
+        w.load(&table, "b.csv", LoadMode::Concurrent, batches(vec![batch(&b)]))
     );
     let (ra, rb) = (ra.unwrap(), rb.unwrap());
     assert_eq!(ra.inserted + rb.inserted, 5000);
@@ -132,7 +146,10 @@ async fn an_unsealed_stream_is_rolled_back() {
     let w = warehouse(&dir).await;
     let items: Vec<Result<LoadEvent, sift_warehouse::AbortReason>> =
         vec![Ok(LoadEvent::Rows(batch(&[(1, "Ann")]).into()))];
-    let err = w.load(&customers(), "in/u.csv", Box::pin(futures::stream::iter(items))).await.unwrap_err();
+    let err = w
+        .load(&customers(), "in/u.csv", LoadMode::Concurrent, Box::pin(futures::stream::iter(items)))
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("before sealing"), "{err}");
     assert!(rows(&w).await.is_empty());
 }
@@ -142,17 +159,38 @@ async fn the_ledger_recognises_a_redelivered_file() {
     let dir = tempfile::tempdir().unwrap();
     let w = warehouse(&dir).await;
     let rows_of = || batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
-    let first =
-        w.load(&customers(), "s3://b/in.csv", sealed_customers(vec![rows_of()], seal("abc"))).await.unwrap();
+    let first = w
+        .load(
+            &customers(),
+            "s3://b/in.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![rows_of()], seal("abc")),
+        )
+        .await
+        .unwrap();
     assert_eq!((first.inserted, first.already_loaded), (2, false));
     // Somebody deletes a row; the re-delivered event must still not load the file twice.
     sqlx::query("DELETE FROM dim_customer WHERE customer_id = 2").execute(w.pool()).await.unwrap();
-    let again =
-        w.load(&customers(), "s3://b/in.csv", sealed_customers(vec![rows_of()], seal("abc"))).await.unwrap();
+    let again = w
+        .load(
+            &customers(),
+            "s3://b/in.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![rows_of()], seal("abc")),
+        )
+        .await
+        .unwrap();
     assert_eq!((again.inserted, again.already_present, again.already_loaded), (0, 2, true));
     assert_eq!(rows(&w).await.len(), 1);
     // New content under the same URI is a new file.
-    let changed =
-        w.load(&customers(), "s3://b/in.csv", sealed_customers(vec![rows_of()], seal("def"))).await.unwrap();
+    let changed = w
+        .load(
+            &customers(),
+            "s3://b/in.csv",
+            LoadMode::Concurrent,
+            sealed_customers(vec![rows_of()], seal("def")),
+        )
+        .await
+        .unwrap();
     assert_eq!((changed.inserted, changed.already_loaded), (1, false));
 }
