@@ -15,25 +15,7 @@ fn sift(args: &[&str]) -> Output {
 }
 
 fn run_json(input: &Path, out: &Path, extra: &[&str]) -> (i32, Value) {
-    let mut args = vec![
-        "run",
-        input.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-        "--as-of",
-        "2026-11-26",
-        "--json",
-    ];
-    args.extend_from_slice(extra);
-    let output = sift(&args);
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "stdout is not one JSON summary ({e}): {stdout:?}\nstderr: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
-    (output.status.code().unwrap(), json)
+    sift_tests::sift_run_json(input, out, extra, &[])
 }
 
 /// A minimal RFC 4180 reader for checking output files.

@@ -11,23 +11,7 @@ use sift_tests::sift;
 use sqlx::Connection;
 
 fn run(input: &Path, out: &Path, warehouse: &str) -> (i32, Value) {
-    let output = sift()
-        .args([
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--as-of",
-            "2026-11-26",
-            "--json",
-        ])
-        .env("DATABASE_URL", warehouse)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let json = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{e}: {stdout:?} {}", String::from_utf8_lossy(&output.stderr)));
-    (output.status.code().unwrap(), json)
+    sift_tests::sift_run_json(input, out, &[], &[("DATABASE_URL", warehouse)])
 }
 
 #[tokio::test]

@@ -19,24 +19,7 @@ fn run_json(input: &Path, out: &Path) -> (i32, Value) {
 }
 
 fn run_with(input: &Path, out: &Path, extra: &[&str]) -> (i32, Value) {
-    let output = sift_tests::sift()
-        .args([
-            "run",
-            input.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--as-of",
-            "2026-11-26",
-            "--json",
-        ])
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!("not one JSON summary ({e}): {stdout:?}\nstderr: {}", String::from_utf8_lossy(&output.stderr))
-    });
-    (output.status.code().unwrap(), json)
+    sift_tests::sift_run_json(input, out, extra, &[])
 }
 
 /// The fields of a summary that describe the data (not where it ran or how long it took).

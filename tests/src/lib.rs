@@ -34,6 +34,38 @@ pub fn example() -> Vec<u8> {
     std::fs::read(example_path()).unwrap()
 }
 
+/// Runs `sift run INPUT --out OUT --as-of 2026-11-26 --json` with `extra` arguments and `env`;
+/// returns the exit code and the JSON summary (panics with stderr when stdout is not one).
+pub fn sift_run_json(
+    input: &Path,
+    out: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, serde_json::Value) {
+    let output = sift()
+        .args([
+            "run",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--as-of",
+            "2026-11-26",
+            "--json",
+        ])
+        .args(extra)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not one JSON summary ({e}): {stdout:?}\nstderr: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    (output.status.code().unwrap(), json)
+}
+
 /// `data` gzip-compressed, as `gzip` writes it.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;

@@ -78,6 +78,17 @@ fn held_open(
     }))
 }
 
+/// Starts a load of `customers()` on its own task.
+fn spawn_load(
+    w: &PgWarehouse,
+    uri: &'static str,
+    mode: LoadMode,
+    events: LoadStream,
+) -> tokio::task::JoinHandle<Result<LoadOutcome, Error>> {
+    let w = w.clone();
+    tokio::spawn(async move { w.load(&customers(), uri, mode, events).await })
+}
+
 async fn names(pool: &PgPool) -> Vec<(i64, String)> {
     sqlx::query_as("SELECT customer_id, full_name FROM dim_customer ORDER BY customer_id")
         .fetch_all(pool)
@@ -309,19 +320,12 @@ async fn loads_run_side_by_side_and_a_collision_waits_then_leaves_the_key_to_the
     let table = customers();
     // Load A sends its rows and stays open (not sealed, not committed).
     let (release, held) = tokio::sync::oneshot::channel();
-    let a = tokio::spawn({
-        let w = w.clone();
-        let table = table.clone();
-        async move {
-            w.load(
-                &table,
-                "a.csv",
-                LoadMode::Concurrent,
-                held_open(vec![batch(&[(1, "A1"), (2, "A2")])], "a", held),
-            )
-            .await
-        }
-    });
+    let a = spawn_load(
+        &w,
+        "a.csv",
+        LoadMode::Concurrent,
+        held_open(vec![batch(&[(1, "A1"), (2, "A2")])], "a", held),
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     // B, with other keys, loads and commits while A is still open: no lock held it up.
     let b = tokio::time::timeout(
@@ -334,19 +338,12 @@ async fn loads_run_side_by_side_and_a_collision_waits_then_leaves_the_key_to_the
     assert_eq!(b.inserted, 1);
     // C shares key 2 with A: its batch waits for A; once A commits, the batch is rolled back
     // to its savepoint, probed again, and only key 4 is sent. C goes on, nothing read twice.
-    let c = tokio::spawn({
-        let w = w.clone();
-        let table = table.clone();
-        async move {
-            w.load(
-                &table,
-                "c.csv",
-                LoadMode::Concurrent,
-                sealed_customers(vec![batch(&[(2, "C2"), (4, "C4")])], seal("c")),
-            )
-            .await
-        }
-    });
+    let c = spawn_load(
+        &w,
+        "c.csv",
+        LoadMode::Concurrent,
+        sealed_customers(vec![batch(&[(2, "C2"), (4, "C4")])], seal("c")),
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!c.is_finished(), "C waits for A's uncommitted key");
     release.send(()).unwrap();
@@ -365,28 +362,15 @@ async fn an_exclusive_load_waits_for_running_loads_and_holds_new_ones(
     connect: PgConnectOptions,
 ) {
     let w = warehouse(connect).await;
-    let table = customers();
     let (release, held) = tokio::sync::oneshot::channel();
-    let a = tokio::spawn({
-        let (w, table) = (w.clone(), table.clone());
-        async move {
-            w.load(&table, "a.csv", LoadMode::Concurrent, held_open(vec![batch(&[(1, "A")])], "a", held))
-                .await
-        }
-    });
+    let a = spawn_load(&w, "a.csv", LoadMode::Concurrent, held_open(vec![batch(&[(1, "A")])], "a", held));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let x = tokio::spawn({
-        let (w, table) = (w.clone(), table.clone());
-        async move {
-            w.load(
-                &table,
-                "x.csv",
-                LoadMode::Exclusive,
-                sealed_customers(vec![batch(&[(1, "X"), (9, "X")])], seal("x")),
-            )
-            .await
-        }
-    });
+    let x = spawn_load(
+        &w,
+        "x.csv",
+        LoadMode::Exclusive,
+        sealed_customers(vec![batch(&[(1, "X"), (9, "X")])], seal("x")),
+    );
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(!x.is_finished(), "the exclusive load waits for the running one");
     release.send(()).unwrap();
