@@ -58,8 +58,8 @@ impl Pipeline {
                 .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
         }
         let stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
-        // A compressed object is decompressed as it streams in; its size then says nothing of
-        // the CSV's, so the validator is not told one. The ledger's checksum is the CSV's.
+        // A compressed object is decompressed as it streams in; its size is then estimated from
+        // the expansion so far (`read` tells the validator). The ledger's checksum is the CSV's.
         let mut stream = match Compression::detect(key, stream.content_encoding()) {
             Some(compression) => {
                 tracing::debug!(source = %source, %compression, "decompressing");
@@ -88,9 +88,8 @@ impl Pipeline {
         let validator_events = load.as_ref().map(|l| l.events.clone());
         let cancelled = Arc::new(AtomicBool::new(false));
         let validator_cancelled = cancelled.clone();
-        let size = stream.size();
         let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, size, &config, progress, validator_events.as_ref(), &validator_cancelled)
+            validate(bytes_rx, &config, progress, validator_events.as_ref(), &validator_cancelled)
         });
 
         // The deadline stops the reader (dropping it closes the channel without `End`) and

@@ -47,8 +47,8 @@ pub(crate) struct Validated {
 /// channel that closes without it means the reader stopped early, and nothing may be sealed.
 pub(crate) enum Piece {
     Bytes(bytes::Bytes),
-    /// The file's size is about this many bytes (a compressed object's, estimated once its
-    /// first bytes are decompressed), for sizing the validator's state.
+    /// The file's size is about this many bytes (the store's size, or a compressed object's
+    /// estimated once its first bytes are decompressed), for sizing the validator's state.
     Expect(u64),
     End,
 }
@@ -69,20 +69,19 @@ pub(crate) async fn read(
     stream: &mut sift_storage::ByteStream,
     bytes_tx: tokio::sync::mpsc::Sender<Piece>,
 ) -> Option<sift_storage::Error> {
-    // A stream whose size the store did not give (a compressed object) estimates it once its
-    // first bytes are in.
-    let mut estimate = stream.size().is_none();
+    // The validator is told the file's size as soon as it is known: at once when the store
+    // gave it, else (a compressed object) once the first bytes give an estimate.
+    let mut told = false;
+    if !tell_size(&mut told, stream, &bytes_tx).await {
+        return None;
+    }
     while let Some(bytes) = stream.next().await {
         match bytes {
             Ok(bytes) => {
-                if estimate && let Some(size) = stream.estimated_size() {
-                    estimate = false;
-                    if bytes_tx.send(Piece::Expect(size)).await.is_err() {
-                        return None;
-                    }
-                }
                 // A closed channel means the validator stopped early: stop reading.
-                if bytes_tx.send(Piece::Bytes(bytes)).await.is_err() {
+                if !tell_size(&mut told, stream, &bytes_tx).await
+                    || bytes_tx.send(Piece::Bytes(bytes)).await.is_err()
+                {
                     return None;
                 }
             }
@@ -93,12 +92,27 @@ pub(crate) async fn read(
     None
 }
 
-/// Validates the bytes arriving on `rx` (an object of `size` bytes, when the store said) and
+/// Sends `Expect` with the stream's size the first time it is known (`told` remembers); false
+/// when the validator has stopped taking pieces.
+async fn tell_size(
+    told: &mut bool,
+    stream: &sift_storage::ByteStream,
+    bytes_tx: &tokio::sync::mpsc::Sender<Piece>,
+) -> bool {
+    match stream.estimated_size() {
+        Some(size) if !*told => {
+            *told = true;
+            bytes_tx.send(Piece::Expect(size)).await.is_ok()
+        }
+        _ => true,
+    }
+}
+
+/// Validates the bytes arriving on `rx` and
 /// streams the valid rows to the load through `events`, when there is a load (runs on a
 /// blocking thread).
 pub(crate) fn validate(
     mut rx: tokio::sync::mpsc::Receiver<Piece>,
-    size: Option<u64>,
     config: &Config,
     progress: Option<Progress>,
     events: Option<&EventSender>,
@@ -106,9 +120,6 @@ pub(crate) fn validate(
 ) -> Result<Validated, Stop> {
     let mut file =
         FileValidator::new(config.contract.clone(), config.as_of, config.chunk_rows).map_err(stop)?;
-    if let Some(size) = size {
-        file.expect_bytes(size);
-    }
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut forward = |file: &FileValidator, chunks: Vec<ValidatedChunk>| {

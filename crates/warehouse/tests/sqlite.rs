@@ -158,39 +158,24 @@ async fn an_unsealed_stream_is_rolled_back() {
 async fn the_ledger_recognises_a_redelivered_file() {
     let dir = tempfile::tempdir().unwrap();
     let w = warehouse(&dir).await;
-    let rows_of = || batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
-    let first = w
-        .load(
-            &customers(),
+    // The same two rows from s3://b/in.csv, with the content checksum given.
+    let table = customers();
+    let load = |checksum| {
+        w.load(
+            &table,
             "s3://b/in.csv",
             LoadMode::Concurrent,
-            sealed_customers(vec![rows_of()], seal("abc")),
+            sealed_customers(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")])], seal(checksum)),
         )
-        .await
-        .unwrap();
+    };
+    let first = load("abc").await.unwrap();
     assert_eq!((first.inserted, first.already_loaded), (2, false));
     // Somebody deletes a row; the re-delivered event must still not load the file twice.
     sqlx::query("DELETE FROM dim_customer WHERE customer_id = 2").execute(w.pool()).await.unwrap();
-    let again = w
-        .load(
-            &customers(),
-            "s3://b/in.csv",
-            LoadMode::Concurrent,
-            sealed_customers(vec![rows_of()], seal("abc")),
-        )
-        .await
-        .unwrap();
+    let again = load("abc").await.unwrap();
     assert_eq!((again.inserted, again.already_present, again.already_loaded), (0, 2, true));
     assert_eq!(rows(&w).await.len(), 1);
     // New content under the same URI is a new file.
-    let changed = w
-        .load(
-            &customers(),
-            "s3://b/in.csv",
-            LoadMode::Concurrent,
-            sealed_customers(vec![rows_of()], seal("def")),
-        )
-        .await
-        .unwrap();
+    let changed = load("def").await.unwrap();
     assert_eq!((changed.inserted, changed.already_loaded), (1, false));
 }

@@ -239,14 +239,12 @@ impl Warehouse for PgWarehouse {
         // A collision with concurrent loads that persists (see `MAX_COLLISIONS`) is a
         // `KeyConflict` when this load runs alongside others; alone, it is a real error
         // (another writer than sift).
-        let copy_err = |source: sqlx::Error| match &source {
-            sqlx::Error::Database(db)
-                if mode == LoadMode::Concurrent
-                    && matches!(db.code().as_deref(), Some("23505" | "40P01")) =>
-            {
+        let copy_err = |source: sqlx::Error| {
+            if mode == LoadMode::Concurrent && (has_state(&source, "23505") || has_state(&source, "40P01")) {
                 Error::KeyConflict { source_uri: source_uri.to_owned(), table: table.name.clone(), source }
+            } else {
+                load_err(source)
             }
-            _ => load_err(source),
         };
         let mut tx = self.pool.begin().await.map_err(load_err)?;
         // Concurrent loads share the table's lock; an exclusive one waits for them and keeps
@@ -455,10 +453,7 @@ fn copy_statement(table: &TableSpec) -> String {
 
 /// Maps "relation does not exist" (42P01) to [`Error::NotMigrated`], anything else with `other`.
 fn not_migrated_or(other: impl Fn(sqlx::Error) -> Error) -> impl Fn(sqlx::Error) -> Error {
-    move |e| match &e {
-        sqlx::Error::Database(db) if db.code().as_deref() == Some("42P01") => Error::NotMigrated,
-        _ => other(e),
-    }
+    move |e| if has_state(&e, "42P01") { Error::NotMigrated } else { other(e) }
 }
 
 /// A row of `dim_customer` as the binary `COPY` writes it. The compile-checked query in
