@@ -160,6 +160,24 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     );
     assert_eq!(summary["already_present"].as_u64(), Some(oracle.tally.valid));
     assert_eq!(world.rows().await, before);
+    // ... and the same object announced through EventBridge (the template's trigger), whose
+    // key arrives as stored, not URL-encoded.
+    let eventbridge = json!({
+        "version": "0", "id": "17793124-05d4-b198-2fde-7ededc63b103", "detail-type": "Object Created",
+        "source": "aws.s3", "account": "123456789012", "time": "2026-11-30T00:00:00Z", "region": "us-east-1",
+        "resources": [format!("arn:aws:s3:::{}", world.landing)],
+        "detail": {"version": "0", "bucket": {"name": world.landing},
+                   "object": {"key": key, "size": body.len(), "etag": "b1946ac92492d2347c6235b4d2611184"},
+                   "reason": "PutObject"}
+    });
+    let response = lambda.invoke(eventbridge).await.response();
+    let summary = &response["files"][0];
+    assert_eq!(
+        (summary["source"].as_str(), summary["already_loaded"].as_bool()),
+        (Some(source.as_str()), Some(true)),
+        "{response}"
+    );
+    assert_eq!(world.rows().await, before);
 
     // 4. A direct re-run of a missing object fails the invocation, naming the object.
     let error = lambda.invoke(json!({"bucket": world.landing, "key": "incoming/missing.csv"})).await.error();
@@ -190,6 +208,44 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     planted.push(world.password.clone());
     assert_absent(&logs, &planted, "the logs");
     assert_absent(&ses_texts(&world.sender), &planted, "the report emails");
+    world.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_fargate_route_large_objects_are_skipped_and_ones_beyond_eventbridge_fail_loudly() {
+    let world = World::new().await;
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let mut env = world.env();
+    env.push(("SIFT_LARGE_OBJECT_BYTES", "100000".into()));
+    let mut lambda = Lambda::start(&bootstrap(), &env, logs.path()).await;
+    let key = "incoming/sized.csv";
+    world.put(key, example()).await;
+    // The size as EventBridge announces it decides, whatever the object holds.
+    let event = |size: u64| {
+        json!({
+            "version": "0", "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718", "detail-type": "Object Created",
+            "source": "aws.s3", "account": "123456789012", "time": "2026-11-30T00:00:00Z", "region": "us-east-1",
+            "resources": [format!("arn:aws:s3:::{}", world.landing)],
+            "detail": {"version": "0", "bucket": {"name": world.landing}, "object": {"key": key, "size": size}}
+        })
+    };
+    // At or above the threshold: LargeObjectRule started the task; the function skips it.
+    let response = lambda.invoke(event(100_000)).await.response();
+    assert_eq!(response["files"], json!([]), "{response}");
+    assert!(response["skipped"][0]["reason"].as_str().unwrap().contains("Fargate"), "{response}");
+    assert_eq!(world.rows().await, 0);
+    // Beyond EventBridge's numeric range no rule may have matched: a loud, final failure.
+    let error = lambda.invoke(event(5_000_000_000)).await.error();
+    assert_eq!(error["errorType"], "Sift.Failed", "{error}");
+    assert!(
+        error["errorMessage"].as_str().unwrap().contains("EventBridge matches sizes only up to"),
+        "{error}"
+    );
+    assert_eq!(world.rows().await, 0);
+    // Below it: the function's.
+    let response = lambda.invoke(event(99_999)).await.response();
+    assert_eq!(response["files"][0]["status"], "ok", "{response}");
+    assert!(world.rows().await > 0);
     world.drop_database().await;
 }
 

@@ -5,6 +5,10 @@
 //! - An SQS batch (`{"Records": [{"eventSource": "aws:sqs", ...}]}`) whose message bodies are S3
 //!   notifications (also inside an SNS envelope, for S3 -> SNS -> SQS fan-out) or direct
 //!   requests. Each message succeeds or fails on its own (partial batch response).
+//! - An EventBridge event from S3 (`{"source": "aws.s3", "detail-type": "Object Created", ...}`),
+//!   as the template routes objects by size (small ones here, large ones to the Fargate task).
+//!   EventBridge carries the key as stored, not URL-encoded: it is taken as is. Other S3
+//!   detail types (`Object Deleted`, ...) are skipped.
 //! - A direct request `{"bucket": "...", "key": "..."}` for re-runs; its key is taken as is.
 //! - S3's `s3:TestEvent`, sent once when a notification is configured: nothing to do.
 
@@ -22,6 +26,8 @@ pub(crate) struct ObjectRef {
     pub bucket: String,
     /// Object key, decoded.
     pub key: String,
+    /// The object's size as the event gives it (none for a direct request).
+    pub size: Option<u64>,
 }
 
 impl ObjectRef {
@@ -95,6 +101,11 @@ fn objects_in(payload: Value) -> Result<Vec<ObjectRef>, Error> {
     if payload.get("Records").is_some() {
         return s3_objects(payload);
     }
+    if payload.get("source").and_then(Value::as_str) == Some("aws.s3")
+        && let Some(detail_type) = payload.get("detail-type").and_then(Value::as_str)
+    {
+        return eventbridge_objects(detail_type, &payload);
+    }
     if payload.get("Event").and_then(Value::as_str) == Some("s3:TestEvent") {
         tracing::info!("S3 test event: nothing to process");
         return Ok(Vec::new());
@@ -106,10 +117,10 @@ fn objects_in(payload: Value) -> Result<Vec<ObjectRef>, Error> {
         if direct.bucket.is_empty() || direct.key.is_empty() {
             return Err(Error::Event("a direct request needs a non-empty bucket and key".into()));
         }
-        return Ok(vec![ObjectRef { bucket: direct.bucket, key: direct.key }]);
+        return Ok(vec![ObjectRef { bucket: direct.bucket, key: direct.key, size: None }]);
     }
     Err(Error::Event(format!(
-        "expected an S3 notification, an SQS batch or {{\"bucket\", \"key\"}}; got {}",
+        "expected an S3 notification, an SQS batch, an S3 EventBridge event or {{\"bucket\", \"key\"}}; got {}",
         describe(&payload)
     )))
 }
@@ -127,9 +138,32 @@ fn s3_objects(payload: Value) -> Result<Vec<ObjectRef>, Error> {
         let (Some(bucket), Some(key)) = (record.s3.bucket.name, record.s3.object.key) else {
             return Err(Error::Event("an S3 record without bucket name or object key".into()));
         };
-        objects.push(ObjectRef { bucket, key: decode_key(&key)? });
+        let size = record.s3.object.size.and_then(|n| u64::try_from(n).ok());
+        objects.push(ObjectRef { bucket, key: decode_key(&key)?, size });
     }
     Ok(objects)
+}
+
+/// The object of an S3 EventBridge event: `detail.bucket.name` and `detail.object.key` (as
+/// stored). Only `Object Created` is processed.
+fn eventbridge_objects(detail_type: &str, payload: &Value) -> Result<Vec<ObjectRef>, Error> {
+    if detail_type != "Object Created" {
+        tracing::info!(detail_type, "not an Object Created event: skipped");
+        return Ok(Vec::new());
+    }
+    let detail = payload.get("detail");
+    let field = |path: [&str; 2]| {
+        detail.and_then(|d| d.get(path[0])).and_then(|d| d.get(path[1])).and_then(Value::as_str)
+    };
+    let size = detail.and_then(|d| d.get("object")).and_then(|o| o.get("size")).and_then(Value::as_u64);
+    match (field(["bucket", "name"]), field(["object", "key"])) {
+        (Some(bucket), Some(key)) if !bucket.is_empty() && !key.is_empty() => {
+            Ok(vec![ObjectRef { bucket: bucket.to_owned(), key: key.to_owned(), size }])
+        }
+        _ => Err(Error::Event(
+            "an S3 EventBridge event without detail.bucket.name or detail.object.key strings".into(),
+        )),
+    }
 }
 
 /// An S3 notification delivered through SNS to SQS arrives wrapped in an SNS envelope.
@@ -209,7 +243,11 @@ mod tests {
     }
 
     fn object(bucket: &str, key: &str) -> ObjectRef {
-        ObjectRef { bucket: bucket.into(), key: key.into() }
+        ObjectRef { bucket: bucket.into(), key: key.into(), size: None }
+    }
+
+    fn sized(bucket: &str, key: &str, size: u64) -> ObjectRef {
+        ObjectRef { size: Some(size), ..object(bucket, key) }
     }
 
     #[test]
@@ -222,10 +260,54 @@ mod tests {
         assert_eq!(
             parse(event).unwrap(),
             Invocation::Objects(vec![
-                object("landing", "incoming/customer list+2026 été.csv"),
-                object("landing", "incoming/b.csv"),
+                sized("landing", "incoming/customer list+2026 été.csv", 1024),
+                sized("landing", "incoming/b.csv", 1024),
             ])
         );
+    }
+
+    /// An EventBridge event as S3 sends it (the S3 user guide's example, trimmed).
+    fn eventbridge(detail_type: &str, bucket: &str, key: &str) -> Value {
+        json!({
+            "version": "0",
+            "id": "17793124-05d4-b198-2fde-7ededc63b103",
+            "detail-type": detail_type,
+            "source": "aws.s3",
+            "account": "111122223333",
+            "time": "2026-11-30T00:00:00Z",
+            "region": "us-east-1",
+            "resources": [format!("arn:aws:s3:::{bucket}")],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": bucket},
+                "object": {"key": key, "size": 5_000_000_000_u64, "etag": "b1946ac92492d2347c6235b4d2611184", "sequencer": "617f08299329d189"},
+                "request-id": "N4N7GDK58NMKJ12R",
+                "requester": "123456789012",
+                "reason": "PutObject"
+            }
+        })
+    }
+
+    #[test]
+    fn eventbridge_object_created_events_take_the_key_as_is() {
+        assert_eq!(
+            parse(eventbridge("Object Created", "landing", "incoming/a+b %41.csv.gz")).unwrap(),
+            Invocation::Objects(vec![sized("landing", "incoming/a+b %41.csv.gz", 5_000_000_000)])
+        );
+        assert_eq!(
+            parse(eventbridge("Object Deleted", "landing", "incoming/a.csv")).unwrap(),
+            Invocation::Objects(vec![])
+        );
+        let mut broken = eventbridge("Object Created", "landing", "k");
+        broken["detail"]["object"] = json!({"size": 5});
+        let err = parse(broken).unwrap_err().to_string();
+        assert!(err.contains("detail.object.key"), "{err}");
+        // Through SQS (an EventBridge rule targeting a queue) as well.
+        let body = eventbridge("Object Created", "landing", "incoming/c.csv").to_string();
+        let Invocation::Sqs(items) = parse(json!({"Records": [sqs_record("1", &body)]})).unwrap() else {
+            panic!("not an SQS batch")
+        };
+        assert_eq!(items[0].objects, Ok(vec![sized("landing", "incoming/c.csv", 5_000_000_000)]));
     }
 
     #[test]
@@ -260,7 +342,7 @@ mod tests {
         let Invocation::Sqs(items) = parse(event).unwrap() else { panic!("not an SQS batch") };
         let ids: Vec<&str> = items.iter().map(|i| i.message_id.as_str()).collect();
         assert_eq!(ids, ["1", "2", "3", "4", "5", "6"]);
-        assert_eq!(items[0].objects, Ok(vec![object("landing", "incoming/a b.csv")]));
+        assert_eq!(items[0].objects, Ok(vec![sized("landing", "incoming/a b.csv", 1024)]));
         assert_eq!(items[1].objects, items[0].objects);
         assert_eq!(items[2].objects, Ok(vec![object("landing", "incoming/c.csv")]));
         assert!(items[3].objects.as_ref().unwrap_err().contains("not JSON"));

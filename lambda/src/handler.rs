@@ -7,7 +7,7 @@ use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
 use sift_notifier::{SesNotifier, SnsAlerter, Status, Summary};
-use sift_pipeline::{Config, ErrorChain, Pipeline};
+use sift_pipeline::{BUILTIN_CUSTOMER, Config, ContractSource, ErrorChain, Pipeline, Route};
 use sift_storage::S3Store;
 use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
 use sift_warehouse::{PgWarehouse, SecretSource, SsmSecretSource, Warehouse};
@@ -28,22 +28,18 @@ pub(crate) struct App {
     alerter: Option<Arc<SnsAlerter>>,
     /// Where objects go (SPEC section 7): the configured routes, or one route for every key
     /// with the built-in customer contract.
-    routes: Vec<Route>,
+    routes: Vec<LoadedRoute>,
     warehouse: OnceCell<Arc<dyn Warehouse>>,
 }
 
-/// A route: the objects under `prefix` use a contract and an invalid-records prefix.
-struct Route {
-    prefix: String,
-    /// Where the contract comes from (`builtin:customer`, `s3://...`, a path).
-    source: String,
-    invalid_prefix: String,
-    /// The contract, read on first use and kept for the container's life.
+/// The largest number EventBridge's numeric matching takes (its documentation).
+const EVENTBRIDGE_NUMBER_MAX: u64 = 1_000_000_000;
+
+/// A route and its contract, read on first use and kept for the container's life.
+struct LoadedRoute {
+    route: Route,
     contract: OnceCell<Contract>,
 }
-
-/// The name of the built-in customer contract in `SIFT_ROUTES`.
-const BUILTIN_CUSTOMER: &str = "builtin:customer";
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -109,17 +105,17 @@ impl App {
             .alert_topic_arn
             .as_ref()
             .map(|arn| Arc::new(SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), arn)));
-        let route = |prefix: &str, source: &str, invalid_prefix: &str| Route {
-            prefix: prefix.to_owned(),
-            source: source.to_owned(),
-            invalid_prefix: invalid_prefix.to_owned(),
-            contract: OnceCell::new(),
-        };
         let routes = if settings.routes.is_empty() {
-            vec![route("", BUILTIN_CUSTOMER, &settings.invalid_prefix)]
+            vec![Route {
+                prefix: String::new(),
+                contract: BUILTIN_CUSTOMER.to_owned(),
+                invalid_prefix: settings.invalid_prefix.clone(),
+            }]
         } else {
-            settings.routes.iter().map(|r| route(&r.prefix, &r.contract, &r.invalid_prefix)).collect()
+            settings.routes.clone()
         };
+        let routes =
+            routes.into_iter().map(|route| LoadedRoute { route, contract: OnceCell::new() }).collect();
         let app = Self { settings, sdk, s3, invalid, notifier, alerter, routes, warehouse: OnceCell::new() };
         if let Err(error) = app.warehouse().await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
@@ -218,7 +214,7 @@ impl App {
         deadline: tokio::time::Instant,
     ) -> Result<FileResult, Error> {
         let source = object.uri();
-        let route = self.routes.iter().find(|r| object.key.starts_with(&r.prefix));
+        let route = self.routes.iter().find(|r| object.key.starts_with(&r.route.prefix));
         let skip = match (self.skip_reason(object), route) {
             (Some(reason), _) => Some(reason),
             (None, None) => Some("no route's prefix matches the key (SIFT_ROUTES)"),
@@ -229,10 +225,17 @@ impl App {
             tracing::info!(source = %source, reason, "skipped");
             return Ok(FileResult::Skipped(Skipped { source, reason }));
         };
+        if let Some(reason) = self.too_large(object) {
+            tracing::error!(source = %source, error = %reason, "too large for the function");
+            return Ok(FileResult::Failed(
+                None,
+                FileFailure { source, rejected: false, retry: Retry::Never, reason },
+            ));
+        }
         let contract = match self.contract(route).await {
             Ok(contract) => contract.clone(),
             Err(reason) => {
-                tracing::error!(source = %source, contract = %route.source, error = %reason, "the route's contract is unusable");
+                tracing::error!(source = %source, contract = %route.route.contract, error = %reason, "the route's contract is unusable");
                 return Ok(FileResult::Failed(
                     None,
                     FileFailure { source, rejected: false, retry: Retry::Never, reason },
@@ -245,7 +248,7 @@ impl App {
             as_of: chrono::Utc::now().date_naive(),
             contract,
             create_tables: self.settings.auto_migrate,
-            invalid_prefix: route.invalid_prefix.clone(),
+            invalid_prefix: route.route.invalid_prefix.clone(),
             alert_threshold_pct: self.settings.alert_invalid_pct,
             chunk_rows: self.settings.chunk_rows,
         };
@@ -292,37 +295,55 @@ impl App {
 
     /// The route's contract, read once per container: the built-in one, an object in S3, or
     /// a file of the deployment package or a layer. `Err` says why it cannot be used.
-    async fn contract<'a>(&self, route: &'a Route) -> Result<&'a Contract, String> {
-        route
+    async fn contract<'a>(&self, loaded: &'a LoadedRoute) -> Result<&'a Contract, String> {
+        let source = &loaded.route.contract;
+        loaded
             .contract
             .get_or_try_init(|| async {
-                let text = if route.source == BUILTIN_CUSTOMER {
-                    return Ok(customer_contract(self.settings.check_country.then_some(ISO_3166_ALPHA2)));
-                } else if let Some(rest) = route.source.strip_prefix("s3://") {
-                    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-                    let object = self.s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                        format!("reading contract {}: {}", route.source, sift_aws::describe_error(&e))
-                    })?;
-                    let bytes = object
-                        .body
-                        .collect()
-                        .await
-                        .map_err(|e| format!("reading contract {}: {e}", route.source))?
-                        .into_bytes();
-                    String::from_utf8(bytes.to_vec())
-                        .map_err(|_| format!("contract {} is not UTF-8 text", route.source))?
-                } else {
-                    let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
-                    let path = std::path::Path::new(&root).join(&route.source);
-                    std::fs::read_to_string(&path)
-                        .map_err(|e| format!("reading contract {}: {e}", path.display()))?
+                let text = match ContractSource::parse(source) {
+                    ContractSource::BuiltinCustomer => {
+                        return Ok(customer_contract(self.settings.check_country.then_some(ISO_3166_ALPHA2)));
+                    }
+                    ContractSource::S3 { bucket, key } => {
+                        let object =
+                            self.s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
+                                format!("reading contract {source}: {}", sift_aws::describe_error(&e))
+                            })?;
+                        let bytes = object
+                            .body
+                            .collect()
+                            .await
+                            .map_err(|e| format!("reading contract {source}: {e}"))?
+                            .into_bytes();
+                        String::from_utf8(bytes.to_vec())
+                            .map_err(|_| format!("contract {source} is not UTF-8 text"))?
+                    }
+                    ContractSource::Path(path) => {
+                        let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
+                        let path = std::path::Path::new(&root).join(path);
+                        std::fs::read_to_string(&path)
+                            .map_err(|e| format!("reading contract {}: {e}", path.display()))?
+                    }
                 };
                 let contract = Contract::from_toml(&text)
-                    .map_err(|e| format!("contract {}: {}", route.source, ErrorChain(&e)))?;
-                tracing::info!(contract = %route.source, dataset = %contract.name, "contract loaded");
+                    .map_err(|e| format!("contract {source}: {}", ErrorChain(&e)))?;
+                tracing::info!(contract = %source, dataset = %contract.name, "contract loaded");
                 Ok(contract)
             })
             .await
+    }
+
+    /// Why an object the Fargate route should have taken fails here: the event's size is
+    /// beyond what EventBridge's numeric matching covers, so `LargeObjectRule` may not have
+    /// started the task (the template's note). Failing, not retryable, puts the event in the
+    /// failure queue, whose replay runs it on Fargate.
+    fn too_large(&self, object: &ObjectRef) -> Option<String> {
+        let (threshold, size) = (self.settings.large_object_bytes?, object.size?);
+        (size >= threshold && size > EVENTBRIDGE_NUMBER_MAX).then(|| {
+            format!(
+                "an object of {size} bytes belongs to the Fargate task (SIFT_LARGE_OBJECT_BYTES={threshold}),                  but EventBridge matches sizes only up to {EVENTBRIDGE_NUMBER_MAX}, so no rule may have started it;                  run it on Fargate (lambda/DEPLOY.md, failed events)"
+            )
+        })
     }
 
     /// Why `object` is not sift's to process, if it is not: sift's own output (no
@@ -335,14 +356,19 @@ impl App {
                 object.key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
             }
         };
-        let own_output =
-            under(&self.settings.invalid_prefix) || self.routes.iter().any(|r| under(&r.invalid_prefix));
+        let own_output = under(&self.settings.invalid_prefix)
+            || self.routes.iter().any(|r| under(&r.route.invalid_prefix));
         if own_output {
             Some("under the invalid-records prefix (sift's own output)")
         } else if object.key.ends_with('/')
             || !sift_storage::Compression::strip_suffix(&object.key).to_ascii_lowercase().ends_with(".csv")
         {
             Some("not a .csv object (plain, .csv.gz or .csv.zst)")
+        } else if let (Some(threshold), Some(size)) = (self.settings.large_object_bytes, object.size)
+            && size >= threshold
+            && size <= EVENTBRIDGE_NUMBER_MAX
+        {
+            Some("a large object: the Fargate task runs it (SIFT_LARGE_OBJECT_BYTES)")
         } else {
             None
         }

@@ -1,6 +1,7 @@
 //! The Lambda's configuration: environment variables, read once at cold start (SPEC section 5).
 //! Every variable, its default and its meaning is in the README's Lambda table.
 
+use sift_pipeline::Route;
 use sift_storage::Encryption;
 
 use crate::error::Error;
@@ -22,20 +23,6 @@ impl std::fmt::Debug for Database {
             Database::SsmParameter(name) => f.debug_tuple("SsmParameter").field(name).finish(),
         }
     }
-}
-
-/// One route of `SIFT_ROUTES`: objects whose key starts with `prefix` are validated with
-/// `contract` and their invalid records go under `invalid_prefix` (SPEC section 7).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RouteSetting {
-    /// Key prefix of the objects the route takes (the first matching route wins).
-    pub prefix: String,
-    /// The contract: `builtin:customer`, `s3://BUCKET/KEY`, or a path in the deployment
-    /// package (relative to `LAMBDA_TASK_ROOT`) or a layer (`/opt/...`).
-    pub contract: String,
-    /// Key prefix of the route's invalid-records files in `SIFT_INVALID_BUCKET`.
-    pub invalid_prefix: String,
 }
 
 /// Typed settings of the Lambda.
@@ -75,10 +62,13 @@ pub(crate) struct Settings {
     /// `SIFT_CHUNK_ROWS`: rows per validation chunk; smaller chunks use less memory per file
     /// and run a little slower.
     pub chunk_rows: usize,
+    /// `SIFT_LARGE_OBJECT_BYTES`: objects of this size or more are the Fargate task's (the
+    /// template's `LargeObjectRule`); unset or 0 when there is no such route.
+    pub large_object_bytes: Option<u64>,
     /// `SIFT_ROUTES`: an ordered JSON list of routes (`[{"prefix", "contract",
     /// "invalid_prefix"}]`); empty: every object uses the built-in customer contract and
     /// `SIFT_INVALID_PREFIX`.
-    pub routes: Vec<RouteSetting>,
+    pub routes: Vec<Route>,
 }
 
 impl Settings {
@@ -127,28 +117,7 @@ impl Settings {
         let endpoint_set = get("AWS_ENDPOINT_URL").is_some();
         let routes = match get("SIFT_ROUTES") {
             None => Vec::new(),
-            Some(v) => {
-                let mut routes: Vec<RouteSetting> = serde_json::from_str(&v).map_err(|e| {
-                    setting(
-                        "SIFT_ROUTES",
-                        &v,
-                        &format!(
-                            "a JSON list of {{\"prefix\", \"contract\", \"invalid_prefix\"}} routes ({e})"
-                        ),
-                    )
-                })?;
-                for route in &mut routes {
-                    route.invalid_prefix = route.invalid_prefix.trim_matches('/').to_owned();
-                    if route.contract.trim().is_empty() || route.invalid_prefix.is_empty() {
-                        return Err(setting(
-                            "SIFT_ROUTES",
-                            &v,
-                            "every route with a contract and a non-empty invalid_prefix",
-                        ));
-                    }
-                }
-                routes
-            }
+            Some(v) => Route::parse_list(&v).map_err(|reason| setting("SIFT_ROUTES", &v, &reason))?,
         };
         Ok(Settings {
             invalid_bucket: get("SIFT_INVALID_BUCKET")
@@ -174,6 +143,16 @@ impl Settings {
                 10_000,
             )?),
             routes,
+            large_object_bytes: match get("SIFT_LARGE_OBJECT_BYTES") {
+                None => None,
+                Some(v) => match v.parse::<u64>() {
+                    Ok(0) => None,
+                    Ok(n) => Some(n),
+                    Err(_) => {
+                        return Err(setting("SIFT_LARGE_OBJECT_BYTES", &v, "a number of bytes (0: off)"));
+                    }
+                },
+            },
         })
     }
 }

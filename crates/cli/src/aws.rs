@@ -1,10 +1,12 @@
-//! AWS backends for the command line: S3 sources and invalid records, SES reports, SNS alerts.
+//! AWS backends for the command line: S3 sources, contracts and invalid records, SSM database
+//! credentials, SES reports, SNS alerts.
 //! The SDK configuration is loaded once, and only when something needs AWS.
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use clap::Args;
 use sift_notifier::{SesNotifier, SnsAlerter};
-use sift_storage::{Encryption, S3Store};
+use sift_storage::{Encryption, ObjectStore as _, S3Store};
+use sift_warehouse::SsmSecretSource;
 
 /// AWS settings (the standard AWS environment applies too: credentials, AWS_REGION,
 /// AWS_ENDPOINT_URL for an emulator).
@@ -73,6 +75,25 @@ impl Clients {
 
     pub(crate) async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {
         SesNotifier::new(aws_sdk_ses::Client::new(self.config().await), from, to)
+    }
+
+    pub(crate) async fn ssm_secret(&self, parameter: &str) -> SsmSecretSource {
+        SsmSecretSource::new(aws_sdk_ssm::Client::new(self.config().await), parameter)
+    }
+
+    /// An object's text (a contract in S3).
+    pub(crate) async fn read_text(&self, bucket: &str, key: &str) -> Result<String> {
+        use futures::TryStreamExt as _;
+        let uri = format!("s3://{bucket}/{key}");
+        let store = self.s3_store(bucket).await?;
+        let chunks: Vec<bytes::Bytes> = store
+            .get(key)
+            .await
+            .with_context(|| format!("reading {uri}"))?
+            .try_collect()
+            .await
+            .with_context(|| format!("reading {uri}"))?;
+        String::from_utf8(chunks.concat()).with_context(|| format!("{uri} is not UTF-8 text"))
     }
 
     pub(crate) async fn sns_alerter(&self, topic_arn: &str) -> SnsAlerter {

@@ -10,14 +10,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use chrono::NaiveDate;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use sift_notifier::{OutboxNotifier, Status, Summary};
-use sift_pipeline::{Config, ErrorChain, Pipeline};
+use sift_pipeline::{Config, ContractSource, ErrorChain, Pipeline, Route};
 use sift_storage::LocalStore;
 use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
-use sift_warehouse::{Dialect, PgWarehouse, Retry, SqliteWarehouse, Warehouse};
+use sift_warehouse::{Dialect, PgWarehouse, Retry, SecretSource as _, SqliteWarehouse, Warehouse};
 
 mod aws;
 mod human;
@@ -118,6 +118,15 @@ struct RunArgs {
         help = "Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://<out>/warehouse.db]"
     )]
     warehouse: Option<String>,
+    /// SSM parameter holding the PostgreSQL credentials as JSON, as the Lambda reads it (used
+    /// when no --warehouse / DATABASE_URL is given).
+    #[arg(long, env = "SIFT_DB_SECRET_PARAMETER", value_name = "NAME")]
+    db_secret_parameter: Option<String>,
+    /// Routes as the Lambda takes them (SIFT_ROUTES): a JSON list of {"prefix", "contract",
+    /// "invalid_prefix"}; the first route whose prefix starts the input's key chooses the
+    /// contract (builtin:customer, s3://BUCKET/KEY or a path) and the invalid-records prefix.
+    #[arg(long, env = "SIFT_ROUTES", value_name = "JSON", conflicts_with = "contract")]
+    routes: Option<String>,
     /// Reference date of the date and age rules [default: today in UTC].
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     as_of: Option<NaiveDate>,
@@ -126,7 +135,7 @@ struct RunArgs {
     #[arg(long, value_name = "FILE", alias = "rules", conflicts_with = "check_country")]
     contract: Option<PathBuf>,
     /// Turn the country rule on (ISO 3166-1 alpha-2 codes; the column becomes required).
-    #[arg(long)]
+    #[arg(long, env = "SIFT_CHECK_COUNTRY")]
     check_country: bool,
     /// Print exactly the JSON summary on stdout.
     #[arg(long)]
@@ -324,13 +333,30 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
                 None => (Arc::new(LocalStore::new(&args.out)), "invalid".into()),
             },
         };
-    let contract = load_contract(&args)?;
+    let (contract, invalid_prefix) = match args.routes.as_deref().filter(|r| !r.trim().is_empty()) {
+        Some(routes) => {
+            let routes = Route::parse_list(routes)
+                .map_err(|reason| anyhow!("--routes (SIFT_ROUTES): expected {reason}"))?;
+            let Some(route) = Route::find(&routes, &key) else {
+                bail!("no route's prefix matches key {key:?} (--routes / SIFT_ROUTES)");
+            };
+            (route_contract(&route.contract, args.check_country, &aws).await?, route.invalid_prefix.clone())
+        }
+        None => (load_contract(&args)?, invalid_prefix),
+    };
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let warehouse_url = args
-        .warehouse
-        .clone()
-        .unwrap_or_else(|| format!("sqlite://{}", args.out.join("warehouse.db").display()));
-    let warehouse = connect(&warehouse_url, args.db_connect_attempts).await?;
+    let warehouse = match (&args.warehouse, &args.db_secret_parameter) {
+        (Some(url), _) => connect(url, args.db_connect_attempts).await?,
+        (None, Some(parameter)) => {
+            let credentials = aws.ssm_secret(parameter).await.db_credentials().await?;
+            let retry = Retry { attempts: args.db_connect_attempts, ..Retry::default() };
+            Arc::new(PgWarehouse::connect_with(credentials.connect_options()?, retry).await?)
+        }
+        (None, None) => {
+            let url = format!("sqlite://{}", args.out.join("warehouse.db").display());
+            connect(&url, args.db_connect_attempts).await?
+        }
+    };
     if !args.no_migrate && auto_migrate_from_env()? {
         warehouse.migrate().await.context("applying sift's schema (use --no-migrate to skip)")?;
     }
@@ -412,6 +438,18 @@ fn split_input(input: &Path) -> Result<(PathBuf, String)> {
         .with_context(|| format!("{} is not a file path", input.display()))?;
     let root = input.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok((root, name.to_owned()))
+}
+
+/// A route's contract: built in, an object in S3, or a file.
+async fn route_contract(source: &str, check_country: bool, aws: &aws::Clients) -> Result<Contract> {
+    let text = match ContractSource::parse(source) {
+        ContractSource::BuiltinCustomer => {
+            return Ok(customer_contract(check_country.then_some(ISO_3166_ALPHA2)));
+        }
+        ContractSource::S3 { bucket, key } => aws.read_text(&bucket, &key).await?,
+        ContractSource::Path(path) => return read_contract(&path),
+    };
+    Contract::from_toml(&text).with_context(|| format!("in contract {source}"))
 }
 
 fn load_contract(args: &RunArgs) -> Result<Contract> {

@@ -60,6 +60,7 @@
 mod error;
 mod process;
 mod report;
+mod routes;
 mod validate;
 
 use std::sync::Arc;
@@ -75,6 +76,7 @@ use sift_warehouse::{LoadMode, Warehouse};
 use crate::validate::Stop;
 
 pub use crate::error::{Error, ErrorChain, Result};
+pub use crate::routes::{BUILTIN_CUSTOMER, ContractSource, Route};
 pub use sift_notifier::Summary;
 
 /// Typed configuration of a pipeline; the shells fill it from flags or the environment.

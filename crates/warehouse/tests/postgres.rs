@@ -327,7 +327,8 @@ async fn loads_run_side_by_side_and_a_collision_waits_then_leaves_the_key_to_the
         held_open(vec![batch(&[(1, "A1"), (2, "A2")])], "a", held),
     );
     tokio::time::sleep(Duration::from_millis(300)).await;
-    // B, with other keys, loads and commits while A is still open: no lock held it up.
+    // B, with other keys, loads and commits while A is still open: it waits for A's claims
+    // at most the grace past its own seal (A is still reading), then writes beside A.
     let b = tokio::time::timeout(
         Duration::from_secs(5),
         w.load(&table, "b.csv", LoadMode::Concurrent, sealed_customers(vec![batch(&[(3, "B3")])], seal("b"))),
@@ -354,6 +355,56 @@ async fn loads_run_side_by_side_and_a_collision_waits_then_leaves_the_key_to_the
         names(w.pool()).await,
         [(1, "A1".into()), (2, "A2".into()), (3, "B3".into()), (4, "C4".into())]
     );
+}
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn an_older_load_wins_the_keys_a_younger_one_shares_and_never_waits_for_it(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let w = warehouse(connect).await;
+    // O starts first and sends key 1, then pauses mid-file; its key 2 comes later.
+    let (resume, paused) = tokio::sync::oneshot::channel::<()>();
+    let mut paused = Some(paused);
+    let events = sealed_customers(vec![batch(&[(1, "O1")]), batch(&[(2, "O2")])], seal("o"));
+    let mut index = 0;
+    let o_events: LoadStream = Box::pin(events.then(move |event| {
+        index += 1;
+        let wait = if index == 2 { paused.take() } else { None };
+        async move {
+            if let Some(wait) = wait {
+                let _ = wait.await;
+            }
+            event
+        }
+    }));
+    let o = spawn_load(&w, "o.csv", LoadMode::Concurrent, o_events);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Y starts while O is reading, with key 2 too: it holds its rows until O has published
+    // its keys (it would otherwise write key 2 first and make O wait for it).
+    let y = spawn_load(
+        &w,
+        "y.csv",
+        LoadMode::Concurrent,
+        sealed_customers(vec![batch(&[(2, "Y2"), (3, "Y3")])], seal("y")),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!y.is_finished(), "Y waits for the older load's claims");
+    resume.send(()).unwrap();
+    let o =
+        tokio::time::timeout(Duration::from_secs(5), o).await.expect("O never waits for Y").unwrap().unwrap();
+    assert_eq!((o.inserted, o.already_present), (2, 0), "the older load wins key 2");
+    let y = y.await.unwrap().unwrap();
+    assert_eq!((y.inserted, y.already_present), (1, 1), "Y left key 2 to O");
+    assert_eq!(names(w.pool()).await, [(1, "O1".into()), (2, "O2".into()), (3, "Y3".into())]);
+    // Both loads have ended: their claims no longer count.
+    let running: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM sift_load_claims WHERE pg_xact_status(xid::text::xid8) = 'in progress'",
+    )
+    .fetch_one(w.pool())
+    .await
+    .unwrap();
+    assert_eq!(running, 0);
 }
 
 #[sqlx::test(migrations = "../../migrations/postgres")]

@@ -47,9 +47,8 @@ pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut See
             let ids = key_column(batch, positions[0])?.i64()?.rechunk();
             ids.iter()
                 .enumerate()
-                // An order-preserving bijection of i64 onto u64 (the sign bit flipped); a key
-                // column is required, so never null.
-                .filter(|(_, id)| id.is_some_and(|id| bitmap.insert((id as u64) ^ (1 << 63))))
+                // A key column is required, so never null.
+                .filter(|(_, id)| id.is_some_and(|id| bitmap.insert(flip(id))))
                 .map(|(i, _)| i)
                 .collect()
         }
@@ -73,6 +72,59 @@ pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut See
     })
 }
 
+/// An order-preserving bijection of i64 onto u64 (the sign bit flipped): how integer keys are
+/// kept in bitmaps.
+pub(crate) fn flip(id: i64) -> u64 {
+    (id as u64) ^ (1 << 63)
+}
+
+/// Reads one batch's keys as the claims of concurrent loads name them (`claims.rs`): the
+/// flipped id for one integer key column, else a stable 64-bit hash of the encoded key.
+pub(crate) enum ClaimKeys {
+    /// One integer key column.
+    Ids(Int64Chunked),
+    /// Any other key's columns.
+    Hashed(Vec<KeyPart>),
+}
+
+impl ClaimKeys {
+    /// `batch`'s keys under `table`'s key (which it has).
+    pub(crate) fn of(batch: &Batch, table: &TableSpec) -> Result<Self> {
+        let positions = table.key_positions().unwrap_or_default();
+        Ok(match positions.as_slice() {
+            [k] if table.columns[*k].ty.is_integer() => {
+                ClaimKeys::Ids(key_column(batch, *k)?.i64()?.rechunk().into_owned())
+            }
+            _ => ClaimKeys::Hashed(
+                positions.iter().map(|&p| KeyPart::of(key_column(batch, p)?)).collect::<Result<_>>()?,
+            ),
+        })
+    }
+
+    /// Row `i`'s key; `scratch` is reused between calls.
+    pub(crate) fn key(&self, i: usize, scratch: &mut Vec<u8>) -> u64 {
+        match self {
+            ClaimKeys::Ids(ids) => flip(ids.get(i).unwrap_or_default()),
+            ClaimKeys::Hashed(parts) => {
+                scratch.clear();
+                for part in parts {
+                    part.encode(i, scratch);
+                }
+                key_hash(scratch)
+            }
+        }
+    }
+}
+
+/// FNV-1a over an encoded key: stable across processes and builds, as claims need (two loads
+/// must name a key alike). A collision only makes a load leave a key to another and probe it
+/// after that one ends.
+pub(crate) fn key_hash(encoded: &[u8]) -> u64 {
+    encoded
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
 fn key_column(batch: &Batch, position: usize) -> Result<&Column> {
     batch
         .column(position)
@@ -81,7 +133,7 @@ fn key_column(batch: &Batch, position: usize) -> Result<&Column> {
 
 /// One key column of a batch, rechunked into one typed array (read by index without going
 /// through polars' `AnyValue`).
-enum KeyPart {
+pub(crate) enum KeyPart {
     Int(Int64Chunked),
     Date(Int32Chunked),
     Bool(BooleanChunked),

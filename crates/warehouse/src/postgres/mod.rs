@@ -11,36 +11,41 @@
 //! - a row whose key is already in the table is `already_present`, found by one probe per
 //!   batch that joins the candidates' keys, sent as arrays, with the table (composite keys
 //!   included); for one integer key, ids outside the table's `[min, max]` need no probe;
-//! - concurrent sift loads into one table run in parallel, optimistically
-//!   ([`LoadMode::Concurrent`]): each probes under its own snapshot and `COPY`s, and the key's
-//!   unique index is the arbiter. Each batch is sent inside a savepoint. A key another running
-//!   load is writing makes the `COPY` wait for that load; if it commits the key, the `COPY`
-//!   fails (`23505`), and then only that batch is rolled back, its keys probed again (the
-//!   other load's are visible now) and the rest sent. Nothing is read twice and the counts
-//!   stay exact. Two loads waiting on each other (shared keys in opposite orders) are broken
-//!   up by PostgreSQL's deadlock detector (`40P01`); the one it cancels gives up with
-//!   [`Error::KeyConflict`], as does a batch that collides more than `MAX_COLLISIONS` times,
-//!   and the pipeline runs that file again [`LoadMode::Exclusive`]: concurrent loads hold the
-//!   table's advisory lock (keyed by its name) shared, an exclusive one holds it exclusively,
-//!   so it waits for the running loads and keeps new ones out until it commits. Every file
-//!   completes, first occurrence wins (in commit order across files), and each key lands
-//!   exactly once.
+//! - concurrent sift loads into one table run in parallel ([`LoadMode::Concurrent`]), and the
+//!   keys their files share go to the load that started first: a younger load holds its rows
+//!   until the older ones have published their keys (at their seal), then writes the rest and
+//!   leaves the shared keys to them, probing those after they end (`claims.rs` has the
+//!   protocol). No sift load then waits on another's uncommitted rows. Each batch is still
+//!   sent inside a savepoint with the key's unique index as the arbiter: what claims do not
+//!   cover (an older load still reading past the grace, a writer other than sift) makes the
+//!   `COPY` wait, and if the other load commits the key (`23505`) only that batch is rolled
+//!   back, its keys probed again and the rest sent. Two loads waiting on each other (`40P01`)
+//!   or a batch colliding more than `MAX_COLLISIONS` times give up with
+//!   [`Error::KeyConflict`], and the pipeline runs that file again [`LoadMode::Exclusive`]:
+//!   concurrent loads hold the table's advisory lock (keyed by its name) shared, an exclusive
+//!   one holds it exclusively, so it waits for the running loads and keeps new ones out until
+//!   it commits. Every file completes, first occurrence wins (in start order across files),
+//!   and each key lands exactly once.
 //!
 //! Measured with `scripts/bench-concurrent` (2 cores, PostgreSQL 15, 250,000-row files; wall
-//! time of the files at once over one after another):
+//! time of the files at once over one after another; "shared": a quarter of each file's ids
+//! are the next file's):
 //!
 //! | design | 4 files, disjoint ids | 8, disjoint | 4, a quarter shared | 8, a quarter shared |
 //! |---|---:|---:|---:|---:|
-//! | optimistic, collisions settled per batch, waiting in place (this) | 0.63 | 0.63 | 1.10 | 1.12 |
+//! | claims, then optimistic `COPY` as the safety net (this) | 0.58, 0.61 | 0.62, 0.57 | 0.81, 0.74 | 0.59, 0.66 |
+//! | optimistic only: collisions settled per batch, waiting in place | 0.63 | 0.63 | 1.10 | 1.12 |
 //! | the same, but a batch waiting over 100 ms (`lock_timeout`) put aside for the end | 0.62, 0.63 | 0.61, 0.61 | 1.06, 1.11 | 1.24, 1.36 |
 //!
-//! With the table's lock held exclusively by every load (the design before), four files at
+//! With the table's lock held exclusively by every load (the first design), four files at
 //! once took 2.2 to 2.6 s against 1.9 s in turn: each load held the lock through its
-//! validation and `COPY`. Disjoint files now run in parallel as far as PostgreSQL allows.
-//! Files sharing keys still form a chain: a load cannot commit a key another running load
-//! holds until that one commits, so the shared quarter is settled one file after another, and
-//! re-probing and re-sending those batches costs about what running at once saves. Putting a
-//! waiting batch aside did not shorten that chain, so the simpler waiting in place stays.
+//! validation and `COPY`. The optimistic designs ran disjoint files in parallel, but files
+//! sharing keys formed a chain: a load cannot commit a key another running load holds until
+//! that one commits, and when each holds keys the other wants (keys in opposite orders) no
+//! order of commits fits both, so one waits for the other's whole file or is rolled back.
+//! Agreeing on the winner of every shared key before writing (the claims) removes that
+//! chain; what it costs is a younger load writing only once the older ones have read their
+//! files.
 //!
 //! An append-only table (no key) takes every valid row. A contract's table is created from
 //! the contract, or checked against the catalog (`catalog.rs`, `crate::schema`), before
@@ -51,6 +56,7 @@
 //! alone 2.4 s without `ON CONFLICT`). Hence this design; see the README's benchmark.
 
 mod catalog;
+mod claims;
 mod copy;
 mod keys;
 mod numeric;
@@ -63,6 +69,7 @@ use sift_table::TableSpec;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
+use self::claims::Peers;
 use self::copy::Rows;
 use self::keys::{ExistingKeys, SeenKeys, already_in_table, first_occurrences};
 use crate::error::{Error, Result};
@@ -270,6 +277,16 @@ impl Warehouse for PgWarehouse {
         // concurrent loads it can, and a key they add meets the unique index (`KeyConflict`).
         let existing_keys = ExistingKeys::read(&mut tx, table).await.map_err(not_migrated_or(load_err))?;
         let job = CopyJob { table, sql: copy_statement(table), source_uri, loaded_at };
+        // Beside other loads of a keyed table, the keys the files share go to the older load
+        // (`claims.rs`); alone, or without a key, there is nothing to share out.
+        let mut peers = match (mode, table.key_positions()) {
+            (LoadMode::Concurrent, Some(_)) => Some(
+                Peers::register(&self.pool, &mut tx, table, source_uri)
+                    .await
+                    .map_err(not_migrated_or(load_err))?,
+            ),
+            _ => None,
+        };
         let mut seen = SeenKeys::for_table(table);
         let mut outcome = LoadOutcome::default();
         let mut valid_rows = 0u64;
@@ -292,19 +309,25 @@ impl Warehouse for PgWarehouse {
             let candidates = existing_keys.candidates(&batch, table, &first)?;
             let existing = already_in_table(&mut tx, &batch, table, &candidates, load_err).await?;
             let new: Vec<usize> = first.into_iter().filter(|i| !existing.contains(i)).collect();
-            if mode == LoadMode::Exclusive {
-                // Alone: nothing can take these keys before the commit.
-                copy_rows(&mut tx, &job, &Rows::of(&batch, table)?, &new, &mut buf)
-                    .await
-                    .map_err(|e| e.into_error(&copy_err))?;
-                outcome.inserted += new.len() as u64;
-                continue;
+            let ready = match &mut peers {
+                Some(peers) => peers.admit(&self.pool, table, (batch, new)).await?,
+                None => vec![(batch, new)],
+            };
+            for (batch, rows) in ready {
+                outcome.inserted += send(&mut tx, &job, mode, &batch, rows, &mut buf, &copy_err).await?;
             }
-            // Beside other loads, a key may be taken between the probe and the `COPY`.
-            outcome.inserted += send_beside_others(&mut tx, &job, &batch, new, &mut buf)
-                .await
-                .map_err(|e| e.into_error(&copy_err))?;
         };
+        if let Some(peers) = &mut peers {
+            for (batch, rows) in peers.seal(&self.pool, table, &seen).await? {
+                outcome.inserted += send(&mut tx, &job, mode, &batch, rows, &mut buf, &copy_err).await?;
+            }
+            // Keys an older load claimed: present now unless it failed.
+            for (batch, rows) in peers.settle(&self.pool).await? {
+                let taken = already_in_table(&mut tx, &batch, table, &rows, load_err).await?;
+                let rows = rows.into_iter().filter(|i| !taken.contains(i)).collect();
+                outcome.inserted += send(&mut tx, &job, mode, &batch, rows, &mut buf, &copy_err).await?;
+            }
+        }
         outcome.already_present = valid_rows - outcome.inserted;
 
         let recorded = sqlx::query!(
@@ -375,6 +398,30 @@ struct CopyJob<'a> {
     sql: String,
     source_uri: &'a str,
     loaded_at: i64,
+}
+
+/// Sends rows `new` of `batch`; returns the rows inserted. Alone, nothing can take their keys
+/// before the commit; beside other loads, a key may be taken between the probe and the `COPY`.
+async fn send(
+    tx: &mut sqlx::PgConnection,
+    job: &CopyJob<'_>,
+    mode: LoadMode,
+    batch: &sift_table::Batch,
+    new: Vec<usize>,
+    buf: &mut BytesMut,
+    copy_err: &impl Fn(sqlx::Error) -> Error,
+) -> Result<u64> {
+    match mode {
+        LoadMode::Exclusive => {
+            copy_rows(tx, job, &Rows::of(batch, job.table)?, &new, buf)
+                .await
+                .map_err(|e| e.into_error(copy_err))?;
+            Ok(new.len() as u64)
+        }
+        LoadMode::Concurrent => {
+            send_beside_others(tx, job, batch, new, buf).await.map_err(|e| e.into_error(copy_err))
+        }
+    }
 }
 
 /// Sends rows `new` of `batch` beside other loads of the table, in a savepoint; returns the rows
