@@ -54,8 +54,14 @@ pub(crate) fn print(summary: &Summary, delivered: &str) {
             summary.dataset,
             summary.error.as_deref().unwrap_or("no reason given")
         );
-        eprintln!("nothing was loaded and no invalid-records file was written");
-        return;
+        match &summary.invalid_records_uri {
+            // A held file: read and counted, over a limit of its contract.
+            Some(uri) => eprintln!("nothing was loaded; its invalid records are in {uri}"),
+            None => {
+                eprintln!("nothing was loaded and no invalid-records file was written");
+                return;
+            }
+        }
     }
     println!("sift: {} (as of {})", summary.source, summary.as_of.format("%Y-%m-%d"));
     match &summary.table {
@@ -77,10 +83,20 @@ pub(crate) fn print(summary: &Summary, delivered: &str) {
             println!("  {id:<width$}  {n:>10}");
         }
     }
+    if !summary.rule_warnings.is_empty() {
+        println!();
+        println!("  warnings (rows loaded with a warning)");
+        for (id, n) in &summary.rule_warnings {
+            println!("  {id:<24}  {n:>10}");
+        }
+    }
     println!();
     match &summary.invalid_records_uri {
         Some(uri) => println!("  invalid records: {uri}"),
         None => println!("  invalid records: none"),
+    }
+    if let Some(uri) = &summary.warnings_uri {
+        println!("  warned rows:     {uri}");
     }
     let report = match summary.notification {
         NotificationStatus::Sent => delivered.to_owned(),

@@ -301,9 +301,24 @@ fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
         }
         None => println!("table: none (validate only: nothing is loaded)"),
     }
+    if let Some(pct) = contract.limits.max_invalid_pct {
+        println!("held when over: {pct}% invalid rows");
+    }
     println!("failure ids, in report order:");
     for id in contract.failure_ids() {
-        println!("  {id}");
+        let rule = contract.rules.iter().find(|r| r.id == id);
+        let mut notes = Vec::new();
+        if contract.is_warning(&id) {
+            notes.push("warn: the row loads".to_owned());
+        }
+        if let Some(pct) = rule.and_then(|r| r.max_failure_pct) {
+            notes.push(format!("held when over {pct}%"));
+        }
+        if notes.is_empty() {
+            println!("  {id}");
+        } else {
+            println!("  {id} ({})", notes.join("; "));
+        }
     }
     Ok(())
 }

@@ -26,7 +26,7 @@
 //! let counts = Counts {
 //!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10,
 //!     rule_failures: vec![("email".into(), 50)],
-//!     already_loaded: false,
+//!     ..Counts::default()
 //! };
 //! let report = Report::processed(
 //!     &context,

@@ -43,6 +43,11 @@ struct View {
     source: String,
     rejected_reason: Option<String>,
     failure_headline: &'static str,
+    /// Which contract limit held the file (nothing loaded, counts shown).
+    held_reason: Option<String>,
+    /// Valid rows per `warn` rule, most frequent first.
+    warnings: Vec<FailureRow>,
+    warnings_uri: Option<String>,
     alert: Option<String>,
     already_loaded: bool,
     total: u64,
@@ -89,20 +94,10 @@ fn safe_href(url: &str) -> Option<String> {
 
 impl View {
     fn new(report: &Report) -> Self {
-        let failures = report.sorted_failures();
-        let max = failures.iter().map(|f| f.count).max().unwrap_or(0);
-        let width = failures.iter().map(|f| f.rule.chars().count()).max().unwrap_or(0);
-        let failures = failures
-            .into_iter()
-            .map(|f| FailureRow {
-                padded_rule: format!("{:<width$}", f.rule),
-                pct: percent(pct(f.count, report.total)),
-                // A visible sliver even for a tiny count next to a huge one.
-                bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
-                count: f.count,
-                rule: f.rule,
-            })
-            .collect();
+        let failures = rows_of(report.sorted_failures(), report.total);
+        let mut warnings = report.rule_warnings.clone();
+        warnings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
+        let warnings = rows_of(warnings, report.total);
         // A rejected file loaded nothing: the FAILED notice says all there is to say.
         let alert = (report.is_alert() && !report.is_rejected()).then(|| {
             format!(
@@ -111,8 +106,12 @@ impl View {
                 percent(report.alert_threshold_pct)
             )
         });
+        let held_reason = match &report.outcome {
+            Outcome::Held { reason } => Some(reason.clone()),
+            _ => None,
+        };
         let (failure_headline, rejected_reason) = match &report.outcome {
-            Outcome::Processed => ("", None),
+            Outcome::Processed | Outcome::Held { .. } => ("", None),
             Outcome::Rejected { reason } => {
                 ("FAILED: the file was rejected and nothing was loaded.", Some(reason.clone()))
             }
@@ -128,6 +127,9 @@ impl View {
             source: report.source.clone(),
             rejected_reason,
             failure_headline,
+            held_reason,
+            warnings,
+            warnings_uri: report.warnings_uri.clone(),
             alert,
             already_loaded: report.already_loaded,
             total: report.total,
@@ -144,6 +146,24 @@ impl View {
             records_href: report.invalid_records_url.as_deref().and_then(safe_href),
         }
     }
+}
+
+/// Table rows for rule counts (already in display order): padded ids, shares of `total`, bar
+/// widths relative to the largest count.
+fn rows_of(counts: Vec<crate::report::RuleCount>, total: u64) -> Vec<FailureRow> {
+    let max = counts.iter().map(|f| f.count).max().unwrap_or(0);
+    let width = counts.iter().map(|f| f.rule.chars().count()).max().unwrap_or(0);
+    counts
+        .into_iter()
+        .map(|f| FailureRow {
+            padded_rule: format!("{:<width$}", f.rule),
+            pct: percent(pct(f.count, total)),
+            // A visible sliver even for a tiny count next to a huge one.
+            bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
+            count: f.count,
+            rule: f.rule,
+        })
+        .collect()
 }
 
 /// Renders the subject, the plain-text part and the HTML part of a report.

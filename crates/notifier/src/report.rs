@@ -15,6 +15,12 @@ pub enum Outcome {
         /// Why, in words a person can act on.
         reason: String,
     },
+    /// The file was read and validated, but is over a limit of its contract: nothing was
+    /// loaded; its invalid records were written.
+    Held {
+        /// Which limit, its value and the measured share.
+        reason: String,
+    },
     /// Processing stopped on an infrastructure error (storage, warehouse); nothing of the file
     /// was loaded and a re-run is safe.
     Failed {
@@ -57,6 +63,10 @@ pub struct Report {
     pub already_present: u64,
     /// Rows per failure id, in any order.
     pub rule_failures: Vec<RuleCount>,
+    /// Valid rows per `warn` rule (loaded, with a warning), in any order.
+    pub rule_warnings: Vec<RuleCount>,
+    /// Where the warnings file was written, as shown to the reader.
+    pub warnings_uri: Option<String>,
     /// Where the invalid records were written, as shown to the reader (`s3://...` or a path).
     pub invalid_records_uri: Option<String>,
     /// The clickable form of that location (`https://...` or `file:///...`).
@@ -66,6 +76,10 @@ pub struct Report {
     /// The file was loaded before with the same content (a re-delivered event): nothing was
     /// loaded again.
     pub already_loaded: bool,
+}
+
+fn rule_counts(counts: &[(String, u64)]) -> Vec<RuleCount> {
+    counts.iter().map(|(rule, count)| RuleCount { rule: rule.clone(), count: *count }).collect()
 }
 
 /// `part` as a percentage of `total`; 0.0 when `total` is 0.
@@ -109,16 +123,43 @@ impl Report {
             invalid: counts.invalid,
             inserted: counts.inserted,
             already_present: counts.already_present,
-            rule_failures: counts
-                .rule_failures
-                .iter()
-                .map(|(rule, count)| RuleCount { rule: rule.clone(), count: *count })
-                .collect(),
+            rule_failures: rule_counts(&counts.rule_failures),
+            rule_warnings: rule_counts(&counts.rule_warnings),
+            warnings_uri: None,
             invalid_records_uri,
             invalid_records_url,
             alert_threshold_pct: context.alert_threshold_pct,
             already_loaded: counts.already_loaded,
         }
+    }
+
+    /// The same report, naming the warnings file written.
+    pub fn with_warnings_uri(mut self, uri: Option<String>) -> Self {
+        self.warnings_uri = uri;
+        self
+    }
+
+    /// The report of a file held by a contract limit: its counts, nothing loaded, its invalid
+    /// records written.
+    pub fn held(
+        context: &ReportContext,
+        source: &str,
+        counts: &Counts,
+        reason: String,
+        invalid_records_uri: Option<String>,
+        invalid_records_url: Option<String>,
+    ) -> Self {
+        Self {
+            outcome: Outcome::Held { reason },
+            inserted: 0,
+            already_present: 0,
+            ..Self::processed(context, source, counts, invalid_records_uri, invalid_records_url)
+        }
+    }
+
+    /// Whether the file was held by a contract limit.
+    pub fn is_held(&self) -> bool {
+        matches!(self.outcome, Outcome::Held { .. })
     }
 
     /// The report of a file refused as a whole: no counts, nothing loaded or written.
@@ -158,11 +199,14 @@ impl Report {
     }
 
     /// `Lambda <fn> - Data Validation Report`, with `[ALERT] ` in front when [`is_alert`](Self::is_alert);
-    /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected or failed file.
+    /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected or failed file, `[HELD] ...`
+    /// for a held one.
     pub fn subject(&self) -> String {
         let base = format!("Lambda {} - Data Validation Report", self.function_name);
         if self.is_rejected() {
             format!("[FAILED] {base}")
+        } else if self.is_held() {
+            format!("[HELD] {base}")
         } else if self.is_alert() {
             format!("[ALERT] {base}")
         } else {
@@ -206,6 +250,7 @@ mod tests {
             inserted: 7,
             already_present: 1,
             rule_failures: vec![("email".into(), 2)],
+            rule_warnings: Vec::new(),
             already_loaded: true,
         };
         let processed = Report::processed(

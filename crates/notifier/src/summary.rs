@@ -59,8 +59,15 @@ pub struct Summary {
     /// Rows per failure id, in rule order; ids that never failed are left out.
     #[serde(serialize_with = "ordered_map")]
     pub rule_failures: Vec<(String, u64)>,
+    /// Valid rows warning on each `warn` rule that warned at least once, in report order;
+    /// left out of the JSON when none did (the SPEC's shape for contracts without `warn` rules).
+    #[serde(serialize_with = "ordered_map", skip_serializing_if = "Vec::is_empty")]
+    pub rule_warnings: Vec<(String, u64)>,
     /// Where the invalid records were written; null when there is none.
     pub invalid_records_uri: Option<String>,
+    /// Where the warnings file was written (valid rows that warned), when one was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warnings_uri: Option<String>,
     /// What became of the report email.
     pub notification: NotificationStatus,
     /// Wall time of the run.
@@ -99,6 +106,8 @@ pub struct Counts {
     pub already_present: u64,
     /// Rows per failure id, in rule order; ids that never failed are left out.
     pub rule_failures: Vec<(String, u64)>,
+    /// Valid rows per `warn` rule, in rule order; rules that never warned are left out.
+    pub rule_warnings: Vec<(String, u64)>,
     /// The warehouse's ledger already had this file: nothing was loaded again.
     pub already_loaded: bool,
 }
@@ -112,8 +121,16 @@ impl Summary {
         notification: NotificationStatus,
         duration: std::time::Duration,
     ) -> Self {
-        let Counts { total, valid, invalid, inserted, already_present, rule_failures, already_loaded } =
-            counts;
+        let Counts {
+            total,
+            valid,
+            invalid,
+            inserted,
+            already_present,
+            rule_failures,
+            rule_warnings,
+            already_loaded,
+        } = counts;
         let FileRun { source, dataset, table, as_of } = file;
         Self {
             status: Status::Ok,
@@ -128,10 +145,37 @@ impl Summary {
             inserted,
             already_present,
             rule_failures,
+            rule_warnings,
             invalid_records_uri,
+            warnings_uri: None,
             notification,
             duration_ms: millis(duration),
             already_loaded,
+        }
+    }
+
+    /// The same summary, naming the warnings file written.
+    pub fn with_warnings_uri(mut self, uri: Option<String>) -> Self {
+        self.warnings_uri = uri;
+        self
+    }
+
+    /// The summary of a file *held* by a contract limit (`status: rejected`, `error` starting
+    /// `file held:`): its counts, nothing loaded, its invalid records written.
+    pub fn held(
+        file: FileRun,
+        counts: Counts,
+        invalid_records_uri: Option<String>,
+        reason: String,
+        notification: NotificationStatus,
+        duration: std::time::Duration,
+    ) -> Self {
+        // Nothing of a held file is loaded, whatever `counts` says about a load.
+        let counts = Counts { inserted: 0, already_present: 0, already_loaded: false, ..counts };
+        Self {
+            status: Status::Rejected,
+            error: Some(reason),
+            ..Self::processed(file, counts, invalid_records_uri, notification, duration)
         }
     }
 
@@ -192,6 +236,7 @@ mod tests {
             inserted: 940,
             already_present: 10,
             rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
+            rule_warnings: Vec::new(),
             already_loaded: false,
         };
         let took = std::time::Duration::from_micros(812_400);
@@ -206,6 +251,33 @@ mod tests {
             summary.to_json(),
             r#"{"status":"ok","source":"s3://bucket/incoming/customers.csv","dataset":"customer","table":"dim_customer","as_of":"2026-11-26","total":1000,"valid":950,"invalid":50,"inserted":940,"already_present":10,"rule_failures":{"not_null:age":3,"email":12,"duplicate":5},"invalid_records_uri":"s3://b/x_invalid_records.csv","notification":"sent","duration_ms":812}"#
         );
+        let warned = Summary::processed(
+            file.clone(),
+            Counts { rule_warnings: vec![("phone".into(), 4)], ..counts.clone() },
+            None,
+            NotificationStatus::Sent,
+            took,
+        )
+        .with_warnings_uri(Some("s3://b/x_warnings.csv".into()));
+        let json: serde_json::Value = serde_json::from_str(&warned.to_json()).expect("json");
+        assert_eq!(
+            (json["rule_warnings"]["phone"].as_u64(), json["warnings_uri"].as_str()),
+            (Some(4), Some("s3://b/x_warnings.csv"))
+        );
+        let held = Summary::held(
+            file.clone(),
+            counts.clone(),
+            Some("s3://b/x_invalid_records.csv".into()),
+            "file held: max_invalid_pct = 1% exceeded: 5.00% of the rows are invalid (50 of 1000)".into(),
+            NotificationStatus::Sent,
+            took,
+        );
+        let json: serde_json::Value = serde_json::from_str(&held.to_json()).expect("json");
+        assert_eq!(
+            (json["status"].as_str(), json["invalid"].as_u64(), json["inserted"].as_u64()),
+            (Some("rejected"), Some(50), Some(0))
+        );
+        assert!(json["error"].as_str().unwrap_or_default().starts_with("file held: "));
         let rejected = Summary::rejected(
             file.clone(),
             "file rejected: the file is empty (0 bytes)".into(),

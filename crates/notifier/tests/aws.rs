@@ -33,6 +33,8 @@ fn report(source: &str, invalid: u64) -> Report {
             RuleCount { rule: "email".into(), count: invalid / 2 },
             RuleCount { rule: "not_null:age".into(), count: invalid / 2 },
         ],
+        rule_warnings: Vec::new(),
+        warnings_uri: None,
         invalid_records_uri: Some("s3://bkt/Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv".into()),
         invalid_records_url: Some(
             "https://s3.console.aws.amazon.com/s3/object/bkt?prefix=Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv"

@@ -32,6 +32,8 @@ fn sample() -> Report {
         inserted: 940,
         already_present: 10,
         rule_failures: rules(&[("duplicate", 5), ("email", 12), ("age", 5), ("not_null:age", 40)]),
+        rule_warnings: Vec::new(),
+        warnings_uri: None,
         invalid_records_uri: Some(
             "s3://data-engineering-generic-bkt/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv".into(),
         ),

@@ -226,6 +226,14 @@ impl Pipeline {
         }
     }
 
+    /// Where the warnings of source `key` go: beside its invalid records,
+    /// `<prefix>/<as-of>/<source stem>_warnings.csv`.
+    pub fn warnings_key(&self, key: &str) -> String {
+        let invalid = self.invalid_key(key);
+        let stem = invalid.strip_suffix("_invalid_records.csv").unwrap_or(&invalid);
+        format!("{stem}_warnings.csv")
+    }
+
     /// Runs the pipeline on the source object `key`. `Ok` for processed and rejected files
     /// (see [`Summary::status`]); `Err` when infrastructure failed, after a best-effort failure
     /// report. Nothing of the file is loaded unless the summary says so.
@@ -268,10 +276,28 @@ impl Pipeline {
                 );
                 let uri = done.invalid_key.as_ref().map(|k| self.invalid.uri(k));
                 let url = done.invalid_key.as_ref().map(|k| self.invalid.url(k));
-                let report = Report::processed(&context, &source, &counts, uri.clone(), url);
+                let warnings_uri = done.warnings_key.as_ref().map(|k| self.invalid.uri(k));
+                let report = Report::processed(&context, &source, &counts, uri.clone(), url)
+                    .with_warnings_uri(warnings_uri.clone());
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
-                Ok(Summary::processed(file, counts, uri, notification, started.elapsed()))
+                Ok(Summary::processed(file, counts, uri, notification, started.elapsed())
+                    .with_warnings_uri(warnings_uri))
+            }
+            Err(Stop::Held(held)) => {
+                let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default());
+                let reason = format!("file held: {}", held.hold);
+                tracing::info!(source = %source, reason = %reason, "file held");
+                let uri = held.invalid_key.as_ref().map(|k| self.invalid.uri(k));
+                let url = held.invalid_key.as_ref().map(|k| self.invalid.url(k));
+                let warnings_uri = held.warnings_key.as_ref().map(|k| self.invalid.uri(k));
+                let report =
+                    Report::held(&context, &source, &counts, held.hold.to_string(), uri.clone(), url)
+                        .with_warnings_uri(warnings_uri.clone());
+                let notification = self.notify(&report, &source).await;
+                self.alert(&report, &source).await;
+                Ok(Summary::held(file, counts, uri, reason, notification, started.elapsed())
+                    .with_warnings_uri(warnings_uri))
             }
             Err(Stop::Rejected(reason)) => {
                 // Not a warning here: the shells say it (the CLI's summary, the Lambda's result).

@@ -8,7 +8,7 @@ use sift_notifier::Counts;
 use sift_storage::Compression;
 use sift_warehouse::{FileSeal, LoadEvent, LoadMode, LoadStream};
 
-use crate::validate::{EventSender, Piece, Stop, Validated, read, validate};
+use crate::validate::{EventSender, Held, Piece, Stop, Validated, read, validate};
 use crate::{Error, ErrorChain, Pipeline, Stage};
 
 /// Chunks of the source held between the reader and the validator.
@@ -23,21 +23,29 @@ type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::L
 pub(crate) struct Processed {
     pub(crate) tally: sift_validator::Tally,
     pub(crate) invalid_key: Option<String>,
+    pub(crate) warnings_key: Option<String>,
     pub(crate) outcome: sift_warehouse::LoadOutcome,
 }
 
 impl Processed {
     /// The counts the summary and the report give.
     pub(crate) fn counts(&self) -> Counts {
-        Counts {
-            total: self.tally.total,
-            valid: self.tally.valid,
-            invalid: self.tally.invalid,
-            inserted: self.outcome.inserted,
-            already_present: self.outcome.already_present,
-            rule_failures: self.tally.nonzero_failures().map(|(id, n)| (id.to_owned(), n)).collect(),
-            already_loaded: self.outcome.already_loaded,
-        }
+        counts(&self.tally, &self.outcome)
+    }
+}
+
+/// The counts of a file validated as `tally` and loaded as `outcome`.
+pub(crate) fn counts(tally: &sift_validator::Tally, outcome: &sift_warehouse::LoadOutcome) -> Counts {
+    let owned = |(id, n): (&str, u64)| (id.to_owned(), n);
+    Counts {
+        total: tally.total,
+        valid: tally.valid,
+        invalid: tally.invalid,
+        inserted: outcome.inserted,
+        already_present: outcome.already_present,
+        rule_failures: tally.nonzero_failures().map(owned).collect(),
+        rule_warnings: tally.nonzero_warnings().map(owned).collect(),
+        already_loaded: outcome.already_loaded,
     }
 }
 
@@ -129,6 +137,7 @@ impl Pipeline {
         };
         let reason = match &stop {
             Stop::Rejected(reason) => reason.clone(),
+            Stop::Held(held) => format!("file held: {}", held.hold),
             Stop::Failed(e) => ErrorChain(e).to_string(),
             Stop::LoadGone => {
                 // The warehouse stopped taking rows: its error is the reason.
@@ -147,34 +156,52 @@ impl Pipeline {
         Err(stop)
     }
 
-    /// The file is accepted: write the invalid records, then seal the load (commit).
+    /// The file is read: write the invalid records (and the warnings), then seal the load
+    /// (commit), unless the file is over one of the contract's limits: then it is held, and
+    /// the load rolled back.
     async fn finish(
         &self,
         key: &str,
         validated: Validated,
         load: Option<Load>,
     ) -> std::result::Result<Processed, Stop> {
-        let Validated { tally, bytes, checksum, invalid } = validated;
-        let mut invalid_key = None;
-        if let Some(records) = invalid.filter(|r| r.rows() > 0) {
+        let Validated { tally, bytes, checksum, invalid, warnings } = validated;
+        let mut written = Vec::with_capacity(2);
+        for (records, file_key) in [(invalid, self.invalid_key(key)), (warnings, self.warnings_key(key))] {
+            let Some(records) = records.filter(|r| r.rows() > 0) else {
+                written.push(None);
+                continue;
+            };
             self.stage(Stage::WritingInvalid { rows: records.rows() });
-            let k = self.invalid_key(key);
-            let put = self.invalid.put(&k, records.into_bytes().into(), "text/csv");
-            let written = tokio::select! {
-                written = put => written.map_err(Error::InvalidRecords),
+            let put = self.invalid.put(&file_key, records.into_bytes().into(), "text/csv");
+            let result = tokio::select! {
+                result = put => result.map_err(Error::InvalidRecords),
                 () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
             };
-            if let Err(error) = written {
+            if let Err(error) = result {
                 if let Some(load) = load {
                     load.abandon(ErrorChain(&error).to_string()).await;
                 }
                 return Err(Stop::Failed(error));
             }
-            invalid_key = Some(k);
+            written.push(Some(file_key));
+        }
+        let warnings_key = written.pop().flatten();
+        let invalid_key = written.pop().flatten();
+        if let Some(hold) = self.config.contract.hold(&tally) {
+            if let Some(load) = load {
+                load.abandon(format!("file held: {hold}")).await;
+            }
+            return Err(Stop::Held(Box::new(Held { hold, tally, invalid_key, warnings_key })));
         }
         let Some(load) = load else {
             // Validate only: nothing to load.
-            return Ok(Processed { tally, invalid_key, outcome: sift_warehouse::LoadOutcome::default() });
+            return Ok(Processed {
+                tally,
+                invalid_key,
+                warnings_key,
+                outcome: sift_warehouse::LoadOutcome::default(),
+            });
         };
         self.stage(Stage::Loading { rows: tally.valid });
         let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
@@ -185,7 +212,7 @@ impl Pipeline {
             Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-        Ok(Processed { tally, invalid_key, outcome })
+        Ok(Processed { tally, invalid_key, warnings_key, outcome })
     }
 
     /// Completes at the deadline; never without one.

@@ -14,6 +14,9 @@ use crate::{Config, Error, Progress, Stage};
 pub(crate) enum Stop {
     /// The file was refused as a whole (the summary's `error`).
     Rejected(String),
+    /// The file was read and validated but is over a contract limit: nothing loaded, its
+    /// invalid records (and warnings) written.
+    Held(Box<Held>),
     /// Infrastructure failed, or the deadline came: `run` returns the error.
     Failed(Error),
     /// The warehouse stopped taking rows: its load failed, and its error says why.
@@ -30,9 +33,18 @@ impl Stop {
         match self {
             Stop::Failed(error) => error,
             Stop::Rejected(reason) => aborted(reason),
+            Stop::Held(held) => aborted(format!("file held: {}", held.hold)),
             Stop::LoadGone => aborted("the load stopped taking rows".into()),
         }
     }
+}
+
+/// A held file: what held it, its counts and the files written.
+pub(crate) struct Held {
+    pub hold: sift_validator::Hold,
+    pub tally: Tally,
+    pub invalid_key: Option<String>,
+    pub warnings_key: Option<String>,
 }
 
 /// What validating a whole file gave (the valid rows went to the warehouse on the way).
@@ -41,6 +53,8 @@ pub(crate) struct Validated {
     pub bytes: u64,
     pub checksum: String,
     pub invalid: Option<InvalidRecords>,
+    /// The valid rows that warned (`warn` rules), when any did.
+    pub warnings: Option<InvalidRecords>,
 }
 
 /// What the reader sends the validator. The file is complete only once `End` arrives: a
@@ -122,15 +136,22 @@ pub(crate) fn validate(
         FileValidator::new(config.contract.clone(), config.as_of, config.chunk_rows).map_err(stop)?;
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
+    let mut warnings: Option<InvalidRecords> = None;
     let mut forward = |file: &FileValidator, chunks: Vec<ValidatedChunk>| {
         for chunk in chunks {
-            if chunk.invalid.height() > 0
-                && let Some(header) = file.header()
-            {
-                invalid
-                    .get_or_insert_with(|| InvalidRecords::new(header, file.dialect()))
-                    .append(&chunk.invalid)
-                    .map_err(stop)?;
+            if let Some(header) = file.header() {
+                if chunk.invalid.height() > 0 {
+                    invalid
+                        .get_or_insert_with(|| InvalidRecords::new(header, file.dialect()))
+                        .append(&chunk.invalid)
+                        .map_err(stop)?;
+                }
+                if chunk.warned.height() > 0 {
+                    warnings
+                        .get_or_insert_with(|| InvalidRecords::warned(header, file.dialect()))
+                        .append(&chunk.warned)
+                        .map_err(stop)?;
+                }
             }
             if let Some(events) = events
                 && !chunk.valid.is_empty()
@@ -182,5 +203,5 @@ pub(crate) fn validate(
         progress(Stage::Reading { bytes: file.bytes_seen(), rows: file.tally().total });
     }
     let checksum = digest.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Validated { tally: file.tally().clone(), bytes: file.bytes_seen(), checksum, invalid })
+    Ok(Validated { tally: file.tally().clone(), bytes: file.bytes_seen(), checksum, invalid, warnings })
 }

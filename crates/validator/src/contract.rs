@@ -57,6 +57,94 @@ pub struct Contract {
     /// UTF-8 when left out).
     #[serde(default, skip_serializing_if = "Format::is_default")]
     pub format: Format,
+    /// When a file is held instead of loaded (`[limits]`; never when left out).
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    pub limits: Limits,
+}
+
+/// The `[limits]` section: the share of bad rows past which a file is *held*: nothing of it is
+/// loaded, its invalid records are still written, and its run ends rejected (`file held:`).
+/// A rule's own limit is its `max_failure_pct`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most invalid rows a file may have, in percent of its rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_invalid_pct: Option<f64>,
+}
+
+impl Limits {
+    /// No limit.
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// What held a file: the limit, its value and the measured share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    /// The limit: `max_invalid_pct`, or a rule's `max_failure_pct`.
+    pub limit: HoldLimit,
+    /// The limit's value, in percent.
+    pub max_pct: f64,
+    /// The rows over it (invalid rows, or rows failing or warning on the rule).
+    pub rows: u64,
+    /// The file's rows.
+    pub total: u64,
+}
+
+/// Which limit held a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HoldLimit {
+    /// `[limits] max_invalid_pct`.
+    Invalid,
+    /// The rule's `max_failure_pct`.
+    Rule(String),
+}
+
+impl Hold {
+    /// The measured share, in percent.
+    pub fn pct(&self) -> f64 {
+        if self.total == 0 { 0.0 } else { self.rows as f64 * 100.0 / self.total as f64 }
+    }
+}
+
+impl std::fmt::Display for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (rows, total) = (self.rows, self.total);
+        match &self.limit {
+            HoldLimit::Invalid => write!(
+                f,
+                "max_invalid_pct = {}% exceeded: {:.2}% of the rows are invalid ({rows} of {total})",
+                self.max_pct,
+                self.pct()
+            ),
+            HoldLimit::Rule(id) => write!(
+                f,
+                "rule `{id}` max_failure_pct = {}% exceeded: {:.2}% of the rows fail it ({rows} of {total})",
+                self.max_pct,
+                self.pct()
+            ),
+        }
+    }
+}
+
+/// What a rule's failure does to its row.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// The row is invalid: not loaded, written to the invalid records.
+    #[default]
+    Error,
+    /// The row stays valid and loads; the failure is a warning, counted apart and the row
+    /// written to the warnings file.
+    Warn,
+}
+
+impl Severity {
+    fn is_error(&self) -> bool {
+        *self == Severity::Error
+    }
 }
 
 /// The `[format]` section: how a dataset's files are written. The invalid-records file is
@@ -205,12 +293,35 @@ pub struct Rule {
     /// (`age_consistency` runs only when `age` and `date_of_birth` pass).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub only_if_passed: Vec<String>,
+    /// `error` (the default: a failing row is invalid) or `warn` (it loads, with a warning).
+    #[serde(default, skip_serializing_if = "Severity::is_error")]
+    pub severity: Severity,
+    /// What the rule checks, in one line, for the report ([`Rule::describe`] when left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Most rows that may fail (or warn on) this rule, in percent of the file's rows; past it
+    /// the file is held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_failure_pct: Option<f64>,
 }
 
 impl Rule {
     /// A rule with no precondition.
     pub fn new(id: impl Into<String>, check: Check) -> Self {
-        Self { id: id.into(), check, only_if_passed: Vec::new() }
+        Self {
+            id: id.into(),
+            check,
+            only_if_passed: Vec::new(),
+            severity: Severity::Error,
+            description: None,
+            max_failure_pct: None,
+        }
+    }
+
+    /// The same rule as a warning.
+    pub fn warn(mut self) -> Self {
+        self.severity = Severity::Warn;
+        self
     }
 
     /// Adds preconditions: the rule runs only where these rules pass.
@@ -442,6 +553,40 @@ impl Contract {
             .collect()
     }
 
+    /// Whether failure id `id` is a warning (a `severity = "warn"` rule).
+    pub fn is_warning(&self, id: &str) -> bool {
+        self.rules.iter().any(|r| r.id == id && r.severity == Severity::Warn)
+    }
+
+    /// The first limit a file with `tally`'s counts exceeds (`[limits]`, then each rule's
+    /// `max_failure_pct` in report order), if any. A share equal to a limit is within it.
+    pub fn hold(&self, tally: &crate::Tally) -> Option<Hold> {
+        let over = |max_pct: f64, rows: u64| rows as f64 * 100.0 > max_pct * tally.total as f64;
+        if let Some(max_pct) = self.limits.max_invalid_pct
+            && over(max_pct, tally.invalid)
+        {
+            return Some(Hold {
+                limit: HoldLimit::Invalid,
+                max_pct,
+                rows: tally.invalid,
+                total: tally.total,
+            });
+        }
+        self.rules.iter().find_map(|rule| {
+            let max_pct = rule.max_failure_pct?;
+            let count = |counts: &[(String, u64)]| {
+                counts.iter().find(|(id, _)| *id == rule.id).map_or(0, |(_, n)| *n)
+            };
+            let rows = count(&tally.failures) + count(&tally.warnings);
+            over(max_pct, rows).then(|| Hold {
+                limit: HoldLimit::Rule(rule.id.clone()),
+                max_pct,
+                rows,
+                total: tally.total,
+            })
+        })
+    }
+
     /// The type of each column a check proves one for (at most one check per column, which
     /// [`Contract::check`] makes sure of).
     fn proven_types(&self) -> HashMap<&str, ColumnType> {
@@ -489,6 +634,11 @@ impl Contract {
         if self.columns.is_empty() {
             return bad(format!("contract `{}` declares no column", self.name));
         }
+        if let Some(pct) = self.limits.max_invalid_pct
+            && !(0.0..=100.0).contains(&pct)
+        {
+            return bad(format!("[limits] max_invalid_pct = {pct} must be a percentage from 0 to 100"));
+        }
         let mut names = HashSet::new();
         for c in &self.columns {
             let n = crate::csv::normalise(&c.name);
@@ -531,6 +681,13 @@ impl Contract {
                 ));
             }
             check_parameters(rule)?;
+            if let Some(pct) = rule.max_failure_pct
+                && !(0.0..=100.0).contains(&pct)
+            {
+                return bad(format!(
+                    "rule `{id}`: max_failure_pct = {pct} must be a percentage from 0 to 100"
+                ));
+            }
             for pre in &rule.only_if_passed {
                 let known = self.rules.iter().take_while(|r| &r.id != id).any(|r| &r.id == pre);
                 if !known || earlier_unique.contains(pre) {

@@ -2,7 +2,7 @@
 
 use chrono::NaiveDate;
 
-use crate::contract::{Check, ColumnSpec, Contract, Format, KeyPart, OnConflict, Rule, TableTarget};
+use crate::contract::{Check, ColumnSpec, Contract, Format, KeyPart, Limits, OnConflict, Rule, TableTarget};
 
 /// ISO 3166-1 alpha-2 codes: the default allowed set of the `country` rule.
 pub const ISO_3166_ALPHA2: &[&str] = &[
@@ -85,5 +85,6 @@ pub fn customer_contract(countries: Option<&[&str]>) -> Contract {
         columns,
         rules,
         format: Format::default(),
+        limits: Limits::default(),
     }
 }

@@ -8,7 +8,7 @@ use crate::encoding::Transcoder;
 use sift_table::{Batch, ROW_NUMBER};
 
 use crate::contract::Contract;
-use crate::engine::{FAILED_RULES, ValidatedChunk, Validator};
+use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES};
 use crate::error::{Error, Result};
 
 /// Validates one file pushed as bytes, in pieces of any size, and yields validated chunks.
@@ -325,20 +325,30 @@ pub struct Tally {
     pub valid: u64,
     /// Rows with at least one failure.
     pub invalid: u64,
-    /// Rows failing each id, in report order (every id, zero counts included).
+    /// Rows failing each id, in report order (every id, zero counts included; 0 for a `warn`
+    /// rule).
     pub failures: Vec<(String, u64)>,
+    /// Valid rows with at least one warning.
+    pub warned: u64,
+    /// Valid rows warning on each id, in report order (every id; 0 for an `error` one).
+    pub warnings: Vec<(String, u64)>,
 }
 
 impl Tally {
     fn new(ids: Vec<String>) -> Self {
-        Self { total: 0, valid: 0, invalid: 0, failures: ids.into_iter().map(|id| (id, 0)).collect() }
+        let zeros = |ids: &[String]| ids.iter().map(|id| (id.clone(), 0)).collect();
+        Self { total: 0, valid: 0, invalid: 0, failures: zeros(&ids), warned: 0, warnings: zeros(&ids) }
     }
 
     fn add(&mut self, chunk: &ValidatedChunk) {
         self.total += chunk.rows as u64;
         self.valid += chunk.valid.len() as u64;
         self.invalid += chunk.invalid.height() as u64;
+        self.warned += chunk.warned.height() as u64;
         for ((_, n), add) in self.failures.iter_mut().zip(&chunk.failures) {
+            *n += add;
+        }
+        for ((_, n), add) in self.warnings.iter_mut().zip(&chunk.warnings) {
             *n += add;
         }
     }
@@ -347,10 +357,17 @@ impl Tally {
     pub fn nonzero_failures(&self) -> impl Iterator<Item = (&str, u64)> {
         self.failures.iter().filter(|(_, n)| *n > 0).map(|(id, n)| (id.as_str(), *n))
     }
+
+    /// The `warn` ids that valid rows warned on at least once, with their counts, in report
+    /// order.
+    pub fn nonzero_warnings(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.warnings.iter().filter(|(_, n)| *n > 0).map(|(id, n)| (id.as_str(), *n))
+    }
 }
 
 /// The invalid-records CSV of SPEC section 4: the original header and raw values in the
-/// original column order, then `row_number` and `failed_rules`; rows in file order.
+/// original column order, then `row_number` and `failed_rules`; rows in file order. The
+/// warnings file ([`InvalidRecords::warned`]) has the same shape, with `warned_rules`.
 #[derive(Debug, Default)]
 pub struct InvalidRecords {
     bytes: Vec<u8>,
@@ -362,16 +379,26 @@ impl InvalidRecords {
     /// Starts the file with the header line, in the source's `dialect` (UTF-8 whatever the
     /// source's encoding).
     pub fn new(header: &Header, dialect: Dialect) -> Self {
+        Self::with_rules_column(header, dialect, FAILED_RULES)
+    }
+
+    /// Starts the warnings file: the valid rows that warned ([`ValidatedChunk::warned`]), with
+    /// `warned_rules`.
+    pub fn warned(header: &Header, dialect: Dialect) -> Self {
+        Self::with_rules_column(header, dialect, WARNED_RULES)
+    }
+
+    fn with_rules_column(header: &Header, dialect: Dialect, rules_column: &str) -> Self {
         let mut bytes = Vec::with_capacity(1 << 16);
         csv::write_record(
             &mut bytes,
-            header.raw().iter().map(String::as_str).chain([ROW_NUMBER, FAILED_RULES]),
+            header.raw().iter().map(String::as_str).chain([ROW_NUMBER, rules_column]),
             dialect,
         );
         Self { bytes, rows: 0, dialect }
     }
 
-    /// Appends the invalid rows of a chunk.
+    /// Appends the invalid (or warned) rows of a chunk.
     pub fn append(&mut self, invalid: &DataFrame) -> Result<()> {
         let columns = invalid.columns();
         let n = columns.len();
@@ -429,6 +456,8 @@ pub struct FileReport {
     pub valid: Vec<Batch>,
     /// The invalid-records CSV (header line only when every row is valid).
     pub invalid_csv: Vec<u8>,
+    /// The warnings CSV (header line only when no valid row warned).
+    pub warnings_csv: Vec<u8>,
 }
 
 /// Validates a whole file held in memory.
@@ -443,10 +472,18 @@ pub fn validate_bytes(
     chunks.extend(file.finish()?);
     let header = file.header().cloned().unwrap_or_else(|| Header::new(Vec::new()));
     let mut invalid = InvalidRecords::new(&header, file.dialect());
+    let mut warned = InvalidRecords::warned(&header, file.dialect());
     let mut valid = Vec::with_capacity(chunks.len());
     for chunk in chunks {
         invalid.append(&chunk.invalid)?;
+        warned.append(&chunk.warned)?;
         valid.push(chunk.valid);
     }
-    Ok(FileReport { header, tally: file.tally().clone(), valid, invalid_csv: invalid.into_bytes() })
+    Ok(FileReport {
+        header,
+        tally: file.tally().clone(),
+        valid,
+        invalid_csv: invalid.into_bytes(),
+        warnings_csv: warned.into_bytes(),
+    })
 }

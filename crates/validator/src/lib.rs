@@ -43,8 +43,8 @@ mod keys;
 mod pattern;
 
 pub use crate::contract::{
-    Check, ColumnSpec, Contract, DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, Encoding, Format, KeyPart,
-    OnConflict, Rule, TableTarget,
+    Check, ColumnSpec, Contract, DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, Encoding, Format, Hold,
+    HoldLimit, KeyPart, Limits, OnConflict, Rule, Severity, TableTarget,
 };
 pub use crate::csv::{
     CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, RawChunk, column_name, normalise, write_field,
@@ -52,7 +52,7 @@ pub use crate::csv::{
 };
 pub use crate::customer::{ISO_3166_ALPHA2, customer_contract};
 pub use crate::engine::{
-    FAILED_RULES, ValidatedChunk, Validator, completed_years, date_from_days, parse_date,
+    FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES, completed_years, date_from_days, parse_date,
 };
 pub use crate::error::{Error, Rejection, Result};
 pub use crate::file::{CHUNKS_AHEAD, FileReport, FileValidator, InvalidRecords, Tally, validate_bytes};

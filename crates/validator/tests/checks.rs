@@ -21,6 +21,7 @@ fn contract(check: Check) -> Contract {
         columns: vec![ColumnSpec::required("v")],
         rules: vec![Rule::new("v", check)],
         format: Default::default(),
+        limits: Default::default(),
     }
 }
 

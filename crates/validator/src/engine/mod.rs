@@ -38,6 +38,9 @@ use self::plan::{Bound, Plan, Step};
 /// Name of the `;`-joined failure ids column in the invalid rows.
 pub const FAILED_RULES: &str = "failed_rules";
 
+/// Name of the `;`-joined warning ids column in the warned rows.
+pub const WARNED_RULES: &str = "warned_rules";
+
 /// One validated chunk.
 #[derive(Debug, Clone)]
 pub struct ValidatedChunk {
@@ -50,10 +53,16 @@ pub struct ValidatedChunk {
     /// nulls), then [`sift_table::ROW_NUMBER`].
     pub valid: sift_table::Batch,
     /// Invalid rows: the raw file columns (named by [`crate::csv::column_name`]), then
-    /// [`sift_table::ROW_NUMBER`] and [`FAILED_RULES`].
+    /// [`sift_table::ROW_NUMBER`] and [`FAILED_RULES`] (the `error` rules they fail).
     pub invalid: DataFrame,
-    /// Rows failing each id, in [`Validator::failure_ids`] order.
+    /// Valid rows that fail a `warn` rule: the raw file columns, then
+    /// [`sift_table::ROW_NUMBER`] and [`WARNED_RULES`].
+    pub warned: DataFrame,
+    /// Rows failing each id, in [`Validator::failure_ids`] order (0 for a `warn` rule).
     pub failures: Vec<u64>,
+    /// Valid rows warning on each id, in [`Validator::failure_ids`] order (0 for an `error`
+    /// one).
+    pub warnings: Vec<u64>,
 }
 
 /// Evaluates one contract over the chunks of one file, in file order.
@@ -62,6 +71,8 @@ pub struct Validator {
     contract: Contract,
     as_of: NaiveDate,
     ids: Vec<String>,
+    /// Whether each id is a `warn` rule's.
+    warn: Vec<bool>,
     /// The contract bound to the file's header; it holds the keys seen so far.
     plan: Option<Plan>,
 }
@@ -72,7 +83,8 @@ impl Validator {
     pub fn new(contract: Contract, as_of: NaiveDate) -> Result<Self> {
         contract.check()?;
         let ids = contract.failure_ids();
-        Ok(Self { contract, as_of, ids, plan: None })
+        let warn = ids.iter().map(|id| contract.is_warning(id)).collect();
+        Ok(Self { contract, as_of, ids, warn, plan: None })
     }
 
     /// Failure ids in report order.
@@ -142,7 +154,7 @@ impl Validator {
     /// outputs built in parallel, and the uniqueness rules (the costliest step) run beside the
     /// other rules.
     pub fn validate(&mut self, chunk: RawChunk) -> Result<ValidatedChunk> {
-        let Self { plan, ids, .. } = self;
+        let Self { plan, ids, warn, .. } = self;
         let plan = plan
             .as_mut()
             .ok_or_else(|| Error::Contract("validate called before bind: bind the header first".into()))?;
@@ -197,22 +209,59 @@ impl Validator {
             fails[k] = mask;
         }
 
-        // 3. Counts, failed_rules and the split.
+        // 3. Counts, failed_rules and the split: an `error` rule's failure makes its row
+        // invalid; a `warn` rule's leaves it valid, with a warning.
         let mut invalid_mask = vec![false; rows];
-        let failures = fails
-            .iter()
-            .map(|fail| {
-                let mut n = 0u64;
-                for (bad, &f) in invalid_mask.iter_mut().zip(fail) {
-                    *bad |= f;
-                    n += u64::from(f);
-                }
-                n
-            })
-            .collect();
+        let mut failures = vec![0u64; ids.len()];
+        for ((fail, n), _) in fails.iter().zip(&mut failures).zip(warn.iter()).filter(|(_, w)| !**w) {
+            for (bad, &f) in invalid_mask.iter_mut().zip(fail) {
+                *bad |= f;
+                *n += u64::from(f);
+            }
+        }
         let invalid_rows = invalid_mask.iter().filter(|&&bad| bad).count();
-        let (invalid, valid) = rayon::join(
-            || outputs::invalid_rows_frame(frame, &fails, ids, &invalid_mask, invalid_rows, first_row),
+        let mut warned_mask = vec![false; if warn.contains(&true) { rows } else { 0 }];
+        let mut warnings = vec![0u64; ids.len()];
+        for ((fail, n), _) in fails.iter().zip(&mut warnings).zip(warn.iter()).filter(|(_, w)| **w) {
+            for ((warned, &f), &bad) in warned_mask.iter_mut().zip(fail).zip(&invalid_mask) {
+                let warns = f && !bad;
+                *warned |= warns;
+                *n += u64::from(warns);
+            }
+        }
+        let warned_rows = warned_mask.iter().filter(|&&w| w).count();
+        let pick = |warning: bool| -> (Vec<&[bool]>, Vec<&str>) {
+            fails
+                .iter()
+                .zip(ids.iter())
+                .zip(warn.iter())
+                .filter(|(_, w)| **w == warning)
+                .map(|((fail, id), _)| (fail.as_slice(), id.as_str()))
+                .unzip()
+        };
+        let (error_fails, error_ids) = pick(false);
+        let (warn_fails, warn_ids) = pick(true);
+        let ((invalid, warned), valid) = rayon::join(
+            || {
+                (
+                    outputs::flagged_rows_frame(
+                        frame,
+                        (&error_fails, &error_ids),
+                        &invalid_mask,
+                        invalid_rows,
+                        first_row,
+                        FAILED_RULES,
+                    ),
+                    outputs::flagged_rows_frame(
+                        frame,
+                        (&warn_fails, &warn_ids),
+                        &warned_mask,
+                        warned_rows,
+                        first_row,
+                        WARNED_RULES,
+                    ),
+                )
+            },
             || outputs::valid_rows_frame(plan, &columns, &invalid_mask, invalid_rows, first_row),
         );
         Ok(ValidatedChunk {
@@ -220,7 +269,9 @@ impl Validator {
             rows,
             valid: sift_table::Batch::new(valid?),
             invalid: invalid?,
+            warned: warned?,
             failures,
+            warnings,
         })
     }
 }

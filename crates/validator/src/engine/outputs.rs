@@ -1,11 +1,11 @@
-//! The two frames of a validated chunk: the invalid rows (raw, with `row_number` and
-//! `failed_rules`) and the valid rows (typed, in the table's column order).
+//! The frames of a validated chunk: the invalid rows (raw, with `row_number` and
+//! `failed_rules`), the warned ones (raw, with `row_number` and `warned_rules`) and the valid
+//! rows (typed, in the table's column order).
 
 use polars::prelude::*;
 use rayon::prelude::*;
 use sift_table::ROW_NUMBER;
 
-use super::FAILED_RULES;
 use super::kernels::Columns;
 use super::plan::{Output, Plan};
 
@@ -130,24 +130,26 @@ fn kept_trimmed_text(
     StringChunked::from_chunk_iter(name.into(), arrays.collect::<Vec<_>>())
 }
 
-/// The invalid rows of a chunk: the raw columns, [`ROW_NUMBER`] and [`FAILED_RULES`].
-pub(super) fn invalid_rows_frame(
+/// The rows of a chunk that `mask` flags (`rows` of them): the raw columns, [`ROW_NUMBER`]
+/// and `rules_column`, the `;`-joined ids of `rules` (masks and ids) each row fails: the
+/// invalid rows with their `error` rules, or the warned ones with their `warn` rules.
+pub(super) fn flagged_rows_frame(
     frame: &DataFrame,
-    fails: &[Vec<bool>],
-    ids: &[String],
-    invalid_mask: &[bool],
-    invalid_rows: usize,
+    (fails, ids): (&[&[bool]], &[&str]),
+    mask: &[bool],
+    rows: usize,
     first_row: u64,
+    rules_column: &str,
 ) -> PolarsResult<DataFrame> {
-    if invalid_rows == 0 {
+    if rows == 0 {
         let mut empty = frame.clear();
         empty.with_column(Column::new(ROW_NUMBER.into(), Vec::<u64>::new()))?;
-        empty.with_column(Column::new(FAILED_RULES.into(), Vec::<String>::new()))?;
+        empty.with_column(Column::new(rules_column.into(), Vec::<String>::new()))?;
         return Ok(empty);
     }
-    let mut numbers = Vec::with_capacity(invalid_rows);
-    let mut failed_rules = Vec::with_capacity(invalid_rows);
-    for (i, _) in invalid_mask.iter().enumerate().filter(|(_, bad)| **bad) {
+    let mut numbers = Vec::with_capacity(rows);
+    let mut joined = Vec::with_capacity(rows);
+    for (i, _) in mask.iter().enumerate().filter(|(_, flagged)| **flagged) {
         numbers.push(first_row + i as u64);
         let mut text = String::new();
         for (fail, id) in fails.iter().zip(ids) {
@@ -158,13 +160,13 @@ pub(super) fn invalid_rows_frame(
                 text.push_str(id);
             }
         }
-        failed_rules.push(text);
+        joined.push(text);
     }
-    let mask = BooleanChunked::from_slice("invalid".into(), invalid_mask);
-    let mut invalid = frame.filter(&mask)?;
-    invalid.with_column(Column::new(ROW_NUMBER.into(), numbers))?;
-    invalid.with_column(Column::new(FAILED_RULES.into(), failed_rules))?;
-    Ok(invalid)
+    let keep = BooleanChunked::from_slice("flagged".into(), mask);
+    let mut flagged = frame.filter(&keep)?;
+    flagged.with_column(Column::new(ROW_NUMBER.into(), numbers))?;
+    flagged.with_column(Column::new(rules_column.into(), joined))?;
+    Ok(flagged)
 }
 
 /// The kept rows of `values` (one per row of the chunk) as a column; a column without nulls is

@@ -140,7 +140,8 @@ fn draw_contract(bytes: &[u8], optional_left_out: bool, encoding: Encoding) -> (
         key: table_key,
         on_conflict: OnConflict::Skip,
     });
-    let contract = Contract { name: "drawn".into(), table, columns, rules, format };
+    let contract =
+        Contract { name: "drawn".into(), table, columns, rules, format, limits: Default::default() };
     let mut line: Vec<u8> = header
         .iter()
         .map(|(t, _)| t.as_str())
