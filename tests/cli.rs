@@ -105,7 +105,8 @@ fn the_example_runs_end_to_end_and_a_rerun_loads_nothing_new() {
     assert_eq!(message.subject(), Some("Lambda sift - Data Validation Report"));
     let text = message.body_text(0).unwrap();
     let html = message.body_html(0).unwrap();
-    assert!(text.contains(&format!("Total:           {total}")), "{text}");
+    let with_separators = format!("{},{:03}", total / 1000, total % 1000);
+    assert!(text.contains(&format!("Total:           {with_separators}")), "{text}");
     assert!(html.contains("customers_invalid_records.csv</a>"), "{html}");
     let example_text = std::fs::read_to_string(example()).unwrap();
     let some_email = example_text.lines().nth(1).unwrap().split(',').nth(2).unwrap();

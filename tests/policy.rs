@@ -105,7 +105,9 @@ fn a_warn_rule_loads_its_rows_counts_them_apart_and_writes_them_beside_the_inval
     let warnings =
         email.split("Warnings per rule (rows loaded with a warning):").nth(1).expect("a warnings section");
     let first = warnings.lines().map(str::trim).find(|l| !l.is_empty()).unwrap();
-    assert_eq!(first, format!("phone_number  {warned} ({:.1}%)", warned as f64 * 100.0 / 5000.0));
+    // The count and share, then the rule's own description.
+    let share = warned as f64 * 100.0 / 5000.0;
+    assert_eq!(first, format!("phone_number  {warned} ({share:.1}%)  ten digits, no separators"));
     assert!(email.contains("Warned rows: "), "{email}");
 }
 

@@ -27,11 +27,14 @@ struct FailureRow {
     rule: String,
     /// The rule id padded to the longest one, for the text part.
     padded_rule: String,
-    count: u64,
+    /// With thousands separators, padded to the widest count (for the text part).
+    count: String,
     /// Share of all data rows, e.g. `1.2%`.
     pct: String,
     /// Bar width relative to the most frequent rule, e.g. `41.7`.
     bar_width: String,
+    /// What the rule checks (empty when the report does not say).
+    description: String,
 }
 
 /// What both templates show, computed once and formatted.
@@ -50,13 +53,18 @@ struct View {
     warnings_uri: Option<String>,
     alert: Option<String>,
     already_loaded: bool,
-    total: u64,
-    valid: u64,
-    invalid: u64,
+    /// With thousands separators.
+    total: String,
+    /// With thousands separators.
+    valid: String,
+    /// With thousands separators.
+    invalid: String,
     valid_pct: String,
     invalid_pct: String,
-    inserted: u64,
-    already_present: u64,
+    /// With thousands separators.
+    inserted: String,
+    /// With thousands separators.
+    already_present: String,
     failures: Vec<FailureRow>,
     no_invalid: bool,
     records_uri: Option<String>,
@@ -79,6 +87,19 @@ struct TextReport<'a> {
     v: &'a View,
 }
 
+/// `n` with a comma between groups of three digits: `1,234,567`.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn percent(value: f64) -> String {
     format!("{value:.1}%")
 }
@@ -94,10 +115,10 @@ fn safe_href(url: &str) -> Option<String> {
 
 impl View {
     fn new(report: &Report) -> Self {
-        let failures = rows_of(report.sorted_failures(), report.total);
+        let failures = rows_of(report.sorted_failures(), report);
         let mut warnings = report.rule_warnings.clone();
         warnings.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.rule.cmp(&b.rule)));
-        let warnings = rows_of(warnings, report.total);
+        let warnings = rows_of(warnings, report);
         // A rejected file loaded nothing: the FAILED notice says all there is to say.
         let alert = (report.is_alert() && !report.is_rejected()).then(|| {
             format!(
@@ -132,13 +153,13 @@ impl View {
             warnings_uri: report.warnings_uri.clone(),
             alert,
             already_loaded: report.already_loaded,
-            total: report.total,
-            valid: report.valid,
-            invalid: report.invalid,
+            total: thousands(report.total),
+            valid: thousands(report.valid),
+            invalid: thousands(report.invalid),
             valid_pct: percent(report.valid_pct()),
             invalid_pct: percent(report.invalid_pct()),
-            inserted: report.inserted,
-            already_present: report.already_present,
+            inserted: thousands(report.inserted),
+            already_present: thousands(report.already_present),
             failures,
             no_invalid: report.invalid == 0,
             records_uri: report.invalid_records_uri.clone(),
@@ -150,8 +171,13 @@ impl View {
 
 /// Table rows for rule counts (already in display order): padded ids, shares of `total`, bar
 /// widths relative to the largest count.
-fn rows_of(counts: Vec<crate::report::RuleCount>, total: u64) -> Vec<FailureRow> {
+fn rows_of(counts: Vec<crate::report::RuleCount>, report: &Report) -> Vec<FailureRow> {
+    let total = report.total;
+    let describe = |rule: &str| {
+        report.rule_descriptions.iter().find(|(id, _)| id == rule).map(|(_, d)| d.clone()).unwrap_or_default()
+    };
     let max = counts.iter().map(|f| f.count).max().unwrap_or(0);
+    let count_width = thousands(max).len();
     let width = counts.iter().map(|f| f.rule.chars().count()).max().unwrap_or(0);
     counts
         .into_iter()
@@ -160,7 +186,8 @@ fn rows_of(counts: Vec<crate::report::RuleCount>, total: u64) -> Vec<FailureRow>
             pct: percent(pct(f.count, total)),
             // A visible sliver even for a tiny count next to a huge one.
             bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
-            count: f.count,
+            count: format!("{:>count_width$}", thousands(f.count)),
+            description: describe(&f.rule),
             rule: f.rule,
         })
         .collect()
@@ -255,6 +282,14 @@ pub fn build_mime(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_get_thousands_separators() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (12_345, "12,345"), (1_234_567, "1,234,567")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+    }
 
     #[test]
     fn addresses() {

@@ -67,6 +67,8 @@ pub struct Report {
     pub rule_warnings: Vec<RuleCount>,
     /// Where the warnings file was written, as shown to the reader.
     pub warnings_uri: Option<String>,
+    /// What each failure id checks, in one line (the contract's descriptions).
+    pub rule_descriptions: Vec<(String, String)>,
     /// Where the invalid records were written, as shown to the reader (`s3://...` or a path).
     pub invalid_records_uri: Option<String>,
     /// The clickable form of that location (`https://...` or `file:///...`).
@@ -126,11 +128,18 @@ impl Report {
             rule_failures: rule_counts(&counts.rule_failures),
             rule_warnings: rule_counts(&counts.rule_warnings),
             warnings_uri: None,
+            rule_descriptions: Vec::new(),
             invalid_records_uri,
             invalid_records_url,
             alert_threshold_pct: context.alert_threshold_pct,
             already_loaded: counts.already_loaded,
         }
+    }
+
+    /// The same report, with what each failure id checks (shown beside its count).
+    pub fn with_descriptions(mut self, descriptions: Vec<(String, String)>) -> Self {
+        self.rule_descriptions = descriptions;
+        self
     }
 
     /// The same report, naming the warnings file written.

@@ -35,6 +35,7 @@ fn report(source: &str, invalid: u64) -> Report {
         ],
         rule_warnings: Vec::new(),
         warnings_uri: None,
+        rule_descriptions: Vec::new(),
         invalid_records_uri: Some("s3://bkt/Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv".into()),
         invalid_records_url: Some(
             "https://s3.console.aws.amazon.com/s3/object/bkt?prefix=Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv"
@@ -70,7 +71,7 @@ async fn ses_sends_the_multipart_report_to_every_recipient() {
     let text = parsed.body_text(0).unwrap();
     let html = parsed.body_html(0).unwrap();
     assert!(
-        text.contains("Total:           1000") && text.contains("Invalid:         150 (15.0%)"),
+        text.contains("Total:           1,000") && text.contains("Invalid:         150 (15.0%)"),
         "{text}"
     );
     assert!(html.contains("<a href=\"https://s3.console.aws.amazon.com/s3/object/bkt?prefix="), "{html}");

@@ -226,6 +226,17 @@ impl Pipeline {
         }
     }
 
+    /// What each failure id of the contract checks, for the report.
+    fn descriptions(&self) -> Vec<(String, String)> {
+        let contract = &self.config.contract;
+        contract
+            .failure_ids()
+            .into_iter()
+            .map(|id| (contract.describe(&id), id))
+            .map(|(d, id)| (id, d))
+            .collect()
+    }
+
     /// Where the warnings of source `key` go: beside its invalid records,
     /// `<prefix>/<as-of>/<source stem>_warnings.csv`.
     pub fn warnings_key(&self, key: &str) -> String {
@@ -278,7 +289,8 @@ impl Pipeline {
                 let url = done.invalid_key.as_ref().map(|k| self.invalid.url(k));
                 let warnings_uri = done.warnings_key.as_ref().map(|k| self.invalid.uri(k));
                 let report = Report::processed(&context, &source, &counts, uri.clone(), url)
-                    .with_warnings_uri(warnings_uri.clone());
+                    .with_warnings_uri(warnings_uri.clone())
+                    .with_descriptions(self.descriptions());
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
                 Ok(Summary::processed(file, counts, uri, notification, started.elapsed())

@@ -296,7 +296,7 @@ pub struct Rule {
     /// `error` (the default: a failing row is invalid) or `warn` (it loads, with a warning).
     #[serde(default, skip_serializing_if = "Severity::is_error")]
     pub severity: Severity,
-    /// What the rule checks, in one line, for the report ([`Rule::describe`] when left out).
+    /// What the rule checks, in one line, for the report ([`Check::describe`] when left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Most rows that may fail (or warn on) this rule, in percent of the file's rows; past it
@@ -479,6 +479,62 @@ pub const DEFAULT_TRUE_VALUES: &[&str] = &["true", "t", "yes", "y", "1"];
 pub const DEFAULT_FALSE_VALUES: &[&str] = &["false", "f", "no", "n", "0"];
 
 impl Check {
+    /// What the check verifies, in one line (the report's default description of a rule).
+    pub fn describe(&self) -> String {
+        match self {
+            Check::Regex { column, pattern } => format!("{column} matches {pattern}"),
+            Check::Integer { column, min, max } => format!("{column} is a whole number from {min} to {max}"),
+            Check::Decimal { column, precision, scale, min, max } => {
+                let mut text =
+                    format!("{column} is a number of at most {precision} digits, {scale} after the point");
+                match (min, max) {
+                    (Some(min), Some(max)) => text.push_str(&format!(", from {min} to {max}")),
+                    (Some(min), None) => text.push_str(&format!(", at least {min}")),
+                    (None, Some(max)) => text.push_str(&format!(", at most {max}")),
+                    (None, None) => {}
+                }
+                text
+            }
+            Check::Boolean { column, .. } => format!("{column} is a yes/no value"),
+            Check::Date { column, after, before_as_of } => {
+                let mut text = format!("{column} is a real YYYY-MM-DD date");
+                if let Some(after) = after {
+                    text.push_str(&format!(" after {after}"));
+                }
+                if *before_as_of {
+                    text.push_str(" before the as-of date");
+                }
+                text
+            }
+            Check::Timestamp { column, after, before_as_of } => {
+                let mut text = format!("{column} is a real date and time");
+                if let Some(after) = after {
+                    text.push_str(&format!(" after {after}"));
+                }
+                if *before_as_of {
+                    text.push_str(" before the as-of date");
+                }
+                text
+            }
+            Check::Length { column, min, max } => match (min, max) {
+                (Some(min), Some(max)) => format!("{column} has {min} to {max} characters"),
+                (Some(min), None) => format!("{column} has at least {min} characters"),
+                (None, Some(max)) => format!("{column} has at most {max} characters"),
+                (None, None) => format!("{column} has any length"),
+            },
+            Check::OneOf { column, values, .. } => {
+                format!("{column} is one of {} allowed values", values.len())
+            }
+            Check::Unique { key } => {
+                let columns: Vec<&str> = key.iter().map(|k| k.column.as_str()).collect();
+                format!("no earlier row has the same {}", columns.join(" + "))
+            }
+            Check::CompletedYears { years, date } => {
+                format!("{years} equals the completed years since {date}")
+            }
+        }
+    }
+
     /// The columns the check reads.
     pub fn columns(&self) -> Vec<&str> {
         match self {
@@ -551,6 +607,19 @@ impl Contract {
             .map(|c| format!("not_null:{}", c.name))
             .chain(self.rules.iter().map(|r| r.id.clone()))
             .collect()
+    }
+
+    /// What failure id `id` checks, in one line: the rule's `description`, else its check's
+    /// ([`Check::describe`]); `not_null:<column>` is the column being present.
+    pub fn describe(&self, id: &str) -> String {
+        if let Some(column) = id.strip_prefix("not_null:") {
+            return format!("{column} is present and not empty");
+        }
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.description.clone().unwrap_or_else(|| r.check.describe()))
+            .unwrap_or_default()
     }
 
     /// Whether failure id `id` is a warning (a `severity = "warn"` rule).
