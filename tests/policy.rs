@@ -103,7 +103,7 @@ fn a_warn_rule_loads_its_rows_counts_them_apart_and_writes_them_beside_the_inval
     // The report shows the warnings apart from the failures.
     let (_, email) = report(&out);
     let warnings =
-        email.split("Warnings per rule (rows loaded with a warning):").nth(1).expect("a warnings section");
+        email.split("Warnings per rule (valid rows with a warning):").nth(1).expect("a warnings section");
     let first = warnings.lines().map(str::trim).find(|l| !l.is_empty()).unwrap();
     // The count and share, then the rule's own description.
     let share = warned as f64 * 100.0 / 5000.0;
