@@ -197,9 +197,23 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     for line in logs.lines().filter(|l| !l.trim().is_empty()) {
         let entry: Value =
             serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
-        assert!(entry.get("level").is_some(), "{line}");
+        assert!(entry.get("level").is_some() || entry.get("_aws").is_some(), "{line}");
         lines += 1;
     }
+    // One metrics line (CloudWatch EMF) per file read to an outcome, each valid EMF.
+    let metrics = sift_tests::emf::documents(&logs);
+    for document in &metrics {
+        sift_tests::emf::assert_valid(document);
+        assert_eq!(document["Dataset"], "customer");
+    }
+    let first = &metrics[0];
+    assert_eq!(
+        (first["Rows"].as_u64(), first["Invalid"].as_u64()),
+        (Some(5000), Some(oracle.tally.invalid)),
+        "{first}"
+    );
+    assert!(metrics.iter().any(|m| m["Rejected"] == 1), "the rejected file has its line");
+    assert!(metrics.len() >= 6, "{} metrics lines", metrics.len());
     assert!(lines > 5 && logs.contains("e2e-0001"), "request ids in the logs:\n{logs}");
     // The database password and the names and emails of every row appear in no log line and
     // in no email.

@@ -261,7 +261,12 @@ impl App {
         if let Some(alerter) = &self.alerter {
             pipeline = pipeline.with_alerter(alerter.clone());
         }
-        Ok(match pipeline.run(&object.key).await {
+        let result = pipeline.run(&object.key).await;
+        if let Ok(summary) = &result {
+            // One metrics line per file read to an outcome (processed, held or rejected).
+            crate::metrics::emit(summary);
+        }
+        Ok(match result {
             Ok(summary) if summary.status == Status::Rejected => {
                 let failure = FileFailure {
                     source,

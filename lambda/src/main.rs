@@ -18,6 +18,7 @@ use serde_json::Value;
 mod error;
 mod event;
 mod handler;
+mod metrics;
 mod settings;
 
 /// jemalloc, as polars recommends and as the `sift` binary uses (feature `jemalloc`, on by

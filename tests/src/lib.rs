@@ -11,6 +11,7 @@
 // Test support: a failed step panics with its context, which is the test's failure message.
 #![allow(clippy::unwrap_used, clippy::missing_panics_doc)]
 
+pub mod emf;
 pub mod pg;
 pub mod proxy;
 pub mod runtime;
