@@ -750,6 +750,14 @@ impl Contract {
                 ));
             }
             check_parameters(rule)?;
+            if rule.severity == Severity::Warn
+                && let Some((column, ty)) = rule.check.proves()
+            {
+                return bad(format!(
+                    "rule `{id}` fixes the type of column `{column}` ({ty}), so it cannot be `warn`: a row \
+                     failing it could not load; keep it `error`, or warn with a `regex` or `length` check"
+                ));
+            }
             if let Some(pct) = rule.max_failure_pct
                 && !(0.0..=100.0).contains(&pct)
             {
@@ -758,6 +766,13 @@ impl Contract {
                 ));
             }
             for pre in &rule.only_if_passed {
+                if self.rules.iter().any(|r| &r.id == pre && r.severity == Severity::Warn) {
+                    return bad(format!(
+                        "rule `{id}` runs only if `{pre}` passes, but `{pre}` only warns: a row failing \
+                         it still loads, so `{id}` must check it; drop the precondition or make `{pre}` \
+                         an error"
+                    ));
+                }
                 let known = self.rules.iter().take_while(|r| &r.id != id).any(|r| &r.id == pre);
                 if !known || earlier_unique.contains(pre) {
                     return bad(format!(

@@ -1,6 +1,6 @@
 //! Random contracts with random files, through the contract fuzz check: for every drawn
 //! contract (every type a check proves, optional, unloaded and undeclared columns, uniqueness
-//! and table keys, validate-only), the file pushed in small pieces and chunks must give exactly
+//! and table keys, `warn` rules, validate-only), the file pushed in small pieces and chunks must give exactly
 //! what it gives whole, and every invariant of an accepted or rejected file must hold. The
 //! same check runs under cargo-fuzz (`fuzz/fuzz_targets/contract.rs`); see `fuzz/README.md`.
 
@@ -15,6 +15,7 @@ const SAMPLES: u64 = 1000;
 fn drawn_contracts_stream_as_they_validate_whole() {
     let mut failed = Vec::new();
     let (mut accepted, mut rejected, mut valid, mut invalid) = (0u64, 0u64, 0u64, 0u64);
+    let mut warned = 0u64;
     let mut failing_ids = std::collections::BTreeSet::new();
     for seed in 0..SAMPLES {
         let input = sample_input(seed);
@@ -23,6 +24,7 @@ fn drawn_contracts_stream_as_they_validate_whole() {
                 accepted += 1;
                 valid += tally.valid;
                 invalid += tally.invalid;
+                warned += tally.warned;
                 failing_ids.extend(
                     tally.nonzero_failures().map(|(id, _)| id.split(':').next().unwrap_or(id).to_owned()),
                 );
@@ -47,6 +49,7 @@ fn drawn_contracts_stream_as_they_validate_whole() {
     // The samples must reach both outcomes and both kinds of row, or the check proves little.
     assert!(accepted > SAMPLES / 2 && rejected > 0, "accepted {accepted}, rejected {rejected}");
     assert!(valid > 10_000 && invalid > 10_000, "valid rows {valid}, invalid rows {invalid}");
+    assert!(warned > 1_000, "valid rows with a warning: {warned}");
     for id in ["not_null", "duplicate", "c0", "c5"] {
         assert!(failing_ids.contains(id), "no sample fails `{id}`: {failing_ids:?}");
     }

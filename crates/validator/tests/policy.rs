@@ -86,6 +86,19 @@ fn limits_hold_a_file_strictly_above_them_and_name_the_first_one() {
         hold.to_string(),
         "rule `phone` max_failure_pct = 50% exceeded: 60.00% of the rows fail it (3 of 5)"
     );
+    // A check that fixes a column's type cannot warn: a failing row's value would not fit.
+    let text = CONTRACT.replacen("max = 1000\n", "max = 1000\nseverity = \"warn\"\n", 1);
+    let err = Contract::from_toml(&text).unwrap_err().to_string();
+    assert!(
+        err.contains("rule `id` fixes the type of column `id`") && err.contains("cannot be `warn`"),
+        "{err}"
+    );
+    // Nor may a rule depend on a warning: a row failing the warning loads unchecked otherwise.
+    let text = format!(
+        "{CONTRACT}\n[[rules]]\nid = \"short\"\ncheck = \"length\"\ncolumn = \"phone\"\nmax = 4\nonly_if_passed = [\"phone\"]\n"
+    );
+    let err = Contract::from_toml(&text).unwrap_err().to_string();
+    assert!(err.contains("`phone` only warns"), "{err}");
     // Limits must be percentages.
     for bad in ["max_invalid_pct = 40", "max_failure_pct = 50"] {
         let text = CONTRACT.replacen(bad, &bad.replace("40", "140").replace("50", "-1"), 1);

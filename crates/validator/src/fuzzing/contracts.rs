@@ -89,6 +89,8 @@ fn draw_contract(bytes: &[u8], optional_left_out: bool, encoding: Encoding) -> (
     let mut unique_key = Vec::new();
     // Header entries: (text, kind), in declaration order for now.
     let mut header: Vec<(String, Kind)> = Vec::new();
+    // The previous rule, a precondition for the next one when it is an error (a contract may
+    // not make a rule depend on a warning).
     let mut previous_rule: Option<String> = None;
     for i in 0..n {
         let k = spec.get(2 * i).copied().unwrap_or(0);
@@ -109,7 +111,14 @@ fn draw_contract(bytes: &[u8], optional_left_out: bool, encoding: Encoding) -> (
             {
                 rule = rule.only_if_passed([pre.clone()]);
             }
-            previous_rule = Some(name.clone());
+            // A warning, where the check does not fix the column's type (a contract may not
+            // warn on one that does).
+            if f & 0x80 != 0 && rule.check.proves().is_none() {
+                rule = rule.warn();
+                previous_rule = None;
+            } else {
+                previous_rule = Some(name.clone());
+            }
             rules.push(rule);
         }
         if in_table_key {
@@ -221,7 +230,7 @@ pub fn sample_input(seed: u64) -> Vec<u8> {
     let mut data = vec![rng.byte(), rng.byte(), (rng.byte() & 0xF8) | (n - 1)];
     for _ in 0..n {
         data.push(rng.byte());
-        data.push(rng.byte() & 0x7F);
+        data.push(rng.byte());
     }
     let (optional_left_out, encoding) = options(data[0]);
     let (drawn, _) = draw_contract(&data[2..], optional_left_out, encoding);

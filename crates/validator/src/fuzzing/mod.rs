@@ -66,6 +66,7 @@ struct Streamed {
     header: Vec<String>,
     tally: Tally,
     invalid_csv: Vec<u8>,
+    warnings_csv: Vec<u8>,
     invalid_frames: Vec<DataFrame>,
     valid: Vec<DataFrame>,
 }
@@ -108,6 +109,12 @@ fn compare(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Option<
                 "{setup:?}: the invalid-records CSV depends on pieces and chunks:\nstreamed: {:?}\nwhole:    {:?}",
                 String::from_utf8_lossy(&s.invalid_csv),
                 String::from_utf8_lossy(&w.invalid_csv),
+            );
+            assert!(
+                s.warnings_csv == w.warnings_csv,
+                "{setup:?}: the warnings CSV depends on pieces and chunks:\nstreamed: {:?}\nwhole:    {:?}",
+                String::from_utf8_lossy(&s.warnings_csv),
+                String::from_utf8_lossy(&w.warnings_csv),
             );
             let whole_valid: Vec<DataFrame> = w.valid.iter().map(|b| b.frame().clone()).collect();
             let (sv, wv) = (stack(&s.valid), stack(&whole_valid));
@@ -178,6 +185,7 @@ fn stream(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Result<S
     assert_eq!(file.bytes_seen(), csv.len() as u64, "bytes_seen does not count every byte");
     let Some(header) = file.header() else { panic!("an accepted file has no bound header") };
     let mut invalid = InvalidRecords::new(header, file.dialect());
+    let mut warned = InvalidRecords::warned(header, file.dialect());
     let mut invalid_frames = Vec::with_capacity(chunks.len());
     let mut valid = Vec::with_capacity(chunks.len());
     let mut next_row = 1;
@@ -199,6 +207,10 @@ fn stream(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Result<S
         );
         assert_eq!(chunk.valid.len() + chunk.invalid.height(), chunk.rows, "a chunk lost rows");
         next_row += chunk.rows as u64;
+        assert!(chunk.warned.height() <= chunk.valid.len(), "more warned rows than valid ones");
+        if let Err(e) = warned.append(&chunk.warned) {
+            panic!("writing warnings failed: {e}");
+        }
         if let Err(e) = invalid.append(&chunk.invalid) {
             panic!("writing invalid records failed: {e}");
         }
@@ -210,6 +222,7 @@ fn stream(contract: impl Fn() -> Contract, csv: &[u8], setup: Setup) -> Result<S
         header: header.raw().to_vec(),
         tally: file.tally().clone(),
         invalid_csv: invalid.into_bytes(),
+        warnings_csv: warned.into_bytes(),
         invalid_frames,
         valid,
     })
