@@ -247,3 +247,46 @@ fn sift_contract_check_prints_the_table_and_the_failure_ids() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("key column `a` is optional"));
 }
+
+#[test]
+fn an_odcs_contract_runs_directly_with_the_outcome_of_its_hand_written_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let odcs = repo().join("contracts/odcs/customers.odcs.yaml");
+    let twin = repo().join("contracts/odcs/customers.toml");
+    let input = repo().join("examples/customers.csv");
+    let (code_a, a) = run(&input, &odcs, &dir.path().join("a"), None);
+    let (code_b, b) = run(&input, &twin, &dir.path().join("b"), None);
+    assert_eq!((code_a, code_b), (0, 0), "{a}\n{b}");
+    for field in [
+        "status",
+        "dataset",
+        "table",
+        "total",
+        "valid",
+        "invalid",
+        "inserted",
+        "already_present",
+        "rule_failures",
+        "rule_warnings",
+    ] {
+        assert_eq!(a[field], b[field], "{field}");
+    }
+    assert!(a["rule_warnings"]["phone_number"].as_u64().unwrap() > 0, "{a}");
+    for file in ["invalid_records_uri", "warnings_uri"] {
+        let read = |json: &Value| std::fs::read(json[file].as_str().unwrap()).unwrap();
+        assert_eq!(read(&a), read(&b), "{file} differs");
+    }
+    // `sift contract import` prints the TOML and lists what it could not map.
+    let output = sift().args(["contract", "import"]).arg(&odcs).output().unwrap();
+    assert!(output.status.success());
+    let toml = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(
+        sift_validator::Contract::from_toml(&toml).unwrap(),
+        sift_validator::Contract::from_toml(&std::fs::read_to_string(&twin).unwrap()).unwrap()
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("not mapped from") && stderr.contains("schema[0].properties[5].classification"),
+        "{stderr}"
+    );
+}

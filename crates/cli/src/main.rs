@@ -16,7 +16,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use sift_notifier::{OutboxNotifier, Status, Summary};
 use sift_pipeline::{Config, ContractSource, ErrorChain, Pipeline, Route};
 use sift_storage::LocalStore;
-use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
+use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract, import_odcs};
 use sift_warehouse::{Dialect, PgWarehouse, Retry, SecretSource as _, SqliteWarehouse, Warehouse};
 
 mod aws;
@@ -79,12 +79,22 @@ enum ContractCommand {
     /// Check a contract without data: print its dataset, table, columns and types, the
     /// table's DDL and the failure ids in report order (exit 1 when it is invalid).
     Check {
-        /// The contract (TOML).
+        /// The contract (TOML, or ODCS YAML: .yaml / .yml).
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// The SQL dialect of the DDL printed.
         #[arg(long, value_enum, default_value_t = DialectArg::Postgres)]
         dialect: DialectArg,
+    },
+    /// Convert an Open Data Contract Standard (ODCS v3) contract into a sift contract: the TOML
+    /// on stdout (or --out), and every field it cannot map listed on stderr.
+    Import {
+        /// The ODCS contract (YAML).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write the TOML here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -214,6 +224,9 @@ fn main() -> ExitCode {
             Command::Migrate { warehouse, contract } => {
                 migrate(&warehouse, contract.as_deref()).await.map(|()| ExitCode::SUCCESS)
             }
+            Command::Contract(ContractCommand::Import { file, out }) => {
+                import_contract(&file, out.as_deref()).map(|()| ExitCode::SUCCESS)
+            }
             Command::Contract(ContractCommand::Check { file, dialect }) => {
                 check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)
             }
@@ -323,10 +336,44 @@ fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
     Ok(())
 }
 
-/// Reads and checks a contract file.
+/// Reads and checks a contract file: TOML, or ODCS YAML (`.yaml`, `.yml`), whose fields
+/// sift cannot map are listed on stderr.
 fn read_contract(path: &Path) -> Result<Contract> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    if is_yaml(path) {
+        let imported = import_odcs(&text).with_context(|| format!("in {}", path.display()))?;
+        for item in &imported.unmapped {
+            eprintln!("note: {}: not mapped from ODCS: {item}", path.display());
+        }
+        return Ok(imported.contract);
+    }
     Contract::from_toml(&text).with_context(|| format!("in {}", path.display()))
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// `sift contract import`: an ODCS contract as sift TOML.
+fn import_contract(path: &Path, out: Option<&Path>) -> Result<()> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let imported = import_odcs(&text).with_context(|| format!("in {}", path.display()))?;
+    let toml = imported.contract.to_toml();
+    match out {
+        Some(out) => std::fs::write(out, &toml).with_context(|| format!("writing {}", out.display()))?,
+        None => print!("{toml}"),
+    }
+    if imported.unmapped.is_empty() {
+        eprintln!("every field of {} is mapped", path.display());
+    } else {
+        eprintln!("not mapped from {} ({}):", path.display(), imported.unmapped.len());
+        for item in &imported.unmapped {
+            eprintln!("  {item}");
+        }
+    }
+    Ok(())
 }
 
 async fn run(args: RunArgs) -> Result<ExitCode> {

@@ -71,6 +71,10 @@ pub struct Limits {
     /// Most invalid rows a file may have, in percent of its rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_invalid_pct: Option<f64>,
+    /// Most rows failing a failure id, in percent, for ids that are not rules
+    /// (`"not_null:email" = 1`); a rule's own limit is its `max_failure_pct`.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub max_failure_pct: std::collections::BTreeMap<String, f64>,
 }
 
 impl Limits {
@@ -641,6 +645,14 @@ impl Contract {
                 total: tally.total,
             });
         }
+        let count =
+            |counts: &[(String, u64)], id: &str| counts.iter().find(|(i, _)| i == id).map_or(0, |(_, n)| *n);
+        for (id, &max_pct) in &self.limits.max_failure_pct {
+            let rows = count(&tally.failures, id) + count(&tally.warnings, id);
+            if over(max_pct, rows) {
+                return Some(Hold { limit: HoldLimit::Rule(id.clone()), max_pct, rows, total: tally.total });
+            }
+        }
         self.rules.iter().find_map(|rule| {
             let max_pct = rule.max_failure_pct?;
             let count = |counts: &[(String, u64)]| {
@@ -707,6 +719,19 @@ impl Contract {
             && !(0.0..=100.0).contains(&pct)
         {
             return bad(format!("[limits] max_invalid_pct = {pct} must be a percentage from 0 to 100"));
+        }
+        let failure_ids = self.failure_ids();
+        for (id, pct) in &self.limits.max_failure_pct {
+            if !(0.0..=100.0).contains(pct) {
+                return bad(format!(
+                    "[limits.max_failure_pct] {id} = {pct} must be a percentage from 0 to 100"
+                ));
+            }
+            if !failure_ids.contains(id) {
+                return bad(format!(
+                    "[limits.max_failure_pct] names `{id}`, which is not a failure id of the contract"
+                ));
+            }
         }
         let mut names = HashSet::new();
         for c in &self.columns {

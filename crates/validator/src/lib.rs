@@ -40,6 +40,7 @@ mod file;
 pub mod fuzzing;
 mod instant;
 mod keys;
+mod odcs;
 mod pattern;
 
 pub use crate::contract::{
@@ -56,3 +57,4 @@ pub use crate::engine::{
 };
 pub use crate::error::{Error, Rejection, Result};
 pub use crate::file::{CHUNKS_AHEAD, FileReport, FileValidator, InvalidRecords, Tally, validate_bytes};
+pub use crate::odcs::{Imported, import_odcs};
