@@ -175,8 +175,16 @@ async fn the_task_takes_the_lambda_s_routes_and_names_a_key_no_route_takes() {
     let mut orders = Vec::new();
     let planted = sift_datagen::generate_orders(42, 5.0, 2_000, &mut orders).unwrap();
     world.put("orders/2026/o.csv", orders).await;
+    world
+        .put(
+            "config/customers.odcs.yaml",
+            std::fs::read(repo().join("contracts/odcs/customers.odcs.yaml")).unwrap(),
+        )
+        .await;
+    world.put("odcs/c.csv", example()).await;
     let routes = json!([
         {"prefix": "orders/", "contract": format!("s3://{}/config/orders.toml", world.landing), "invalid_prefix": "/bad/orders/"},
+        {"prefix": "odcs/", "contract": format!("s3://{}/config/customers.odcs.yaml", world.landing), "invalid_prefix": "bad/odcs"},
         {"prefix": "incoming/", "contract": "builtin:customer", "invalid_prefix": "bad/customers"},
     ]);
     let mut env = aws_env(&world);
@@ -200,6 +208,18 @@ async fn the_task_takes_the_lambda_s_routes_and_names_a_key_no_route_takes() {
         json["invalid_records_uri"],
         format!("s3://{}/bad/orders/{today}/o_invalid_records.csv", world.invalid)
     );
+
+    // An ODCS contract in S3 runs directly; what it cannot map is noted on stderr.
+    let output = run_task(&command("odcs/c.csv"), &env);
+    let json = summary(&output);
+    assert_eq!(output.status.code(), Some(0), "{json}");
+    assert_eq!(
+        (json["dataset"].as_str(), json["table"].as_str()),
+        (Some("customer"), Some("dim_customer_odcs"))
+    );
+    assert!(json["rule_warnings"]["phone_number"].as_u64().unwrap() > 0, "{json}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("not mapped from ODCS: schema[0].properties[5].classification"), "{stderr}");
 
     let output = run_task(&command("elsewhere/c.csv"), &env);
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -109,6 +109,12 @@ fn a_warn_rule_loads_its_rows_counts_them_apart_and_writes_them_beside_the_inval
     let share = warned as f64 * 100.0 / 5000.0;
     assert_eq!(first, format!("phone_number  {warned} ({share:.1}%)  ten digits, no separators"));
     assert!(email.contains("Warned rows: "), "{email}");
+    // Rules failing together, with their share of the invalid rows.
+    let pairs = email.split("Rules failing together (most frequent pairs):").nth(1).expect("a pairs section");
+    assert!(
+        pairs.lines().nth(1).is_some_and(|l| l.contains(" + ") && l.ends_with("of the invalid rows)")),
+        "{pairs}"
+    );
 }
 
 #[test]

@@ -330,8 +330,11 @@ impl App {
                             .map_err(|e| format!("reading contract {}: {e}", path.display()))?
                     }
                 };
-                let contract = Contract::from_toml(&text)
+                let (contract, unmapped) = ContractSource::contract_from_text(source, &text)
                     .map_err(|e| format!("contract {source}: {}", ErrorChain(&e)))?;
+                for item in unmapped {
+                    tracing::warn!(contract = %source, field = %item, "not mapped from ODCS");
+                }
                 tracing::info!(contract = %source, dataset = %contract.name, "contract loaded");
                 Ok(contract)
             })

@@ -95,6 +95,7 @@ mod tests {
             already_present: 11,
             rule_failures: vec![("not_null:email".into(), 8), ("email".into(), 28)],
             rule_warnings: vec![("phone_number".into(), 27)],
+            co_failures: Vec::new(),
             already_loaded: false,
         };
         let summary = Summary::processed(

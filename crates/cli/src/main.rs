@@ -511,7 +511,12 @@ async fn route_contract(source: &str, check_country: bool, aws: &aws::Clients) -
         ContractSource::S3 { bucket, key } => aws.read_text(&bucket, &key).await?,
         ContractSource::Path(path) => return read_contract(&path),
     };
-    Contract::from_toml(&text).with_context(|| format!("in contract {source}"))
+    let (contract, unmapped) =
+        ContractSource::contract_from_text(source, &text).with_context(|| format!("in contract {source}"))?;
+    for item in unmapped {
+        eprintln!("note: {source}: not mapped from ODCS: {item}");
+    }
+    Ok(contract)
 }
 
 fn load_contract(args: &RunArgs) -> Result<Contract> {

@@ -27,7 +27,13 @@ fn descriptions() -> Vec<(String, String)> {
     .collect()
 }
 
-fn counts(total: u64, failures: &[(&str, u64)], warnings: &[(&str, u64)]) -> Counts {
+fn counts(
+    total: u64,
+    failures: &[(&str, u64)],
+    warnings: &[(&str, u64)],
+    together: (&str, &str, u64),
+) -> Counts {
+    let co_failures = vec![(together.0.to_owned(), together.1.to_owned(), together.2)];
     let invalid = failures.iter().map(|(_, n)| n).sum::<u64>() * 9 / 10;
     Counts {
         total,
@@ -37,6 +43,7 @@ fn counts(total: u64, failures: &[(&str, u64)], warnings: &[(&str, u64)]) -> Cou
         already_present: 1_204,
         rule_failures: failures.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
         rule_warnings: warnings.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
+        co_failures,
         already_loaded: false,
     }
 }
@@ -65,6 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("not_null:email", 412),
         ],
         &[],
+        ("email", "phone_number", 412),
     );
     let alert = counts(
         250_000,
@@ -75,11 +83,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ("not_null:customer_id", 37),
         ],
         &[("phone_number", 12_004)],
+        ("date_of_birth", "email", 310),
     );
     let held = counts(
         480_000,
         &[("email", 151_220), ("not_null:email", 3_004), ("customer_id", 880)],
         &[("phone_number", 2_410)],
+        ("email", "customer_id", 120),
     );
     let with = |report: Report| report.with_descriptions(descriptions());
     let reports = [

@@ -51,6 +51,8 @@ struct View {
     /// Valid rows per `warn` rule, most frequent first.
     warnings: Vec<FailureRow>,
     warnings_uri: Option<String>,
+    /// Pairs of rules failing together: `email + not_null:age`, rows, share of the invalid rows.
+    pairs: Vec<(String, String, String)>,
     alert: Option<String>,
     already_loaded: bool,
     /// With thousands separators.
@@ -151,6 +153,11 @@ impl View {
             held_reason,
             warnings,
             warnings_uri: report.warnings_uri.clone(),
+            pairs: report
+                .co_failures
+                .iter()
+                .map(|(a, b, n)| (format!("{a} + {b}"), thousands(*n), percent(pct(*n, report.invalid))))
+                .collect(),
             alert,
             already_loaded: report.already_loaded,
             total: thousands(report.total),

@@ -69,6 +69,8 @@ pub struct Report {
     pub warnings_uri: Option<String>,
     /// What each failure id checks, in one line (the contract's descriptions).
     pub rule_descriptions: Vec<(String, String)>,
+    /// The pairs of rules failing together most often, with their invalid rows.
+    pub co_failures: Vec<(String, String, u64)>,
     /// Where the invalid records were written, as shown to the reader (`s3://...` or a path).
     pub invalid_records_uri: Option<String>,
     /// The clickable form of that location (`https://...` or `file:///...`).
@@ -129,6 +131,7 @@ impl Report {
             rule_warnings: rule_counts(&counts.rule_warnings),
             warnings_uri: None,
             rule_descriptions: Vec::new(),
+            co_failures: counts.co_failures.clone(),
             invalid_records_uri,
             invalid_records_url,
             alert_threshold_pct: context.alert_threshold_pct,
@@ -260,6 +263,7 @@ mod tests {
             already_present: 1,
             rule_failures: vec![("email".into(), 2)],
             rule_warnings: Vec::new(),
+            co_failures: Vec::new(),
             already_loaded: true,
         };
         let processed = Report::processed(

@@ -108,6 +108,8 @@ pub struct Counts {
     pub rule_failures: Vec<(String, u64)>,
     /// Valid rows per `warn` rule, in rule order; rules that never warned are left out.
     pub rule_warnings: Vec<(String, u64)>,
+    /// The pairs of rules failing together most often (the report's; not in the JSON).
+    pub co_failures: Vec<(String, String, u64)>,
     /// The warehouse's ledger already had this file: nothing was loaded again.
     pub already_loaded: bool,
 }
@@ -129,6 +131,7 @@ impl Summary {
             already_present,
             rule_failures,
             rule_warnings,
+            co_failures: _,
             already_loaded,
         } = counts;
         let FileRun { source, dataset, table, as_of } = file;
@@ -237,6 +240,7 @@ mod tests {
             already_present: 10,
             rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
             rule_warnings: Vec::new(),
+            co_failures: Vec::new(),
             already_loaded: false,
         };
         let took = std::time::Duration::from_micros(812_400);

@@ -36,6 +36,7 @@ fn report(source: &str, invalid: u64) -> Report {
         rule_warnings: Vec::new(),
         warnings_uri: None,
         rule_descriptions: Vec::new(),
+        co_failures: Vec::new(),
         invalid_records_uri: Some("s3://bkt/Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv".into()),
         invalid_records_url: Some(
             "https://s3.console.aws.amazon.com/s3/object/bkt?prefix=Curoupt_Records/Customer/2026-11-26/c_invalid_records.csv"

@@ -35,6 +35,7 @@ fn sample() -> Report {
         rule_warnings: Vec::new(),
         warnings_uri: None,
         rule_descriptions: Vec::new(),
+        co_failures: Vec::new(),
         invalid_records_uri: Some(
             "s3://data-engineering-generic-bkt/Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv".into(),
         ),

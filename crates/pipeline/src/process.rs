@@ -45,6 +45,11 @@ pub(crate) fn counts(tally: &sift_validator::Tally, outcome: &sift_warehouse::Lo
         already_present: outcome.already_present,
         rule_failures: tally.nonzero_failures().map(owned).collect(),
         rule_warnings: tally.nonzero_warnings().map(owned).collect(),
+        co_failures: tally
+            .top_pairs(5)
+            .into_iter()
+            .map(|(a, b, n)| (a.to_owned(), b.to_owned(), n))
+            .collect(),
         already_loaded: outcome.already_loaded,
     }
 }

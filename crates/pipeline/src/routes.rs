@@ -62,6 +62,21 @@ pub enum ContractSource {
 }
 
 impl ContractSource {
+    /// The contract in `text`, read from `source`: ODCS YAML when the name ends in `.yaml` or
+    /// `.yml` (with what it could not map), else sift TOML.
+    pub fn contract_from_text(
+        source: &str,
+        text: &str,
+    ) -> Result<(sift_validator::Contract, Vec<String>), sift_validator::Error> {
+        let lower = source.to_ascii_lowercase();
+        if lower.ends_with(".yaml") || lower.ends_with(".yml") {
+            let imported = sift_validator::import_odcs(text)?;
+            Ok((imported.contract, imported.unmapped))
+        } else {
+            Ok((sift_validator::Contract::from_toml(text)?, Vec::new()))
+        }
+    }
+
     /// Reads a route's `contract` text.
     pub fn parse(text: &str) -> ContractSource {
         if text == BUILTIN_CUSTOMER {

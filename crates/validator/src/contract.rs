@@ -500,25 +500,13 @@ impl Check {
                 text
             }
             Check::Boolean { column, .. } => format!("{column} is a yes/no value"),
-            Check::Date { column, after, before_as_of } => {
-                let mut text = format!("{column} is a real YYYY-MM-DD date");
-                if let Some(after) = after {
-                    text.push_str(&format!(" after {after}"));
-                }
-                if *before_as_of {
-                    text.push_str(" before the as-of date");
-                }
-                text
-            }
+            Check::Date { column, after, before_as_of } => in_time(
+                format!("{column} is a real YYYY-MM-DD date"),
+                after.map(|a| a.to_string()),
+                *before_as_of,
+            ),
             Check::Timestamp { column, after, before_as_of } => {
-                let mut text = format!("{column} is a real date and time");
-                if let Some(after) = after {
-                    text.push_str(&format!(" after {after}"));
-                }
-                if *before_as_of {
-                    text.push_str(" before the as-of date");
-                }
-                text
+                in_time(format!("{column} is a real date and time"), after.clone(), *before_as_of)
             }
             Check::Length { column, min, max } => match (min, max) {
                 (Some(min), Some(max)) => format!("{column} has {min} to {max} characters"),
@@ -581,6 +569,17 @@ impl Check {
         };
         (words(true_values, DEFAULT_TRUE_VALUES), words(false_values, DEFAULT_FALSE_VALUES))
     }
+}
+
+/// A date or time check's description, with its bounds.
+fn in_time(mut text: String, after: Option<String>, before_as_of: bool) -> String {
+    if let Some(after) = after {
+        text.push_str(&format!(" after {after}"));
+    }
+    if before_as_of {
+        text.push_str(" before the as-of date");
+    }
+    text
 }
 
 impl Contract {

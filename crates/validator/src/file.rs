@@ -332,12 +332,23 @@ pub struct Tally {
     pub warned: u64,
     /// Valid rows warning on each id, in report order (every id; 0 for an `error` one).
     pub warnings: Vec<(String, u64)>,
+    /// Invalid rows failing both ids of a pair (by position in `failures`, the lower first),
+    /// for the pairs that failed together at least once.
+    pub pairs: std::collections::BTreeMap<(usize, usize), u64>,
 }
 
 impl Tally {
     fn new(ids: Vec<String>) -> Self {
         let zeros = |ids: &[String]| ids.iter().map(|id| (id.clone(), 0)).collect();
-        Self { total: 0, valid: 0, invalid: 0, failures: zeros(&ids), warned: 0, warnings: zeros(&ids) }
+        Self {
+            total: 0,
+            valid: 0,
+            invalid: 0,
+            failures: zeros(&ids),
+            warned: 0,
+            warnings: zeros(&ids),
+            pairs: Default::default(),
+        }
     }
 
     fn add(&mut self, chunk: &ValidatedChunk) {
@@ -351,6 +362,32 @@ impl Tally {
         for ((_, n), add) in self.warnings.iter_mut().zip(&chunk.warnings) {
             *n += add;
         }
+        // Rules failing together, from the invalid rows' `failed_rules` (a few percent of the
+        // rows, one short list each).
+        if let Some(Ok(failed)) = chunk.invalid.column(FAILED_RULES).ok().map(|c| c.str()) {
+            let mut at = Vec::new();
+            for list in failed.iter().flatten().filter(|l| l.contains(';')) {
+                at.clear();
+                at.extend(list.split(';').filter_map(|id| self.failures.iter().position(|(i, _)| i == id)));
+                for (n, &a) in at.iter().enumerate() {
+                    for &b in &at[n + 1..] {
+                        *self.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pairs of ids failing together most often, most frequent first (ties in report
+    /// order), at most `n`.
+    pub fn top_pairs(&self, n: usize) -> Vec<(&str, &str, u64)> {
+        let mut pairs: Vec<_> = self.pairs.iter().map(|(&(a, b), &count)| (a, b, count)).collect();
+        pairs.sort_by(|x, y| y.2.cmp(&x.2).then((x.0, x.1).cmp(&(y.0, y.1))));
+        pairs
+            .into_iter()
+            .take(n)
+            .map(|(a, b, count)| (self.failures[a].0.as_str(), self.failures[b].0.as_str(), count))
+            .collect()
     }
 
     /// The ids that failed at least once, with their counts, in report order.

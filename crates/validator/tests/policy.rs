@@ -66,6 +66,11 @@ fn a_warn_rule_leaves_its_rows_valid_and_lists_them_apart() {
         );
         let loaded: usize = report.valid.iter().map(|b| b.len()).sum();
         assert_eq!(loaded, 3, "the warned row loads");
+        assert!(t.top_pairs(5).is_empty(), "no row fails two rules");
+        // Rules failing together: row 1 fails `id` and `not_null:phone`, row 2 `id` only.
+        let t =
+            validate_bytes(contract.clone(), as_of(), b"id,phone\nx,\ny,1234\n", chunk_rows).unwrap().tally;
+        assert_eq!(t.top_pairs(5), [("not_null:phone", "id", 1)]);
     }
 }
 
