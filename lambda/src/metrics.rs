@@ -25,7 +25,7 @@ pub(crate) fn document(summary: &Summary, timestamp_ms: i64) -> Value {
     let share = if summary.total == 0 { 0.0 } else { summary.invalid as f64 * 100.0 / summary.total as f64 };
     let seconds = summary.duration_ms as f64 / 1000.0;
     let rate = if seconds > 0.0 { summary.total as f64 / seconds } else { 0.0 };
-    let held = summary.error.as_deref().is_some_and(|e| e.starts_with("file held:"));
+    let held = summary.is_held();
     let rejected = summary.status == Status::Rejected && !held;
     let mut root = Map::new();
     let mut metrics = Vec::new();
@@ -127,7 +127,7 @@ mod tests {
             file(),
             Counts { total: 10, valid: 5, invalid: 5, ..Counts::default() },
             None,
-            "file held: max_invalid_pct = 1% exceeded".into(),
+            "max_invalid_pct = 1% exceeded",
             NotificationStatus::Sent,
             std::time::Duration::ZERO,
         );

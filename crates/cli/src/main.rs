@@ -340,20 +340,18 @@ fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
 /// sift cannot map are listed on stderr.
 fn read_contract(path: &Path) -> Result<Contract> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    if is_yaml(path) {
-        let imported = import_odcs(&text).with_context(|| format!("in {}", path.display()))?;
-        for item in &imported.unmapped {
-            eprintln!("note: {}: not mapped from ODCS: {item}", path.display());
-        }
-        return Ok(imported.contract);
-    }
-    Contract::from_toml(&text).with_context(|| format!("in {}", path.display()))
+    contract_from_text(&path.display().to_string(), &text)
 }
 
-fn is_yaml(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+/// A contract read from `source` (TOML, or ODCS by its `.yaml` / `.yml` name), noting on
+/// stderr what ODCS fields were not mapped.
+fn contract_from_text(source: &str, text: &str) -> Result<Contract> {
+    let (contract, unmapped) =
+        ContractSource::contract_from_text(source, text).with_context(|| format!("in {source}"))?;
+    for item in unmapped {
+        eprintln!("note: {source}: not mapped from ODCS: {item}");
+    }
+    Ok(contract)
 }
 
 /// `sift contract import`: an ODCS contract as sift TOML.
@@ -511,12 +509,7 @@ async fn route_contract(source: &str, check_country: bool, aws: &aws::Clients) -
         ContractSource::S3 { bucket, key } => aws.read_text(&bucket, &key).await?,
         ContractSource::Path(path) => return read_contract(&path),
     };
-    let (contract, unmapped) =
-        ContractSource::contract_from_text(source, &text).with_context(|| format!("in contract {source}"))?;
-    for item in unmapped {
-        eprintln!("note: {source}: not mapped from ODCS: {item}");
-    }
-    Ok(contract)
+    contract_from_text(source, &text)
 }
 
 fn load_contract(args: &RunArgs) -> Result<Contract> {

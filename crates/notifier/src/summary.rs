@@ -163,13 +163,14 @@ impl Summary {
         self
     }
 
-    /// The summary of a file *held* by a contract limit (`status: rejected`, `error` starting
-    /// `file held:`): its counts, nothing loaded, its invalid records written.
+    /// The summary of a file *held* by a contract limit (`status: rejected`, `error`
+    /// [`Summary::held_error`] of `limit`): its counts, nothing loaded, its invalid records
+    /// written.
     pub fn held(
         file: FileRun,
         counts: Counts,
         invalid_records_uri: Option<String>,
-        reason: String,
+        limit: &str,
         notification: NotificationStatus,
         duration: std::time::Duration,
     ) -> Self {
@@ -177,9 +178,20 @@ impl Summary {
         let counts = Counts { inserted: 0, already_present: 0, already_loaded: false, ..counts };
         Self {
             status: Status::Rejected,
-            error: Some(reason),
+            error: Some(Self::held_error(limit)),
             ..Self::processed(file, counts, invalid_records_uri, notification, duration)
         }
+    }
+
+    /// The `error` of a file held by `limit` (which limit, its value, the measured share):
+    /// `file held: <limit>`.
+    pub fn held_error(limit: &str) -> String {
+        format!("{HELD}{limit}")
+    }
+
+    /// Whether the file was held by a contract limit.
+    pub fn is_held(&self) -> bool {
+        self.status == Status::Rejected && self.error.as_deref().is_some_and(|e| e.starts_with(HELD))
     }
 
     /// The summary of a file refused as a whole (`status: rejected`): no counts, nothing
@@ -203,6 +215,9 @@ impl Summary {
         serde_json::to_string(self).unwrap_or_default()
     }
 }
+
+/// What a held file's `error` starts with.
+const HELD: &str = "file held: ";
 
 fn millis(duration: std::time::Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -272,7 +287,7 @@ mod tests {
             file.clone(),
             counts.clone(),
             Some("s3://b/x_invalid_records.csv".into()),
-            "file held: max_invalid_pct = 1% exceeded: 5.00% of the rows are invalid (50 of 1000)".into(),
+            "max_invalid_pct = 1% exceeded: 5.00% of the rows are invalid (50 of 1000)",
             NotificationStatus::Sent,
             took,
         );

@@ -226,14 +226,30 @@ impl Pipeline {
         }
     }
 
+    /// Where the invalid records and the warnings were written: the invalid records' URI and
+    /// clickable URL, the warnings' URI.
+    fn locations(
+        &self,
+        invalid_key: &Option<String>,
+        warnings_key: &Option<String>,
+    ) -> (Option<String>, Option<String>, Option<String>) {
+        (
+            invalid_key.as_ref().map(|k| self.invalid.uri(k)),
+            invalid_key.as_ref().map(|k| self.invalid.url(k)),
+            warnings_key.as_ref().map(|k| self.invalid.uri(k)),
+        )
+    }
+
     /// What each failure id of the contract checks, for the report.
     fn descriptions(&self) -> Vec<(String, String)> {
         let contract = &self.config.contract;
         contract
             .failure_ids()
             .into_iter()
-            .map(|id| (contract.describe(&id), id))
-            .map(|(d, id)| (id, d))
+            .map(|id| {
+                let description = contract.describe(&id);
+                (id, description)
+            })
             .collect()
     }
 
@@ -285,9 +301,7 @@ impl Pipeline {
                     already_loaded = counts.already_loaded,
                     "file processed"
                 );
-                let uri = done.invalid_key.as_ref().map(|k| self.invalid.uri(k));
-                let url = done.invalid_key.as_ref().map(|k| self.invalid.url(k));
-                let warnings_uri = done.warnings_key.as_ref().map(|k| self.invalid.uri(k));
+                let (uri, url, warnings_uri) = self.locations(&done.invalid_key, &done.warnings_key);
                 let report = Report::processed(&context, &source, &counts, uri.clone(), url)
                     .with_warnings_uri(warnings_uri.clone())
                     .with_descriptions(self.descriptions());
@@ -298,17 +312,14 @@ impl Pipeline {
             }
             Err(Stop::Held(held)) => {
                 let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default());
-                let reason = format!("file held: {}", held.hold);
-                tracing::info!(source = %source, reason = %reason, "file held");
-                let uri = held.invalid_key.as_ref().map(|k| self.invalid.uri(k));
-                let url = held.invalid_key.as_ref().map(|k| self.invalid.url(k));
-                let warnings_uri = held.warnings_key.as_ref().map(|k| self.invalid.uri(k));
-                let report =
-                    Report::held(&context, &source, &counts, held.hold.to_string(), uri.clone(), url)
-                        .with_warnings_uri(warnings_uri.clone());
+                tracing::info!(source = %source, reason = %held.reason(), "file held");
+                let limit = held.hold.to_string();
+                let (uri, url, warnings_uri) = self.locations(&held.invalid_key, &held.warnings_key);
+                let report = Report::held(&context, &source, &counts, limit.clone(), uri.clone(), url)
+                    .with_warnings_uri(warnings_uri.clone());
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
-                Ok(Summary::held(file, counts, uri, reason, notification, started.elapsed())
+                Ok(Summary::held(file, counts, uri, &limit, notification, started.elapsed())
                     .with_warnings_uri(warnings_uri))
             }
             Err(Stop::Rejected(reason)) => {

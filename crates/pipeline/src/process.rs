@@ -8,6 +8,8 @@ use sift_notifier::Counts;
 use sift_storage::Compression;
 use sift_warehouse::{FileSeal, LoadEvent, LoadMode, LoadStream};
 
+use sift_validator::InvalidRecords;
+
 use crate::validate::{EventSender, Held, Piece, Stop, Validated, read, validate};
 use crate::{Error, ErrorChain, Pipeline, Stage};
 
@@ -142,7 +144,7 @@ impl Pipeline {
         };
         let reason = match &stop {
             Stop::Rejected(reason) => reason.clone(),
-            Stop::Held(held) => format!("file held: {}", held.hold),
+            Stop::Held(held) => held.reason(),
             Stop::Failed(e) => ErrorChain(e).to_string(),
             Stop::LoadGone => {
                 // The warehouse stopped taking rows: its error is the reason.
@@ -171,33 +173,27 @@ impl Pipeline {
         load: Option<Load>,
     ) -> std::result::Result<Processed, Stop> {
         let Validated { tally, bytes, checksum, invalid, warnings } = validated;
-        let mut written = Vec::with_capacity(2);
-        for (records, file_key) in [(invalid, self.invalid_key(key)), (warnings, self.warnings_key(key))] {
-            let Some(records) = records.filter(|r| r.rows() > 0) else {
-                written.push(None);
-                continue;
-            };
-            self.stage(Stage::WritingInvalid { rows: records.rows() });
-            let put = self.invalid.put(&file_key, records.into_bytes().into(), "text/csv");
-            let result = tokio::select! {
-                result = put => result.map_err(Error::InvalidRecords),
-                () = self.expired() => Err(Error::Deadline { bytes_read: bytes, rows_validated: tally.total }),
-            };
-            if let Err(error) = result {
+        let written = async {
+            let invalid_key = self.write_records(invalid, self.invalid_key(key), bytes, tally.total).await?;
+            let warnings_key =
+                self.write_records(warnings, self.warnings_key(key), bytes, tally.total).await?;
+            Ok::<_, Error>((invalid_key, warnings_key))
+        };
+        let (invalid_key, warnings_key) = match written.await {
+            Ok(keys) => keys,
+            Err(error) => {
                 if let Some(load) = load {
                     load.abandon(ErrorChain(&error).to_string()).await;
                 }
                 return Err(Stop::Failed(error));
             }
-            written.push(Some(file_key));
-        }
-        let warnings_key = written.pop().flatten();
-        let invalid_key = written.pop().flatten();
+        };
         if let Some(hold) = self.config.contract.hold(&tally) {
+            let held = Held { hold, tally, invalid_key, warnings_key };
             if let Some(load) = load {
-                load.abandon(format!("file held: {hold}")).await;
+                load.abandon(held.reason()).await;
             }
-            return Err(Stop::Held(Box::new(Held { hold, tally, invalid_key, warnings_key })));
+            return Err(Stop::Held(Box::new(held)));
         }
         let Some(load) = load else {
             // Validate only: nothing to load.
@@ -218,6 +214,25 @@ impl Pipeline {
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
         Ok(Processed { tally, invalid_key, warnings_key, outcome })
+    }
+
+    /// Writes `records` (the invalid rows, or the warned ones) at `file_key` when there are
+    /// any; returns the key written. The deadline stops the write.
+    async fn write_records(
+        &self,
+        records: Option<InvalidRecords>,
+        file_key: String,
+        bytes_read: u64,
+        rows_validated: u64,
+    ) -> Result<Option<String>, Error> {
+        let Some(records) = records.filter(|r| r.rows() > 0) else { return Ok(None) };
+        self.stage(Stage::WritingInvalid { rows: records.rows() });
+        let put = self.invalid.put(&file_key, records.into_bytes().into(), "text/csv");
+        tokio::select! {
+            written = put => written.map_err(Error::InvalidRecords)?,
+            () = self.expired() => return Err(Error::Deadline { bytes_read, rows_validated }),
+        }
+        Ok(Some(file_key))
     }
 
     /// Completes at the deadline; never without one.

@@ -33,7 +33,7 @@ impl Stop {
         match self {
             Stop::Failed(error) => error,
             Stop::Rejected(reason) => aborted(reason),
-            Stop::Held(held) => aborted(format!("file held: {}", held.hold)),
+            Stop::Held(held) => aborted(held.reason()),
             Stop::LoadGone => aborted("the load stopped taking rows".into()),
         }
     }
@@ -45,6 +45,13 @@ pub(crate) struct Held {
     pub tally: Tally,
     pub invalid_key: Option<String>,
     pub warnings_key: Option<String>,
+}
+
+impl Held {
+    /// The summary's `error`: `file held: ` and the limit.
+    pub(crate) fn reason(&self) -> String {
+        sift_notifier::Summary::held_error(&self.hold.to_string())
+    }
 }
 
 /// What validating a whole file gave (the valid rows went to the warehouse on the way).

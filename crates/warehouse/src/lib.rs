@@ -166,12 +166,13 @@ pub(crate) async fn next_event(events: &mut LoadStream) -> Result<LoadEvent, Str
 /// A stable 64-bit FNV-1a hash of `text` (the advisory lock of a table, the same in every
 /// process and version).
 pub(crate) fn stable_hash(text: &str) -> i64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in text.bytes() {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    i64::from_ne_bytes(hash.to_ne_bytes())
+    i64::from_ne_bytes(fnv1a(text.as_bytes()).to_ne_bytes())
+}
+
+/// 64-bit FNV-1a of `bytes`: stable across processes and builds (lock ids, the key hashes of
+/// concurrent loads' claims).
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Row counts as SQL BIGINT (counts never reach 2^63).

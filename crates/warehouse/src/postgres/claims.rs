@@ -174,9 +174,7 @@ impl Peers {
             if self.older.is_none() {
                 return Ok(Vec::new());
             }
-            self.held_bytes = 0;
-            let held = std::mem::take(&mut self.held);
-            return held.into_iter().map(|rows| self.split(table, rows)).collect();
+            return self.release_held(table);
         }
         Ok(vec![self.split(table, rows)?])
     }
@@ -193,6 +191,12 @@ impl Peers {
         if self.older.is_none() {
             self.older = Some(self.wait_for_older(pool).await?);
         }
+        self.release_held(table)
+    }
+
+    /// The held rows, split now that the older loads' claims are known.
+    fn release_held(&mut self, table: &TableSpec) -> Result<Vec<Rows>> {
+        self.held_bytes = 0;
         let held = std::mem::take(&mut self.held);
         held.into_iter().map(|rows| self.split(table, rows)).collect()
     }

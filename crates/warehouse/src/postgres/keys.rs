@@ -116,13 +116,10 @@ impl ClaimKeys {
     }
 }
 
-/// FNV-1a over an encoded key: stable across processes and builds, as claims need (two loads
-/// must name a key alike). A collision only makes a load leave a key to another and probe it
-/// after that one ends.
+/// The claim hash of an encoded key ([`crate::fnv1a`]: two loads must name a key alike). A
+/// collision only makes a load leave a key to another and probe it after that one ends.
 pub(crate) fn key_hash(encoded: &[u8]) -> u64 {
-    encoded
-        .iter()
-        .fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    crate::fnv1a(encoded)
 }
 
 fn key_column(batch: &Batch, position: usize) -> Result<&Column> {

@@ -400,8 +400,9 @@ struct CopyJob<'a> {
     loaded_at: i64,
 }
 
-/// Sends rows `new` of `batch`; returns the rows inserted. Alone, nothing can take their keys
-/// before the commit; beside other loads, a key may be taken between the probe and the `COPY`.
+/// Sends rows `new` of `batch`; returns the rows inserted. Alone, or into a table without a
+/// key, nothing can collide; beside other loads, a key may be taken between the probe and the
+/// `COPY`.
 async fn send(
     tx: &mut sqlx::PgConnection,
     job: &CopyJob<'_>,
@@ -411,17 +412,11 @@ async fn send(
     buf: &mut BytesMut,
     copy_err: &impl Fn(sqlx::Error) -> Error,
 ) -> Result<u64> {
-    match mode {
-        LoadMode::Exclusive => {
-            copy_rows(tx, job, &Rows::of(batch, job.table)?, &new, buf)
-                .await
-                .map_err(|e| e.into_error(copy_err))?;
-            Ok(new.len() as u64)
-        }
-        LoadMode::Concurrent => {
-            send_beside_others(tx, job, batch, new, buf).await.map_err(|e| e.into_error(copy_err))
-        }
+    if mode == LoadMode::Concurrent && !job.table.key.is_empty() {
+        return send_beside_others(tx, job, batch, new, buf).await.map_err(|e| e.into_error(copy_err));
     }
+    copy_rows(tx, job, &Rows::of(batch, job.table)?, &new, buf).await.map_err(|e| e.into_error(copy_err))?;
+    Ok(new.len() as u64)
 }
 
 /// Sends rows `new` of `batch` beside other loads of the table, in a savepoint; returns the rows
