@@ -75,7 +75,7 @@ pub(crate) struct Skipped {
 
 /// What became of one object.
 enum FileResult {
-    Processed(Summary),
+    Processed(Box<Summary>),
     Skipped(Skipped),
     Failed(Option<Box<Summary>>, FileFailure),
 }
@@ -195,7 +195,7 @@ impl App {
         let mut failures = Vec::new();
         for object in objects {
             match self.process(object, function_name, deadline).await? {
-                FileResult::Processed(summary) => response.files.push(summary),
+                FileResult::Processed(summary) => response.files.push(*summary),
                 FileResult::Skipped(skipped) => response.skipped.push(skipped),
                 FileResult::Failed(summary, failure) => {
                     response.files.extend(summary.map(|s| *s));
@@ -276,7 +276,7 @@ impl App {
                 };
                 FileResult::Failed(Some(Box::new(summary)), failure)
             }
-            Ok(summary) => FileResult::Processed(summary),
+            Ok(summary) => FileResult::Processed(Box::new(summary)),
             Err(error) => {
                 let retry = if error.is_retryable() { Retry::May } else { Retry::Never };
                 let reason = ErrorChain(&error).to_string();

@@ -96,6 +96,7 @@ mod tests {
             rule_failures: vec![("not_null:email".into(), 8), ("email".into(), 28)],
             rule_warnings: vec![("phone_number".into(), 27)],
             co_failures: Vec::new(),
+            duplicate_groups: Vec::new(),
             already_loaded: false,
         };
         let summary = Summary::processed(

@@ -90,6 +90,10 @@ pub(crate) fn print(summary: &Summary, delivered: &str) {
             println!("  {id:<24}  {n:>10}");
         }
     }
+    if !summary.rule_anomalies.is_empty() {
+        println!();
+        println!("  far above their history: {} (see the report)", summary.rule_anomalies.join(", "));
+    }
     println!();
     match &summary.invalid_records_uri {
         Some(uri) => println!("  invalid records: {uri}"),

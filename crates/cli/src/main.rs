@@ -20,6 +20,7 @@ use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract, import_odcs};
 use sift_warehouse::{Dialect, PgWarehouse, Retry, SecretSource as _, SqliteWarehouse, Warehouse};
 
 mod aws;
+mod history;
 mod human;
 
 /// jemalloc, as polars recommends (lower peak RSS than the system allocator; see the README).
@@ -62,6 +63,31 @@ enum Command {
     /// Work with contract files.
     #[command(subcommand)]
     Contract(ContractCommand),
+    /// Print the recent files of each dataset from the warehouse's history, and each rule's
+    /// trend: its rate in the newest file beside its median over the others (flagged when far
+    /// above it, as the report does).
+    History {
+        /// Only this dataset (a contract's `name`, e.g. customer).
+        #[arg(long, value_name = "NAME")]
+        dataset: Option<String>,
+        /// How many recent files per dataset.
+        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+        files: u16,
+        /// Print JSON: {"datasets": [{"dataset", "files" (newest first), "trends"}]}.
+        #[arg(long)]
+        json: bool,
+        #[arg(
+            long,
+            env = "DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true,
+            help = "Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://<out>/warehouse.db]"
+        )]
+        warehouse: Option<String>,
+        /// The folder of `sift run --out`, whose warehouse.db is read when no URL is given.
+        #[arg(long, value_name = "DIR", default_value = "./sift-out")]
+        out: PathBuf,
+    },
     /// Print a completion script for SHELL on stdout.
     ///
     /// bash: `sift completions bash > ~/.local/share/bash-completion/completions/sift`;
@@ -229,6 +255,24 @@ fn main() -> ExitCode {
             }
             Command::Contract(ContractCommand::Check { file, dialect }) => {
                 check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)
+            }
+            Command::History { dataset, files, json, warehouse, out } => {
+                let warehouse = match warehouse {
+                    Some(url) => connect(&url, Retry::default().attempts).await?,
+                    None => {
+                        let path = out.join("warehouse.db");
+                        if !path.exists() {
+                            bail!(
+                                "no warehouse at {}: run `sift run` first, or name one with --warehouse",
+                                path.display()
+                            );
+                        }
+                        connect(&format!("sqlite://{}", path.display()), 1).await?
+                    }
+                };
+                history::print(&*warehouse, dataset.as_deref(), usize::from(files), json)
+                    .await
+                    .map(|()| ExitCode::SUCCESS)
             }
             Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         }

@@ -7,7 +7,7 @@
 //! ```
 
 use chrono::{TimeZone, Utc};
-use sift_notifier::{Counts, Report, ReportContext, render};
+use sift_notifier::{AnomalyTest, Counts, Report, ReportContext, Trend, render};
 
 /// The customer contract's failure ids and what they check, as the pipeline passes them.
 fn descriptions() -> Vec<(String, String)> {
@@ -44,8 +44,29 @@ fn counts(
         rule_failures: failures.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
         rule_warnings: warnings.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
         co_failures,
+        duplicate_groups: failures
+            .iter()
+            .filter(|(id, _)| *id == "duplicate")
+            .map(|(id, n)| ((*id).to_owned(), n * 19 / 20))
+            .collect(),
         already_loaded: false,
     }
+}
+
+/// Each failing rule's trend against twenty past files whose rates were `usual` percent
+/// (give or take a tenth), as the pipeline computes them from the history.
+fn trends(counts: &Counts, usual: &[(&str, f64)]) -> Vec<Trend> {
+    let test = AnomalyTest::default();
+    counts
+        .rule_failures
+        .iter()
+        .chain(&counts.rule_warnings)
+        .map(|(rule, n)| {
+            let rate = usual.iter().find(|(id, _)| id == rule).map_or(0.0, |(_, r)| *r);
+            let history: Vec<f64> = (0..20).map(|i| rate * (0.9 + f64::from(i % 5) * 0.05)).collect();
+            test.assess(rule, *n, counts.total, &history)
+        })
+        .collect()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -91,13 +112,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         &[("phone_number", 2_410)],
         ("email", "customer_id", 120),
     );
+    let usual = [
+        ("email", 0.5),
+        ("phone_number", 0.3),
+        ("age_consistency", 0.25),
+        ("duplicate", 0.1),
+        ("not_null:email", 0.03),
+        ("date_of_birth", 0.6),
+        ("not_null:customer_id", 0.01),
+        ("customer_id", 0.1),
+    ];
+    let (normal_trends, alert_trends, held_trends) =
+        (trends(&normal, &usual), trends(&alert, &usual), trends(&held, &usual));
     let with = |report: Report| report.with_descriptions(descriptions());
     let reports = [
-        ("normal", with(Report::processed(&context, source, &normal, Some(invalid_uri.into()), Some(invalid_url.into())))),
+        (
+            "normal",
+            with(Report::processed(&context, source, &normal, Some(invalid_uri.into()), Some(invalid_url.into())))
+                .with_trends(normal_trends),
+        ),
         (
             "alert",
             with(Report::processed(&context, source, &alert, Some(invalid_uri.into()), Some(invalid_url.into())))
-                .with_warnings_uri(warnings_uri.clone()),
+                .with_warnings_uri(warnings_uri.clone())
+                .with_trends(alert_trends),
         ),
         (
             "held",
@@ -109,7 +147,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Some(invalid_uri.into()),
                 Some(invalid_url.into()),
             ))
-            .with_warnings_uri(warnings_uri),
+            .with_warnings_uri(warnings_uri)
+            .with_trends(held_trends),
         ),
         (
             "rejected",

@@ -51,6 +51,7 @@
 #[cfg(any(feature = "ses", feature = "sns"))]
 mod aws;
 mod error;
+mod history;
 mod message;
 mod outbox;
 mod report;
@@ -61,6 +62,7 @@ pub use aws::SesNotifier;
 #[cfg(feature = "sns")]
 pub use aws::SnsAlerter;
 pub use error::{Error, Result};
+pub use history::{AnomalyTest, Trend, median, rate_pct};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
 pub use report::{Outcome, Report, ReportContext, RuleCount};
@@ -91,20 +93,34 @@ pub trait Alerter: Send + Sync {
     async fn alert(&self, report: &Report) -> Result<Delivery>;
 }
 
-/// The short, plain-text alert for `report`: counts, share, threshold and where the invalid
-/// records are. No customer values.
+/// The short, plain-text alert for `report`: counts, share, threshold, the rules far above
+/// their history, and where the invalid records are. No customer values.
 pub fn alert_text(report: &Report) -> String {
-    let mut text = format!(
-        "{}: {:.1}% of {} {} in {} {} invalid ({} invalid), above the alert threshold of {:.1}%.",
-        report.function_name,
-        report.invalid_pct(),
-        report.total,
-        if report.total == 1 { "row" } else { "rows" },
-        report.source,
-        if report.total == 1 { "is" } else { "are" },
-        report.invalid,
-        report.alert_threshold_pct,
-    );
+    let (rows, are) = if report.total == 1 { ("row", "is") } else { ("rows", "are") };
+    let mut text = if report.is_over_threshold() {
+        format!(
+            "{}: {:.1}% of {} {rows} in {} {are} invalid ({} invalid), above the alert threshold of {:.1}%.",
+            report.function_name,
+            report.invalid_pct(),
+            report.total,
+            report.source,
+            report.invalid,
+            report.alert_threshold_pct,
+        )
+    } else {
+        format!(
+            "{}: {:.1}% of {} {rows} in {} {are} invalid ({} invalid).",
+            report.function_name,
+            report.invalid_pct(),
+            report.total,
+            report.source,
+            report.invalid,
+        )
+    };
+    let far: Vec<String> = report.anomalies().map(Trend::sentence).collect();
+    if !far.is_empty() {
+        text.push_str(&format!(" Far above their history: {}.", far.join("; ")));
+    }
     let top: Vec<String> =
         report.sorted_failures().iter().take(3).map(|f| format!("{} ({})", f.rule, f.count)).collect();
     if !top.is_empty() {

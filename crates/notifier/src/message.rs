@@ -35,6 +35,10 @@ struct FailureRow {
     bar_width: String,
     /// What the rule checks (empty when the report does not say).
     description: String,
+    /// Its usual rate, e.g. `median 1.0% over 10 files` (empty with no history).
+    usual: String,
+    /// Far above its history in this file.
+    flagged: bool,
 }
 
 /// What both templates show, computed once and formatted.
@@ -68,6 +72,8 @@ struct View {
     /// With thousands separators.
     already_present: String,
     failures: Vec<FailureRow>,
+    /// Duplicate groups per uniqueness rule: id, groups (with thousands separators).
+    duplicate_groups: Vec<(String, String)>,
     no_invalid: bool,
     records_uri: Option<String>,
     records_url: Option<String>,
@@ -123,11 +129,19 @@ impl View {
         let warnings = rows_of(warnings, report);
         // A rejected file loaded nothing: the FAILED notice says all there is to say.
         let alert = (report.is_alert() && !report.is_rejected()).then(|| {
-            format!(
-                "The invalid share {} is above the alert threshold {}.",
-                percent(report.invalid_pct()),
-                percent(report.alert_threshold_pct)
-            )
+            let mut alert = Vec::new();
+            if report.is_over_threshold() {
+                alert.push(format!(
+                    "The invalid share {} is above the alert threshold {}.",
+                    percent(report.invalid_pct()),
+                    percent(report.alert_threshold_pct)
+                ));
+            }
+            let far: Vec<String> = report.anomalies().map(crate::Trend::sentence).collect();
+            if !far.is_empty() {
+                alert.push(format!("Far above their history: {}.", far.join("; ")));
+            }
+            alert.join(" ")
         });
         let held_reason = match &report.outcome {
             Outcome::Held { reason } => Some(reason.clone()),
@@ -168,11 +182,27 @@ impl View {
             inserted: thousands(report.inserted),
             already_present: thousands(report.already_present),
             failures,
+            duplicate_groups: report
+                .duplicate_groups
+                .iter()
+                .map(|g| (g.rule.clone(), thousands(g.count)))
+                .collect(),
             no_invalid: report.invalid == 0,
             records_uri: report.invalid_records_uri.clone(),
             records_url: report.invalid_records_url.clone(),
             records_href: report.invalid_records_url.as_deref().and_then(safe_href),
         }
+    }
+}
+
+/// A rule's usual rate from its trend: `median 1.0% over 10 files` (empty with no history).
+fn usual(trend: &crate::Trend) -> String {
+    match trend.median_pct {
+        Some(median) => {
+            let files = if trend.files == 1 { "file" } else { "files" };
+            format!("median {} over {} {files}", percent(median), trend.files)
+        }
+        None => String::new(),
     }
 }
 
@@ -195,6 +225,8 @@ fn rows_of(counts: Vec<crate::report::RuleCount>, report: &Report) -> Vec<Failur
             bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
             count: format!("{:>count_width$}", thousands(f.count)),
             description: describe(&f.rule),
+            usual: report.trend(&f.rule).map(usual).unwrap_or_default(),
+            flagged: report.trend(&f.rule).is_some_and(|t| t.flagged),
             rule: f.rule,
         })
         .collect()

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::Counts;
+use crate::{Counts, Trend};
 
 /// What became of the source file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -80,6 +80,12 @@ pub struct Report {
     /// The file was loaded before with the same content (a re-delivered event): nothing was
     /// loaded again.
     pub already_loaded: bool,
+    /// Each failure id's rate beside its history in the dataset's recent files (empty when
+    /// there is no history to compare with).
+    pub trends: Vec<Trend>,
+    /// Duplicate groups: distinct keys found on more than one row of the file, per
+    /// uniqueness rule (only rules with groups).
+    pub duplicate_groups: Vec<RuleCount>,
 }
 
 fn rule_counts(counts: &[(String, u64)]) -> Vec<RuleCount> {
@@ -136,7 +142,25 @@ impl Report {
             invalid_records_url,
             alert_threshold_pct: context.alert_threshold_pct,
             already_loaded: counts.already_loaded,
+            trends: Vec::new(),
+            duplicate_groups: rule_counts(&counts.duplicate_groups),
         }
+    }
+
+    /// The same report, with each failure id's rate beside its history.
+    pub fn with_trends(mut self, trends: Vec<Trend>) -> Self {
+        self.trends = trends;
+        self
+    }
+
+    /// The rules far above their history in this file.
+    pub fn anomalies(&self) -> impl Iterator<Item = &Trend> {
+        self.trends.iter().filter(|t| t.flagged)
+    }
+
+    /// The trend of failure id `rule`, when there is one.
+    pub fn trend(&self, rule: &str) -> Option<&Trend> {
+        self.trends.iter().find(|t| t.rule == rule)
     }
 
     /// The same report, with what each failure id checks (shown beside its count).
@@ -200,8 +224,14 @@ impl Report {
         pct(self.valid, self.total)
     }
 
-    /// True when the invalid share is strictly above `alert_threshold_pct` (never for total == 0).
+    /// True when the invalid share is strictly above `alert_threshold_pct` (never for total == 0),
+    /// or a rule is far above its history ([`Report::anomalies`]).
     pub fn is_alert(&self) -> bool {
+        self.is_over_threshold() || self.anomalies().next().is_some()
+    }
+
+    /// True when the invalid share is strictly above `alert_threshold_pct` (never for total == 0).
+    pub fn is_over_threshold(&self) -> bool {
         self.total > 0 && self.invalid_pct() > self.alert_threshold_pct
     }
 
@@ -210,7 +240,8 @@ impl Report {
         matches!(self.outcome, Outcome::Rejected { .. } | Outcome::Failed { .. })
     }
 
-    /// `Lambda <fn> - Data Validation Report`, with `[ALERT] ` in front when [`is_alert`](Self::is_alert);
+    /// `Lambda <fn> - Data Validation Report`, with `[ALERT] ` in front when [`is_alert`](Self::is_alert)
+    /// (over the threshold, or a rule far above its history);
     /// `[FAILED] Lambda <fn> - Data Validation Report` for a rejected or failed file, `[HELD] ...`
     /// for a held one.
     pub fn subject(&self) -> String {
@@ -264,6 +295,7 @@ mod tests {
             rule_failures: vec![("email".into(), 2)],
             rule_warnings: Vec::new(),
             co_failures: Vec::new(),
+            duplicate_groups: Vec::new(),
             already_loaded: true,
         };
         let processed = Report::processed(

@@ -63,6 +63,10 @@ pub struct Summary {
     /// left out of the JSON when none did (the SPEC's shape for contracts without `warn` rules).
     #[serde(serialize_with = "ordered_map", skip_serializing_if = "Vec::is_empty")]
     pub rule_warnings: Vec<(String, u64)>,
+    /// The failure ids far above their history in the dataset's recent files (the report's
+    /// trends), in report order; left out of the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rule_anomalies: Vec<String>,
     /// Where the invalid records were written; null when there is none.
     pub invalid_records_uri: Option<String>,
     /// Where the warnings file was written (valid rows that warned), when one was.
@@ -110,6 +114,9 @@ pub struct Counts {
     pub rule_warnings: Vec<(String, u64)>,
     /// The pairs of rules failing together most often (the report's; not in the JSON).
     pub co_failures: Vec<(String, String, u64)>,
+    /// Per uniqueness rule, the distinct keys found on more than one row (the report's; not
+    /// in the JSON); rules without duplicates are left out.
+    pub duplicate_groups: Vec<(String, u64)>,
     /// The warehouse's ledger already had this file: nothing was loaded again.
     pub already_loaded: bool,
 }
@@ -132,6 +139,7 @@ impl Summary {
             rule_failures,
             rule_warnings,
             co_failures: _,
+            duplicate_groups: _,
             already_loaded,
         } = counts;
         let FileRun { source, dataset, table, as_of } = file;
@@ -151,6 +159,7 @@ impl Summary {
             rule_warnings,
             invalid_records_uri,
             warnings_uri: None,
+            rule_anomalies: Vec::new(),
             notification,
             duration_ms: millis(duration),
             already_loaded,
@@ -160,6 +169,12 @@ impl Summary {
     /// The same summary, naming the warnings file written.
     pub fn with_warnings_uri(mut self, uri: Option<String>) -> Self {
         self.warnings_uri = uri;
+        self
+    }
+
+    /// The same summary, naming the failure ids far above their history.
+    pub fn with_anomalies(mut self, rules: Vec<String>) -> Self {
+        self.rule_anomalies = rules;
         self
     }
 
@@ -256,6 +271,7 @@ mod tests {
             rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
             rule_warnings: Vec::new(),
             co_failures: Vec::new(),
+            duplicate_groups: Vec::new(),
             already_loaded: false,
         };
         let took = std::time::Duration::from_micros(812_400);

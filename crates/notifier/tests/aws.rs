@@ -44,6 +44,8 @@ fn report(source: &str, invalid: u64) -> Report {
         ),
         alert_threshold_pct: 10.0,
         already_loaded: false,
+        trends: Vec::new(),
+        duplicate_groups: Vec::new(),
     }
 }
 

@@ -44,6 +44,8 @@ fn sample() -> Report {
         ),
         alert_threshold_pct: 10.0,
         already_loaded: false,
+        trends: Vec::new(),
+        duplicate_groups: Vec::new(),
     }
 }
 
@@ -392,4 +394,57 @@ fn the_alert_text_counts_rows_in_words_that_agree() {
         one.starts_with("sift: 100.0% of 1 row in s3://bucket/incoming/customers.csv is invalid (1 invalid)"),
         "{one}"
     );
+}
+
+/// `sample()` where `email` (12 of 1000 rows) usually fails 0.1% of the rows: flagged.
+fn with_history() -> Report {
+    let test = sift_notifier::AnomalyTest::default();
+    let usual = [0.1, 0.1, 0.12, 0.08, 0.1, 0.11];
+    Report {
+        trends: vec![
+            test.assess("email", 12, 1000, &usual),
+            test.assess("not_null:age", 40, 1000, &[4.0, 3.9, 4.1, 4.2, 3.8]),
+        ],
+        duplicate_groups: rules(&[("duplicate", 4)]),
+        ..sample()
+    }
+}
+
+#[test]
+fn a_rule_far_above_its_history_alerts_and_every_rule_shows_its_usual_rate() {
+    let report = with_history();
+    assert!(!report.is_over_threshold());
+    let rendered = render(&report).unwrap();
+    assert_eq!(rendered.subject, "[ALERT] Lambda sift - Data Validation Report");
+    let far =
+        "Far above their history: email: 1.2% of the rows, 12x its median of 0.1% over the last 6 files.";
+    assert!(rendered.text.contains(&format!("ALERT: {far}")), "{}", rendered.text);
+    assert!(!rendered.text.contains("alert threshold"), "{}", rendered.text);
+    assert!(
+        rendered.text.contains("  email         12 (1.2%)  [median 0.1% over 6 files: FAR ABOVE]"),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.text.contains("  not_null:age  40 (4.0%)  [median 4.0% over 5 files]\n"),
+        "{}",
+        rendered.text
+    );
+    assert!(
+        rendered.text.contains("Duplicate groups (keys found on more than one row):\n  duplicate  4\n"),
+        "{}",
+        rendered.text
+    );
+    assert!(rendered.html.contains(far), "{}", rendered.html);
+    assert_eq!(rendered.html.matches(">FAR ABOVE</span>").count(), 1, "{}", rendered.html);
+    assert!(rendered.html.contains("median 4.0% over 5 files"), "{}", rendered.html);
+
+    let alert = sift_notifier::alert_text(&report);
+    assert!(
+        alert.starts_with("sift: 5.0% of 1000 rows in s3://bucket/incoming/customers.csv are invalid (50 invalid). Far above their history: email: 1.2%"),
+        "{alert}"
+    );
+    // Without history, nothing is said about it.
+    let plain = render(&sample()).unwrap();
+    assert!(!plain.text.contains("median") && !plain.text.contains("Duplicate groups"), "{}", plain.text);
 }

@@ -58,6 +58,7 @@
 //! ```
 
 mod error;
+mod history;
 mod process;
 mod report;
 mod routes;
@@ -67,7 +68,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use sift_notifier::{Alerter, FileRun, Notifier, Report, ReportContext};
+use sift_notifier::{Alerter, AnomalyTest, FileRun, Notifier, Report, ReportContext, Trend};
 use sift_storage::{Compression, ObjectStore};
 use sift_table::TableSpec;
 use sift_validator::Contract;
@@ -76,6 +77,7 @@ use sift_warehouse::{LoadMode, Warehouse};
 use crate::validate::Stop;
 
 pub use crate::error::{Error, ErrorChain, Result};
+pub use crate::history::trends;
 pub use crate::routes::{BUILTIN_CUSTOMER, ContractSource, Route};
 pub use sift_notifier::Summary;
 
@@ -98,6 +100,11 @@ pub struct Config {
     pub alert_threshold_pct: f64,
     /// Rows per validation chunk.
     pub chunk_rows: usize,
+}
+
+/// The failure ids of `trends` far above their history.
+fn anomalies(trends: &[Trend]) -> Vec<String> {
+    trends.iter().filter(|t| t.flagged).map(|t| t.rule.clone()).collect()
 }
 
 /// Where a run is, for progress displays.
@@ -140,6 +147,7 @@ pub struct Pipeline {
     alerter: Option<Arc<dyn Alerter>>,
     progress: Option<Progress>,
     deadline: Option<tokio::time::Instant>,
+    anomaly_test: AnomalyTest,
 }
 
 impl std::fmt::Debug for Pipeline {
@@ -171,7 +179,15 @@ impl Pipeline {
             alerter: None,
             progress: None,
             deadline: None,
+            anomaly_test: AnomalyTest::default(),
         }
+    }
+
+    /// Compares each file with its dataset's recent files by `test` (the window, the minimum
+    /// history and count, the thresholds) instead of [`AnomalyTest::default`].
+    pub fn with_anomaly_test(mut self, test: AnomalyTest) -> Self {
+        self.anomaly_test = test;
+        self
     }
 
     /// Sends a report through `notifier` after each run.
@@ -301,26 +317,39 @@ impl Pipeline {
                     already_loaded = counts.already_loaded,
                     "file processed"
                 );
+                let trends = self
+                    .remember(&history::entry(&file.dataset, &source, &done.checksum, &done.tally, false))
+                    .await;
+                let anomalies = anomalies(&trends);
                 let (uri, url, warnings_uri) = self.locations(&done.invalid_key, &done.warnings_key);
                 let report = Report::processed(&context, &source, &counts, uri.clone(), url)
                     .with_warnings_uri(warnings_uri.clone())
-                    .with_descriptions(self.descriptions());
+                    .with_descriptions(self.descriptions())
+                    .with_trends(trends);
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
                 Ok(Summary::processed(file, counts, uri, notification, started.elapsed())
-                    .with_warnings_uri(warnings_uri))
+                    .with_warnings_uri(warnings_uri)
+                    .with_anomalies(anomalies))
             }
             Err(Stop::Held(held)) => {
                 let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default());
                 tracing::info!(source = %source, reason = %held.reason(), "file held");
+                let trends = self
+                    .remember(&history::entry(&file.dataset, &source, &held.checksum, &held.tally, true))
+                    .await;
+                let anomalies = anomalies(&trends);
                 let limit = held.hold.to_string();
                 let (uri, url, warnings_uri) = self.locations(&held.invalid_key, &held.warnings_key);
                 let report = Report::held(&context, &source, &counts, limit.clone(), uri.clone(), url)
-                    .with_warnings_uri(warnings_uri.clone());
+                    .with_warnings_uri(warnings_uri.clone())
+                    .with_descriptions(self.descriptions())
+                    .with_trends(trends);
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
                 Ok(Summary::held(file, counts, uri, &limit, notification, started.elapsed())
-                    .with_warnings_uri(warnings_uri))
+                    .with_warnings_uri(warnings_uri)
+                    .with_anomalies(anomalies))
             }
             Err(Stop::Rejected(reason)) => {
                 // Not a warning here: the shells say it (the CLI's summary, the Lambda's result).

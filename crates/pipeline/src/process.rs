@@ -24,6 +24,8 @@ type LoadTask = tokio::task::JoinHandle<sift_warehouse::Result<sift_warehouse::L
 /// What processing a file gave.
 pub(crate) struct Processed {
     pub(crate) tally: sift_validator::Tally,
+    /// SHA-256 of the file's bytes.
+    pub(crate) checksum: String,
     pub(crate) invalid_key: Option<String>,
     pub(crate) warnings_key: Option<String>,
     pub(crate) outcome: sift_warehouse::LoadOutcome,
@@ -47,6 +49,7 @@ pub(crate) fn counts(tally: &sift_validator::Tally, outcome: &sift_warehouse::Lo
         already_present: outcome.already_present,
         rule_failures: tally.nonzero_failures().map(owned).collect(),
         rule_warnings: tally.nonzero_warnings().map(owned).collect(),
+        duplicate_groups: tally.nonzero_duplicate_groups().map(owned).collect(),
         co_failures: tally
             .top_pairs(5)
             .into_iter()
@@ -189,7 +192,7 @@ impl Pipeline {
             }
         };
         if let Some(hold) = self.config.contract.hold(&tally) {
-            let held = Held { hold, tally, invalid_key, warnings_key };
+            let held = Held { hold, tally, checksum, invalid_key, warnings_key };
             if let Some(load) = load {
                 load.abandon(held.reason()).await;
             }
@@ -199,13 +202,15 @@ impl Pipeline {
             // Validate only: nothing to load.
             return Ok(Processed {
                 tally,
+                checksum,
                 invalid_key,
                 warnings_key,
                 outcome: sift_warehouse::LoadOutcome::default(),
             });
         };
         self.stage(Stage::Loading { rows: tally.valid });
-        let seal = FileSeal { checksum, total_rows: tally.total, invalid_rows: tally.invalid };
+        let seal =
+            FileSeal { checksum: checksum.clone(), total_rows: tally.total, invalid_rows: tally.invalid };
         // If the load already failed, the send fails and its error comes back below.
         let _ = load.events.send(Ok(LoadEvent::Seal(seal))).await;
         drop(load.events);
@@ -213,7 +218,7 @@ impl Pipeline {
             Ok(result) => result.map_err(|e| Stop::Failed(Error::Warehouse(e)))?,
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         };
-        Ok(Processed { tally, invalid_key, warnings_key, outcome })
+        Ok(Processed { tally, checksum, invalid_key, warnings_key, outcome })
     }
 
     /// Writes `records` (the invalid rows, or the warned ones) at `file_key` when there are

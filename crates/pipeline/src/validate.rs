@@ -43,6 +43,8 @@ impl Stop {
 pub(crate) struct Held {
     pub hold: sift_validator::Hold,
     pub tally: Tally,
+    /// SHA-256 of the file's bytes (its history entry's key).
+    pub checksum: String,
     pub invalid_key: Option<String>,
     pub warnings_key: Option<String>,
 }

@@ -52,6 +52,12 @@ fn invalid_store() -> MockObjectStore {
     store
 }
 
+/// The dataset has no history yet; the file is recorded.
+fn no_history(w: &mut MockWarehouse) {
+    w.expect_history().returning(|_, _| Ok(Vec::new()));
+    w.expect_record_history().returning(|_| Ok(true));
+}
+
 /// A warehouse that drains the event stream and counts rows, like a real one. The load starts
 /// as soon as the source is open; when `written` is given, the invalid-records file must have
 /// been written before the seal (the commit) arrives.
@@ -63,6 +69,7 @@ fn loading(
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
     w.expect_prepare().returning(|_, _| Ok(()));
+    no_history(&mut w);
     w.expect_load().times(1).in_sequence(seq).returning(move |_, _, _, stream| {
         let written = written.clone();
         let rows: u64 = futures::executor::block_on(async move {
@@ -92,6 +99,8 @@ fn abandoned_load() -> MockWarehouse {
     let mut w = MockWarehouse::new();
     w.expect_describe().return_const("mock".to_owned());
     w.expect_prepare().returning(|_, _| Ok(()));
+    // A file that did not load is not remembered.
+    w.expect_record_history().never();
     w.expect_load().times(1).returning(|_, source, _, stream| {
         let events: Vec<_> = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
         assert!(
@@ -427,6 +436,7 @@ async fn a_key_conflict_with_a_concurrent_load_runs_the_file_again_alone() {
     let modes = Arc::new(Mutex::new(Vec::new()));
     let mut warehouse = MockWarehouse::new();
     warehouse.expect_prepare().returning(|_, _| Ok(()));
+    no_history(&mut warehouse);
     let seen = modes.clone();
     warehouse.expect_load().times(2).returning(move |_, source, mode, stream| {
         seen.lock().unwrap().push(mode);
@@ -455,4 +465,107 @@ async fn a_key_conflict_with_a_concurrent_load_runs_the_file_again_alone() {
     assert_eq!(*modes.lock().unwrap(), [LoadMode::Concurrent, LoadMode::Exclusive]);
     assert_eq!(summary.status, Status::Ok);
     assert_eq!((summary.total, summary.valid, summary.inserted), (3, 2, 2), "counted once, not twice");
+}
+
+/// Ten past files of the customer dataset where 1% of the rows fail `email`.
+fn usual_history() -> Vec<sift_warehouse::FileHistory> {
+    (0..10)
+        .map(|i| sift_warehouse::FileHistory {
+            dataset: "customer".into(),
+            source_uri: format!("s3://in/incoming/day-{i}.csv"),
+            checksum: format!("{i:064}"),
+            held: false,
+            total_rows: 1000,
+            valid_rows: 990,
+            invalid_rows: 10,
+            rules: vec![sift_warehouse::RuleHistory { rule: "email".into(), failures: 10, warnings: 0 }],
+            recorded_at: None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is_remembered() {
+    // 1 of 3 rows fails email (33%) against a usual 1%; the threshold (50%) is not crossed.
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().returning(|_, _, _| Ok(()));
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_describe().return_const("mock".to_owned());
+    warehouse.expect_prepare().returning(|_, _| Ok(()));
+    warehouse.expect_load().times(1).returning(|_, _, _, stream| {
+        let _ = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
+        Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false })
+    });
+    warehouse
+        .expect_history()
+        .times(1)
+        .withf(|dataset, files| *dataset == Some("customer") && *files >= 20)
+        .returning(|_, _| Ok(usual_history()));
+    let recorded = Arc::new(Mutex::new(Vec::new()));
+    let r2 = recorded.clone();
+    warehouse.expect_record_history().times(1).returning(move |file| {
+        r2.lock().unwrap().push(file.clone());
+        Ok(true)
+    });
+    let mut alerter = MockAlerter::new();
+    alerter
+        .expect_alert()
+        .times(1)
+        .withf(|r| !r.is_over_threshold() && r.anomalies().map(|t| t.rule.as_str()).eq(["email"]))
+        .returning(|_| Ok(Delivery { id: "alert-1".into() }));
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let config = Config { alert_threshold_pct: 50.0, ..config() };
+    let test = sift_notifier::AnomalyTest { min_count: 1, ..Default::default() };
+    let pipeline = Pipeline::new(config, Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier))
+        .with_alerter(Arc::new(alerter))
+        .with_anomaly_test(test);
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+
+    assert_eq!(summary.rule_anomalies, ["email"]);
+    let report = &reports.lock().unwrap()[0];
+    assert!(report.subject().starts_with("[ALERT] "), "{}", report.subject());
+    let email = report.trend("email").unwrap();
+    assert_eq!((email.count, email.files, email.median_pct), (1, 10, Some(1.0)));
+    // Rules the past files did not have are compared with nothing.
+    assert_eq!(report.trend("age").unwrap().files, 0);
+    let recorded = recorded.lock().unwrap();
+    let file = &recorded[0];
+    assert_eq!(
+        (file.dataset.as_str(), file.source_uri.as_str()),
+        ("customer", "s3://in/incoming/customers.csv")
+    );
+    assert_eq!((file.total_rows, file.valid_rows, file.invalid_rows, file.held), (3, 2, 1, false));
+    assert_eq!(file.checksum.len(), 64);
+    let ids: Vec<&str> = file.rules.iter().map(|r| r.rule.as_str()).collect();
+    assert_eq!(ids, sift_validator::customer_contract(None).failure_ids(), "every id, in contract order");
+    assert_eq!(file.rules.iter().map(|r| r.failures).sum::<u64>(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_trouble_never_fails_the_run() {
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().returning(|_, _, _| Ok(()));
+    let mut warehouse = MockWarehouse::new();
+    warehouse.expect_describe().return_const("mock".to_owned());
+    warehouse.expect_prepare().returning(|_, _| Ok(()));
+    warehouse.expect_load().times(1).returning(|_, _, _, stream| {
+        let _ = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
+        Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false })
+    });
+    warehouse.expect_history().times(1).returning(|_, _| Err(sift_warehouse::Error::NotMigrated));
+    warehouse.expect_record_history().times(1).returning(|_| Err(sift_warehouse::Error::NotMigrated));
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let notifier = recording_notifier(&mut seq, reports.clone(), false);
+    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+        .with_notifier(Arc::new(notifier));
+    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    assert_eq!((summary.status, summary.inserted), (Status::Ok, 2));
+    assert!(summary.rule_anomalies.is_empty());
+    assert!(reports.lock().unwrap()[0].trends.is_empty());
 }

@@ -335,6 +335,9 @@ pub struct Tally {
     /// Invalid rows failing both ids of a pair (by position in `failures`, the lower first),
     /// for the pairs that failed together at least once.
     pub pairs: std::collections::BTreeMap<(usize, usize), u64>,
+    /// Duplicate groups per id, in report order (every id; 0 for rules other than
+    /// uniqueness): the distinct keys found on more than one row.
+    pub duplicate_groups: Vec<(String, u64)>,
 }
 
 impl Tally {
@@ -348,6 +351,7 @@ impl Tally {
             warned: 0,
             warnings: zeros(&ids),
             pairs: Default::default(),
+            duplicate_groups: zeros(&ids),
         }
     }
 
@@ -360,6 +364,9 @@ impl Tally {
             *n += add;
         }
         for ((_, n), add) in self.warnings.iter_mut().zip(&chunk.warnings) {
+            *n += add;
+        }
+        for ((_, n), add) in self.duplicate_groups.iter_mut().zip(&chunk.duplicate_groups) {
             *n += add;
         }
         // Rules failing together, from the invalid rows' `failed_rules` (a few percent of the
@@ -399,6 +406,11 @@ impl Tally {
     /// order.
     pub fn nonzero_warnings(&self) -> impl Iterator<Item = (&str, u64)> {
         self.warnings.iter().filter(|(_, n)| *n > 0).map(|(id, n)| (id.as_str(), *n))
+    }
+
+    /// The uniqueness ids with duplicate groups, with how many, in report order.
+    pub fn nonzero_duplicate_groups(&self) -> impl Iterator<Item = (&str, u64)> {
+        self.duplicate_groups.iter().filter(|(_, n)| *n > 0).map(|(id, n)| (id.as_str(), *n))
     }
 }
 

@@ -15,9 +15,10 @@ pub(crate) struct KeyColumn {
 /// key's length, so a 20,000,000-row file keeps well under 1 GiB of state.
 ///
 /// The hash is XXH3-128 with a random seed per file. Two different keys would have to collide
-/// in 127 bits (the lowest is set to mark a used slot) to be taken for one another: about
-/// 10^-24 for 20,000,000 distinct keys, and no file can be crafted for it without knowing the
-/// seed.
+/// in 126 bits (the lowest is set to mark a used slot, the next one marks a key seen twice) to
+/// be taken for one another: about 10^-23 for 20,000,000 distinct keys, and no file can be
+/// crafted for it without knowing the seed. The keys seen more than once are counted as they
+/// repeat for the first time: the report's duplicate groups.
 ///
 /// The table is an array of cache-line buckets of four hashes, linear-probed bucket by bucket
 /// from the bucket the hash's top bits pick: one cache line per lookup in nearly every case.
@@ -32,7 +33,12 @@ pub(crate) struct SeenKeys {
     seed: u64,
     slots: Slots,
     len: usize,
+    /// Distinct keys seen more than once.
+    groups: u64,
 }
+
+/// The bit of a stored hash that marks a key seen more than once (bit 0 marks a used slot).
+const REPEATED: u128 = 2;
 
 /// Slots per bucket: 4 x 16 bytes, one cache line. A bucket fills from the front and nothing
 /// is ever removed, so its used slots are the non-zero ones and they come first.
@@ -88,18 +94,19 @@ impl Slots {
     }
 }
 
-/// Where `hash` goes: `None` when it is in the table already, else the bucket and slot of the
-/// first empty slot from `home` on (the table always has one: it is at most 3/4 full).
+/// Where `hash` (its [`REPEATED`] bit clear) is: `Err` with its bucket and slot when it is in
+/// the table already, else `Ok` with the first empty slot from `home` on (the table always has
+/// one: it is at most 3/4 full).
 #[inline]
-fn probe(buckets: &[Bucket], home: usize, hash: u128) -> Option<(usize, usize)> {
+fn probe(buckets: &[Bucket], home: usize, hash: u128) -> Result<(usize, usize), (usize, usize)> {
     let mut b = home;
     loop {
         for (i, &slot) in buckets[b].iter().enumerate() {
-            if slot == hash {
-                return None;
+            if slot & !REPEATED == hash {
+                return Err((b, i));
             }
             if slot == 0 {
-                return Some((b, i));
+                return Ok((b, i));
             }
         }
         b = (b + 1) & (buckets.len() - 1);
@@ -110,7 +117,12 @@ impl SeenKeys {
     pub(crate) fn new() -> Self {
         use std::hash::{BuildHasher, Hasher};
         let seed = std::collections::hash_map::RandomState::new().build_hasher().finish();
-        Self { seed, slots: Slots::zeroed(FIRST_BUCKETS), len: 0 }
+        Self { seed, slots: Slots::zeroed(FIRST_BUCKETS), len: 0, groups: 0 }
+    }
+
+    /// Distinct keys seen more than once so far.
+    pub(crate) fn groups(&self) -> u64 {
+        self.groups
     }
 
     /// Distinct keys seen.
@@ -119,9 +131,10 @@ impl SeenKeys {
         self.len
     }
 
-    /// The key's hash; never 0 (the lowest bit is set), so 0 can stand for "no key".
+    /// The key's hash; never 0 (the lowest bit is set), so 0 can stand for "no key"; its
+    /// [`REPEATED`] bit is clear.
     fn hash(&self, key: &[u8]) -> u128 {
-        xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1
+        (xxhash_rust::xxh3::xxh3_128_with_seed(key, self.seed) | 1) & !REPEATED
     }
 
     /// Checks the key of every row of a chunk, in order, and records the new ones: `dup[i]` is
@@ -175,13 +188,20 @@ impl SeenKeys {
         }
     }
 
-    /// Records `hash` (non-zero); `false` when it was seen before.
+    /// Records `hash` (non-zero, [`REPEATED`] clear); `false` when it was seen before.
     #[inline]
     fn insert(&mut self, hash: u128) -> bool {
         let shift = self.slots.shift();
         match probe(self.slots.get(), (hash >> shift) as usize, hash) {
-            None => false,
-            Some((b, slot)) => {
+            Err((b, slot)) => {
+                let stored = &mut self.slots.get_mut()[b][slot];
+                if *stored & REPEATED == 0 {
+                    *stored |= REPEATED;
+                    self.groups += 1;
+                }
+                false
+            }
+            Ok((b, slot)) => {
                 self.slots.get_mut()[b][slot] = hash;
                 self.len += 1;
                 // At most 3/4 full.
@@ -218,7 +238,7 @@ impl SeenKeys {
         let buckets = self.slots.get_mut();
         for &hash in old.get().iter().flatten() {
             if hash != 0
-                && let Some((b, slot)) = probe(buckets, (hash >> shift) as usize, hash)
+                && let Ok((b, slot)) = probe(buckets, (hash >> shift) as usize, hash & !REPEATED)
             {
                 buckets[b][slot] = hash;
             }
@@ -398,6 +418,7 @@ mod tests {
         let reversed: Vec<u128> = hashes.iter().rev().copied().collect();
         let dup = insert_all(&mut seen, &reversed);
         assert_eq!(dup.iter().filter(|&&d| d).count(), 100_000);
+        assert_eq!(seen.groups(), 100_000);
         // A new key and a repeat within the batch.
         let again: Vec<u128> = [b"fresh".to_vec(), keys[99_999].clone(), b"fresh".to_vec(), keys[0].clone()]
             .iter()
@@ -405,6 +426,22 @@ mod tests {
             .collect();
         assert_eq!(insert_all(&mut seen, &again), [false, true, true, true]);
         assert_eq!(seen.len(), 100_001);
+        assert_eq!(seen.groups(), 100_001, "one new group: fresh");
+    }
+
+    #[test]
+    fn a_duplicate_group_counts_once_however_often_its_key_repeats_and_survives_growth() {
+        let mut seen = SeenKeys::new();
+        let hash = |seen: &SeenKeys, k: &str| seen.hash(k.as_bytes());
+        let first: Vec<u128> = ["a", "b", "a", "a", "c", "b"].iter().map(|k| hash(&seen, k)).collect();
+        assert_eq!(insert_all(&mut seen, &first), [false, false, true, true, false, true]);
+        assert_eq!((seen.len(), seen.groups()), (3, 2));
+        // Grow the table several times over: the marks move with the hashes.
+        let many: Vec<u128> = (0..50_000).map(|i| hash(&seen, &format!("k{i}"))).collect();
+        insert_all(&mut seen, &many);
+        let again: Vec<u128> = ["a", "b", "c", "k7"].iter().map(|k| hash(&seen, k)).collect();
+        assert_eq!(insert_all(&mut seen, &again), [true, true, true, true]);
+        assert_eq!(seen.groups(), 4, "a and b again count nothing; c and k7 are new groups");
     }
 
     #[test]
@@ -430,12 +467,14 @@ mod tests {
         let mut seen = SeenKeys::new();
         let last = (FIRST_BUCKETS - 1) as u128;
         let shift = seen.slots.shift();
-        // Nine hashes whose home is the last bucket: four fill it, the rest wrap to bucket 0.
-        let hashes: Vec<u128> = (0..9u128).map(|i| (last << shift) | (i << 1) | 1).collect();
+        // Nine hashes whose home is the last bucket (bit 1 clear, as `hash` makes them): four fill
+        // it, the rest wrap to bucket 0.
+        let hashes: Vec<u128> = (0..9u128).map(|i| (last << shift) | (i << 2) | 1).collect();
         assert_eq!(insert_all(&mut seen, &hashes), [false; 9]);
         assert_eq!(seen.slots.get()[0][..BUCKET], hashes[4..8]);
         assert_eq!(seen.slots.get()[1][0], hashes[8]);
         assert_eq!(insert_all(&mut seen, &hashes), [true; 9]);
+        assert_eq!(seen.groups(), 9);
     }
 
     #[test]

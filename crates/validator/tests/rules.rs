@@ -304,6 +304,18 @@ fn duplicates_first_occurrence_claims_the_key() {
     assert_eq!(failures(&csv), expected);
     // The same across chunk boundaries: chunks of one row.
     assert_eq!(failures_with(customer_contract(None), as_of(), &csv, 1), expected);
+    // Four duplicate rows in three groups: (ann lee, 1990-05-17) twice repeated, rows 5 and 6,
+    // rows 9 and 10. The same in one chunk or one row per chunk.
+    for chunk_rows in [1, 1000] {
+        let tally =
+            sift_validator::validate_bytes(customer_contract(None), as_of(), csv.as_bytes(), chunk_rows)
+                .unwrap()
+                .tally;
+        let count = |list: &[(String, u64)]| list.iter().find(|(id, _)| id == "duplicate").map(|(_, n)| *n);
+        assert_eq!(count(&tally.failures), Some(4), "chunks of {chunk_rows}");
+        assert_eq!(count(&tally.duplicate_groups), Some(3), "chunks of {chunk_rows}");
+        assert_eq!(tally.nonzero_duplicate_groups().collect::<Vec<_>>(), [("duplicate", 3)]);
+    }
 }
 
 #[test]

@@ -92,6 +92,18 @@ pub enum Error {
         #[source]
         source: sqlx::Error,
     },
+    /// Reading or writing sift's history of validated files failed (the loads are not
+    /// affected: the history is written after a load commits).
+    #[error("{action} the history of dataset {dataset} failed")]
+    History {
+        /// `recording` or `reading`.
+        action: &'static str,
+        /// The dataset (`every dataset` when reading them all).
+        dataset: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A batch does not have its table's shape (a bug in the caller: the validator builds
     /// batches from the same contract).
     #[error("a batch does not fit its table (a bug in sift, please report it): {0}")]
@@ -109,7 +121,7 @@ impl Error {
                 sqlx::Error::Database(db)
                     if db.code().as_deref().is_some_and(|c| ["22", "23", "42"].iter().any(|class| c.starts_with(class)))
             ),
-            Error::Schema { source, .. } => transient(source),
+            Error::Schema { source, .. } | Error::History { source, .. } => transient(source),
             Error::KeyConflict { .. } => true,
             _ => false,
         }

@@ -6,6 +6,8 @@
 //! file, count as `already_present` (SPEC section 7); an append-only table takes every row.
 //! Each committed file gets a row in the load ledger (URI, table, content checksum, counts), so
 //! a re-delivered event for the same content is recognised and never loads twice.
+//! The warehouse also keeps sift's history: each validated file's counts per failure id
+//! ([`FileHistory`]), which the reports compare today's file with.
 //! [`Warehouse::prepare`] creates a contract's table, or checks an existing one, before
 //! anything is read. [`SqliteWarehouse`] is the embedded default of the command line;
 //! [`PgWarehouse`] is the warehouse of record.
@@ -39,6 +41,7 @@
 //! ```
 
 mod error;
+mod history;
 mod postgres;
 mod schema;
 mod secrets;
@@ -50,6 +53,7 @@ use futures::Stream;
 use sift_table::{Batch, TableSpec};
 
 pub use crate::error::{Error, Result};
+pub use crate::history::{FileHistory, RuleHistory};
 pub use crate::postgres::{PgWarehouse, Retry};
 pub use crate::schema::{Dialect, ddl};
 #[cfg(feature = "ssm")]
@@ -139,6 +143,15 @@ pub trait Warehouse: Send + Sync {
         mode: LoadMode,
         events: LoadStream,
     ) -> Result<LoadOutcome>;
+
+    /// Records one validated file's counts in sift's history (`sift_file_history`), after its
+    /// load committed or a limit held it. `false` when the history has the file already (same
+    /// dataset, URI and checksum: a re-delivered file is counted once).
+    async fn record_history(&self, file: &FileHistory) -> Result<bool>;
+
+    /// The `files` most recently recorded files of `dataset` (of every dataset when `None`):
+    /// grouped by dataset, newest first, each with its failure ids in contract order.
+    async fn history<'a>(&self, dataset: Option<&'a str>, files: usize) -> Result<Vec<FileHistory>>;
 
     /// Applies the embedded migrations of sift's own tables and `dim_customer` (idempotent,
     /// safe under concurrency).

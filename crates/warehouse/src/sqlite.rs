@@ -16,10 +16,12 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::history::{self, FileHistory, RuleHistory};
 use crate::schema::{
     Dialect, ExistingColumn, ExistingTable, differences, quote, sqlite_create, sqlite_table,
 };
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
+use sift_sqlite_queries as queries;
 
 /// Most rows per INSERT statement (fewer for wide tables: SQLite binds at most 32,766 values
 /// per statement).
@@ -116,30 +118,98 @@ impl Warehouse for SqliteWarehouse {
             };
             insert_batch(&mut tx, table, source_uri, &loaded_at, &batch, &mut outcome).await?;
         };
-        let ledger = sqlx::query(
-            "INSERT INTO sift_load_ledger (source_uri, table_name, checksum, total_rows, valid_rows, invalid_rows, \
-             inserted, already_present, loaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        )
-        .bind(source_uri)
-        .bind(&table.name)
-        .bind(&seal.checksum)
-        .bind(to_i64(seal.total_rows))
-        .bind(to_i64(outcome.inserted + outcome.already_present))
-        .bind(to_i64(seal.invalid_rows))
-        .bind(to_i64(outcome.inserted))
-        .bind(to_i64(outcome.already_present))
-        .bind(&loaded_at)
-        .execute(&mut *tx)
-        .await
-        .map_err(not_migrated_or(load_err))?;
-        if ledger.rows_affected() == 0 {
+        let valid_rows = outcome.inserted + outcome.already_present;
+        let entry = queries::LedgerEntry {
+            source_uri,
+            table_name: &table.name,
+            checksum: &seal.checksum,
+            total_rows: to_i64(seal.total_rows),
+            valid_rows: to_i64(valid_rows),
+            invalid_rows: to_i64(seal.invalid_rows),
+            inserted: to_i64(outcome.inserted),
+            already_present: to_i64(outcome.already_present),
+            loaded_at: &loaded_at,
+        };
+        let recorded = queries::record_load(&mut tx, &entry).await.map_err(not_migrated_or(load_err))?;
+        if !recorded {
             // The same content from the same URI was committed before: load nothing again.
             tx.rollback().await.map_err(load_err)?;
-            let valid = outcome.inserted + outcome.already_present;
-            return Ok(LoadOutcome { inserted: 0, already_present: valid, already_loaded: true });
+            return Ok(LoadOutcome { inserted: 0, already_present: valid_rows, already_loaded: true });
         }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
+    }
+
+    async fn record_history(&self, file: &FileHistory) -> Result<bool> {
+        let history_err =
+            |source| Error::History { action: "recording", dataset: file.dataset.clone(), source };
+        let recorded_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+        let entry = queries::FileEntry {
+            dataset: &file.dataset,
+            source_uri: &file.source_uri,
+            checksum: &file.checksum,
+            held: file.held,
+            total_rows: to_i64(file.total_rows),
+            valid_rows: to_i64(file.valid_rows),
+            invalid_rows: to_i64(file.invalid_rows),
+            recorded_at: &recorded_at,
+        };
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(history_err)?;
+        let Some(file_id) =
+            queries::record_file(&mut tx, &entry).await.map_err(not_migrated_or(history_err))?
+        else {
+            return Ok(false);
+        };
+        for (position, rule) in (0_i64..).zip(&file.rules) {
+            queries::record_rule(
+                &mut tx,
+                file_id,
+                position,
+                &rule.rule,
+                to_i64(rule.failures),
+                to_i64(rule.warnings),
+            )
+            .await
+            .map_err(history_err)?;
+        }
+        tx.commit().await.map_err(history_err)?;
+        Ok(true)
+    }
+
+    async fn history<'a>(&self, dataset: Option<&'a str>, files: usize) -> Result<Vec<FileHistory>> {
+        let history_err = |source| Error::History {
+            action: "reading",
+            dataset: dataset.unwrap_or("every dataset").to_owned(),
+            source,
+        };
+        let mut conn = self.pool.acquire().await.map_err(history_err)?;
+        let rows = queries::recent_files(&mut conn, dataset, to_i64(files as u64))
+            .await
+            .map_err(not_migrated_or(history_err))?;
+        Ok(history::group(
+            rows,
+            |row| row.file_id,
+            |row| FileHistory {
+                dataset: row.dataset.clone(),
+                source_uri: row.source_uri.clone(),
+                checksum: row.checksum.clone(),
+                held: row.held,
+                total_rows: history::to_u64(row.total_rows),
+                valid_rows: history::to_u64(row.valid_rows),
+                invalid_rows: history::to_u64(row.invalid_rows),
+                rules: Vec::new(),
+                recorded_at: chrono::DateTime::parse_from_rfc3339(&row.recorded_at)
+                    .ok()
+                    .map(|t| t.with_timezone(&chrono::Utc)),
+            },
+            |row| {
+                Some(RuleHistory {
+                    rule: row.rule_id.clone()?,
+                    failures: history::to_u64(row.failures.unwrap_or(0)),
+                    warnings: history::to_u64(row.warnings.unwrap_or(0)),
+                })
+            },
+        ))
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -156,13 +226,7 @@ impl Warehouse for SqliteWarehouse {
 async fn existing(conn: &mut SqliteConnection, table: &TableSpec) -> Result<Option<ExistingTable>> {
     let schema_err = |source| Error::Schema { table: table.name.clone(), source };
     let name = table.unqualified_name();
-    let found: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?")
-            .bind(name)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(schema_err)?;
-    if found == 0 {
+    if !queries::table_exists(conn, name).await.map_err(schema_err)? {
         return Ok(None);
     }
     let quoted = sqlite_table(table);

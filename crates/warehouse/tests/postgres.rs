@@ -571,3 +571,11 @@ async fn ids_already_in_the_table_are_found_inside_and_outside_its_range(
             .unwrap();
     assert_eq!(new, [1, 5, 155, i64::MAX]);
 }
+
+#[sqlx::test(migrations = "../../migrations/postgres")]
+async fn the_history_keeps_each_file_once_and_reads_back_the_newest(
+    _: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    common::the_history_round_trips(&warehouse(connect).await).await;
+}

@@ -179,3 +179,9 @@ async fn the_ledger_recognises_a_redelivered_file() {
     let changed = load("def").await.unwrap();
     assert_eq!((changed.inserted, changed.already_loaded), (1, false));
 }
+
+#[tokio::test]
+async fn the_history_keeps_each_file_once_and_reads_back_the_newest() {
+    let dir = tempfile::tempdir().unwrap();
+    common::the_history_round_trips(&warehouse(&dir).await).await;
+}

@@ -88,6 +88,15 @@ pub(super) struct Columns<'a, 'v> {
 }
 
 impl Step {
+    /// Distinct keys seen more than once so far in the file (a uniqueness rule's duplicate
+    /// groups; 0 for any other step).
+    pub(super) fn duplicate_groups(&self) -> u64 {
+        match self {
+            Step::Unique { seen, .. } => seen.groups(),
+            _ => 0,
+        }
+    }
+
     /// The step's "fails" mask over a chunk. `guards` are the masks of its preconditions: a row
     /// failing one is not evaluated (it does not fail, and takes no part in a uniqueness key).
     pub(super) fn evaluate(&mut self, c: &Columns<'_, '_>, guards: &[&[bool]]) -> Vec<bool> {

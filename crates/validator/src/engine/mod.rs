@@ -63,6 +63,9 @@ pub struct ValidatedChunk {
     /// Valid rows warning on each id, in [`Validator::failure_ids`] order (0 for an `error`
     /// one).
     pub warnings: Vec<u64>,
+    /// Duplicate groups that formed in this chunk per id, in [`Validator::failure_ids`] order:
+    /// keys of a uniqueness rule seen for the second time (0 for other rules).
+    pub duplicate_groups: Vec<u64>,
 }
 
 /// Evaluates one contract over the chunks of one file, in file order.
@@ -181,6 +184,8 @@ impl Validator {
             rows,
         };
 
+        let groups_before: Vec<u64> = plan.steps.iter().map(|c| c.step.duplicate_groups()).collect();
+
         // 2. One "fails" mask per id. Uniqueness rules without preconditions run beside the
         // rest; the others go in report order, so a precondition's mask is ready before use.
         let (beside, in_order): (Vec<_>, Vec<_>) = plan
@@ -208,6 +213,12 @@ impl Validator {
         for (k, mask) in beside.into_iter().chain(in_order) {
             fails[k] = mask;
         }
+        let duplicate_groups: Vec<u64> = plan
+            .steps
+            .iter()
+            .zip(groups_before)
+            .map(|(c, before)| c.step.duplicate_groups() - before)
+            .collect();
 
         // 3. Counts, failed_rules and the split: an `error` rule's failure makes its row
         // invalid; a `warn` rule's leaves it valid, with a warning.
@@ -272,6 +283,7 @@ impl Validator {
             warned: warned?,
             failures,
             warnings,
+            duplicate_groups,
         })
     }
 }

@@ -58,6 +58,7 @@
 mod catalog;
 mod claims;
 mod copy;
+mod history;
 mod keys;
 mod numeric;
 
@@ -352,6 +353,14 @@ impl Warehouse for PgWarehouse {
         }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
+    }
+
+    async fn record_history(&self, file: &crate::FileHistory) -> Result<bool> {
+        history::record(&self.pool, file).await
+    }
+
+    async fn history<'a>(&self, dataset: Option<&'a str>, files: usize) -> Result<Vec<crate::FileHistory>> {
+        history::recent(&self.pool, dataset, files).await
     }
 
     async fn migrate(&self) -> Result<()> {

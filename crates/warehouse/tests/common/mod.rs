@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use polars::prelude::*;
 use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
-use sift_warehouse::{FileSeal, LoadStream};
+use sift_warehouse::{FileHistory, FileSeal, LoadStream, RuleHistory, Warehouse};
 
 /// `dim_customer` as the built-in customer contract derives it.
 pub(crate) fn customers() -> TableSpec {
@@ -97,4 +97,57 @@ pub(crate) fn sealed_customers(items: Vec<Customers>, seal: FileSeal) -> LoadStr
 /// A seal with `checksum` and no counts.
 pub(crate) fn seal(checksum: &str) -> FileSeal {
     FileSeal { checksum: checksum.into(), total_rows: 0, invalid_rows: 0 }
+}
+
+/// A history entry of `dataset`: `rows` rows of which `email` fail the email rule.
+pub(crate) fn file_history(dataset: &str, uri: &str, checksum: &str, rows: u64, email: u64) -> FileHistory {
+    FileHistory {
+        dataset: dataset.into(),
+        source_uri: uri.into(),
+        checksum: checksum.into(),
+        held: email * 2 > rows,
+        total_rows: rows,
+        valid_rows: rows - email,
+        invalid_rows: email,
+        rules: vec![
+            RuleHistory { rule: "not_null:email".into(), failures: 0, warnings: 0 },
+            RuleHistory { rule: "email".into(), failures: email, warnings: 0 },
+            RuleHistory { rule: "phone_number".into(), failures: 0, warnings: 7 },
+        ],
+        recorded_at: None,
+    }
+}
+
+/// What both backends must do with the history: record each file once, read back the newest
+/// files of one dataset (or of each) with their rules in contract order.
+pub(crate) async fn the_history_round_trips(w: &dyn Warehouse) {
+    assert!(w.history(None, 10).await.unwrap().is_empty(), "nothing yet");
+    let started = chrono::Utc::now() - chrono::Duration::seconds(5);
+    for day in 1..=12u64 {
+        let file = file_history("customer", &format!("in/day-{day}.csv"), &format!("sum-{day}"), 1000, day);
+        assert!(w.record_history(&file).await.unwrap(), "day {day} is new");
+    }
+    let orders = file_history("orders", "in/orders.csv", "sum-o", 10, 9);
+    assert!(w.record_history(&orders).await.unwrap());
+    // A re-delivered file is recorded once; the same URI with other content is another file.
+    let again = file_history("customer", "in/day-12.csv", "sum-12", 1000, 12);
+    assert!(!w.record_history(&again).await.unwrap(), "recorded once");
+    let changed = file_history("customer", "in/day-12.csv", "sum-12b", 1000, 500);
+    assert!(w.record_history(&changed).await.unwrap());
+
+    let recent = w.history(Some("customer"), 5).await.unwrap();
+    let days: Vec<&str> = recent.iter().map(|f| f.source_uri.as_str()).collect();
+    assert_eq!(days, ["in/day-12.csv", "in/day-12.csv", "in/day-11.csv", "in/day-10.csv", "in/day-9.csv"]);
+    assert_eq!(recent[0].checksum, "sum-12b");
+    assert!(!recent[0].held && !recent[1].held);
+    let newest = FileHistory { recorded_at: None, ..recent[2].clone() };
+    assert_eq!(newest, file_history("customer", "in/day-11.csv", "sum-11", 1000, 11), "read back as written");
+    let when = recent[2].recorded_at.unwrap();
+    assert!(when > started && when < chrono::Utc::now() + chrono::Duration::seconds(5), "{when}");
+
+    let every = w.history(None, 2).await.unwrap();
+    let by: Vec<(&str, &str)> = every.iter().map(|f| (f.dataset.as_str(), f.checksum.as_str())).collect();
+    assert_eq!(by, [("customer", "sum-12b"), ("customer", "sum-12"), ("orders", "sum-o")]);
+    assert!(every[2].held, "held files are remembered as such");
+    assert!(w.history(Some("nothing"), 5).await.unwrap().is_empty());
 }
