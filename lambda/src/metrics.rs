@@ -5,7 +5,7 @@
 //! Namespace `sift`, one dimension, `Dataset` (the contract's name: as many series as
 //! contracts). Metrics: `Rows`, `Valid`, `Invalid`, `Inserted` (Count), `InvalidPercent`
 //! (Percent), `RowsPerSecond` (Count/Second), `Duration` (Milliseconds), `Rejected` and `Held`
-//! (Count, 0 or 1), and per rule `Failures.<id>` and `Warnings.<id>` (Count) for the ids that
+//! (Count, 0 or 1), `Anomalies` (Count: rules far above their history), and per rule `Failures.<id>` and `Warnings.<id>` (Count) for the ids that
 //! failed or warned: the rule ids are the contract's, so bounded, and they are metric names
 //! rather than a dimension, which would need one document per rule. A directive holds at most
 //! 100 metrics; rules past that are left out of the line (the summary has them all).
@@ -44,6 +44,7 @@ pub(crate) fn document(summary: &Summary, timestamp_ms: i64) -> Value {
     put("Duration".into(), "Milliseconds", json!(summary.duration_ms));
     put("Rejected".into(), "Count", json!(u8::from(rejected)));
     put("Held".into(), "Count", json!(u8::from(held)));
+    put("Anomalies".into(), "Count", json!(summary.rule_anomalies.len()));
     for (id, n) in &summary.rule_failures {
         put(format!("Failures.{id}"), "Count", json!(n));
     }
@@ -106,7 +107,10 @@ mod tests {
             NotificationStatus::Sent,
             std::time::Duration::from_millis(250),
         );
+        assert_eq!(document(&summary, 0)["Anomalies"].as_u64(), Some(0));
+        let summary = summary.with_anomalies(vec!["email".into()]);
         let doc = document(&summary, 1_764_144_900_000);
+        assert_eq!(doc["Anomalies"].as_u64(), Some(1));
         assert_eq!(
             (doc["Rows"].as_u64(), doc["Invalid"].as_u64(), doc["Dataset"].as_str()),
             (Some(5000), Some(241), Some("customer"))
