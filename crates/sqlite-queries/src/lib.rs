@@ -148,8 +148,6 @@ pub struct HistoryRow {
     pub invalid_rows: i64,
     /// When it was recorded, RFC 3339 UTC.
     pub recorded_at: String,
-    /// The failure id's place in the contract's order.
-    pub position: Option<i64>,
     /// The failure id.
     pub rule_id: Option<String>,
     /// Rows failing it.
@@ -170,7 +168,7 @@ pub async fn recent_files(
         r#"SELECT f.id AS "file_id!: i64", f.dataset AS "dataset!", f.source_uri AS "source_uri!",
                   f.checksum AS "checksum!", f.held AS "held!: bool", f.total_rows AS "total_rows!: i64",
                   f.valid_rows AS "valid_rows!: i64", f.invalid_rows AS "invalid_rows!: i64",
-                  f.recorded_at AS "recorded_at!", r.position AS "position?: i64", r.rule_id AS "rule_id?",
+                  f.recorded_at AS "recorded_at!", r.rule_id AS "rule_id?",
                   r.failures AS "failures?: i64", r.warnings AS "warnings?: i64"
            FROM (SELECT *, row_number() OVER (PARTITION BY dataset ORDER BY id DESC) AS recent
                  FROM sift_file_history WHERE ?1 IS NULL OR dataset = ?1) AS f

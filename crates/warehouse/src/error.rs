@@ -58,7 +58,8 @@ pub enum Error {
     Credentials(String),
     /// sift's own tables are missing: the database was never migrated.
     #[error(
-        "sift's tables (sift_load_ledger) do not exist; run `sift migrate --warehouse URL` or drop --no-migrate"
+        "sift's own tables (the load ledger, the history) are missing or out of date; run \
+         `sift migrate --warehouse URL` or drop --no-migrate"
     )]
     NotMigrated,
     /// The contract's table does not exist and creating it was not asked for.

@@ -16,7 +16,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
-use crate::history::{self, FileHistory, RuleHistory};
+use crate::history::{self, FileHistory};
 use crate::schema::{
     Dialect, ExistingColumn, ExistingTable, differences, quote, sqlite_create, sqlite_table,
 };
@@ -186,30 +186,24 @@ impl Warehouse for SqliteWarehouse {
         let rows = queries::recent_files(&mut conn, dataset, to_i64(files as u64))
             .await
             .map_err(not_migrated_or(history_err))?;
-        Ok(history::group(
-            rows,
-            |row| row.file_id,
-            |row| FileHistory {
-                dataset: row.dataset.clone(),
-                source_uri: row.source_uri.clone(),
-                checksum: row.checksum.clone(),
+        Ok(history::group(rows.into_iter().map(|row| {
+            history::Row {
+                file_id: row.file_id,
+                dataset: row.dataset,
+                source_uri: row.source_uri,
+                checksum: row.checksum,
                 held: row.held,
-                total_rows: history::to_u64(row.total_rows),
-                valid_rows: history::to_u64(row.valid_rows),
-                invalid_rows: history::to_u64(row.invalid_rows),
-                rules: Vec::new(),
+                total_rows: row.total_rows,
+                valid_rows: row.valid_rows,
+                invalid_rows: row.invalid_rows,
                 recorded_at: chrono::DateTime::parse_from_rfc3339(&row.recorded_at)
                     .ok()
                     .map(|t| t.with_timezone(&chrono::Utc)),
-            },
-            |row| {
-                Some(RuleHistory {
-                    rule: row.rule_id.clone()?,
-                    failures: history::to_u64(row.failures.unwrap_or(0)),
-                    warnings: history::to_u64(row.warnings.unwrap_or(0)),
-                })
-            },
-        ))
+                rule_id: row.rule_id,
+                failures: row.failures,
+                warnings: row.warnings,
+            }
+        })))
     }
 
     async fn migrate(&self) -> Result<()> {

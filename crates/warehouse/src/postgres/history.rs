@@ -4,7 +4,7 @@ use sqlx::PgPool;
 
 use super::not_migrated_or;
 use crate::error::{Error, Result};
-use crate::history::{self, FileHistory, RuleHistory};
+use crate::history::{self, FileHistory};
 use crate::to_i64;
 
 /// Records `file` and its rules in one transaction; `false` when it is there already.
@@ -52,11 +52,12 @@ pub(super) async fn recent(pool: &PgPool, dataset: Option<&str>, files: usize) -
         dataset: dataset.unwrap_or("every dataset").to_owned(),
         source,
     };
-    let rows = sqlx::query!(
+    let rows = sqlx::query_as!(
+        history::Row,
         r#"SELECT f.id AS "file_id!", f.dataset AS "dataset!", f.source_uri AS "source_uri!",
                   f.checksum AS "checksum!", f.held AS "held!", f.total_rows AS "total_rows!",
                   f.valid_rows AS "valid_rows!", f.invalid_rows AS "invalid_rows!",
-                  f.recorded_at AS "recorded_at!", r.rule_id AS "rule_id?", r.failures AS "failures?",
+                  f.recorded_at AS "recorded_at?", r.rule_id AS "rule_id?", r.failures AS "failures?",
                   r.warnings AS "warnings?"
            FROM (SELECT *, row_number() OVER (PARTITION BY dataset ORDER BY id DESC) AS recent
                  FROM sift_file_history WHERE $1::text IS NULL OR dataset = $1) AS f
@@ -69,26 +70,5 @@ pub(super) async fn recent(pool: &PgPool, dataset: Option<&str>, files: usize) -
     .fetch_all(pool)
     .await
     .map_err(not_migrated_or(history_err))?;
-    Ok(history::group(
-        rows,
-        |row| row.file_id,
-        |row| FileHistory {
-            dataset: row.dataset.clone(),
-            source_uri: row.source_uri.clone(),
-            checksum: row.checksum.clone(),
-            held: row.held,
-            total_rows: history::to_u64(row.total_rows),
-            valid_rows: history::to_u64(row.valid_rows),
-            invalid_rows: history::to_u64(row.invalid_rows),
-            rules: Vec::new(),
-            recorded_at: Some(row.recorded_at),
-        },
-        |row| {
-            Some(RuleHistory {
-                rule: row.rule_id.clone()?,
-                failures: history::to_u64(row.failures.unwrap_or(0)),
-                warnings: history::to_u64(row.warnings.unwrap_or(0)),
-            })
-        },
-    ))
+    Ok(history::group(rows))
 }
