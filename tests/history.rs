@@ -99,7 +99,15 @@ fn ten_normal_files_then_a_jump(env: &[(&str, &str)]) -> (tempfile::TempDir, Pat
         "{text}"
     );
     assert!(text.contains("[median 1.0% over 10 files: FAR ABOVE]"), "{text}");
+    assert_no_customer_value(&text);
     (dir, out)
+}
+
+/// The leak scan of what the history adds: no email, name or id of the files' rows.
+fn assert_no_customer_value(text: &str) {
+    for value in ["@example.com", "-at-example.com", "Person ", "0123456789", "1990-05-17"] {
+        assert!(!text.contains(value), "{value:?} leaked into:\n{text}");
+    }
 }
 
 /// `sift history --json` for the customer dataset.
@@ -110,6 +118,7 @@ fn history_json(out: &Path, env: &[(&str, &str)]) -> Value {
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_no_customer_value(&String::from_utf8_lossy(&output.stdout));
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
@@ -136,6 +145,7 @@ fn sqlite_flags_the_tenfold_jump_and_only_it() {
     let output = sift().args(["history", "--out", out.to_str().unwrap()]).output().unwrap();
     let text = String::from_utf8(output.stdout).unwrap();
     assert!(text.starts_with("customer: the last 11 files, oldest first"), "{text}");
+    assert_no_customer_value(&text);
     let email = text.lines().find(|l| l.trim_start().starts_with("email ")).unwrap();
     assert!(email.contains("10.00%") && email.ends_with("FAR ABOVE ITS HISTORY"), "{email}");
 }
