@@ -19,9 +19,12 @@
 //!    says `FAILED` and `run` returns the error. Loads of one table run side by side; a file
 //!    that collides with a concurrent one on a key is rolled back and run again from step 1,
 //!    alone ([`sift_warehouse::LoadMode`]);
-//! 4. the report is sent (and an alert when the invalid share is above the threshold); if that
-//!    fails, the summary says `notification: "failed"` and the load and the invalid-records file
-//!    stand.
+//! 4. the file's counts per failure id go into the warehouse's history, and each rule's rate is
+//!    set beside its median over the dataset's recent files (`history.rs`; trouble there is
+//!    logged, never fatal);
+//! 5. the report is sent (and an alert when the invalid share is above the threshold or a rule
+//!    is far above its history); if that fails, the summary says `notification: "failed"` and
+//!    the load and the invalid-records file stand.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
