@@ -7,16 +7,21 @@
 //!   `physicalName` (else its `name`) is the table, keyed by the properties with
 //!   `primaryKey: true` in `primaryKeyPosition` order;
 //! - each property is a column, `required` as given; its `logicalType` and
-//!   `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`), `number` with a
-//!   `physicalType` of `decimal(p,s)` or `numeric(p,s)`, `boolean`, `date`, `timestamp`,
-//!   `string` (`pattern`, `format: email`, `minLength`/`maxLength`); `unique: true` a
-//!   uniqueness rule;
-//! - quality rules `nullValues`, `invalidValues` (`arguments.validValues` or
-//!   `arguments.pattern`) and `duplicateValues` (on a property, or on the object with
-//!   `arguments.properties`), with `mustBe: 0` (every row must pass) or `mustBeLessThan` /
-//!   `mustBeLessOrEqualTo` with `unit: percent` (a limit past which the file is held; sift
-//!   holds strictly above it, so a share exactly at a `mustBeLessThan` value passes);
-//!   `severity: warning` (or `warn`, `info`) makes a rule warn.
+//!   `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`, `exclusiveMinimum`,
+//!   `exclusiveMaximum`), `number` with a `physicalType` of `decimal(p,s)` or `numeric(p,s)`
+//!   (`minimum`, `maximum`), `boolean`, `date` (`minimum`, `exclusiveMinimum`, `format:
+//!   yyyy-MM-dd`), `timestamp` (`exclusiveMinimum`), `string` (`pattern`, `format: email`,
+//!   `minLength`/`maxLength`); `unique: true` a uniqueness rule;
+//! - library quality rules (`metric:`, or the deprecated `rule:`) `nullValues`,
+//!   `invalidValues` (`arguments.validValues` or `arguments.pattern`) and `duplicateValues` (on
+//!   a property, or on the object with `arguments.properties`), with `mustBe: 0` (every row
+//!   must pass) or `mustBeLessThan` / `mustBeLessOrEqualTo` with `unit: percent` (a limit past
+//!   which the file is held; sift holds strictly above it, so a share exactly at a
+//!   `mustBeLessThan` value passes); `severity: warning` (or `warn`, `info`) makes a rule warn.
+//!
+//! Checked against the ODCS v3.1.0 JSON Schema (`schema/odcs-json-schema-v3.1.0.json` of
+//! bitol-io/open-data-contract-standard): the field names, the per-type `logicalTypeOptions`,
+//! `metric` replacing `rule`, and the operators.
 //!
 //! Checks apply to required columns only (as in a TOML contract): the checks of an optional
 //! property are listed as not mapped.
@@ -163,7 +168,7 @@ impl Importer {
         let quality: Vec<Value> = p.get("quality").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut required = flag("required") || primary;
         for rule in &quality {
-            if rule.get("rule").and_then(Value::as_str) == Some("nullValues") {
+            if metric(rule) == Some("nullValues") {
                 required = true;
             }
         }
@@ -206,23 +211,32 @@ impl Importer {
     ) -> Vec<(String, Check)> {
         let column = column.to_owned();
         let used: &[&str] = match logical {
-            "integer" => &["minimum", "maximum"],
+            "integer" => &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"],
             "number" => &["minimum", "maximum"],
             "string" => &["pattern", "format", "minLength", "maxLength"],
+            "date" => &["minimum", "exclusiveMinimum", "format"],
+            "timestamp" | "datetime" => &["exclusiveMinimum"],
             _ => &[],
         };
         self.unknown(&format!("{path}.logicalTypeOptions."), options, used);
         let num = |key: &str| options.get(key).and_then(Value::as_f64);
         let mut checks = Vec::new();
         match logical {
-            "integer" => checks.push((
-                column.clone(),
-                Check::Integer {
-                    column,
-                    min: num("minimum").map_or(i64::MIN, |v| v.ceil() as i64),
-                    max: num("maximum").map_or(i64::MAX, |v| v.floor() as i64),
-                },
-            )),
+            "integer" => {
+                // The tighter of the inclusive and exclusive bound on each side.
+                let min = [num("minimum").map(|v| v.ceil()), num("exclusiveMinimum").map(|v| v.floor() + 1.0)];
+                let max = [num("maximum").map(|v| v.floor()), num("exclusiveMaximum").map(|v| v.ceil() - 1.0)];
+                let min = min.into_iter().flatten().reduce(f64::max);
+                let max = max.into_iter().flatten().reduce(f64::min);
+                checks.push((
+                    column.clone(),
+                    Check::Integer {
+                        column,
+                        min: min.map_or(i64::MIN, |v| v as i64),
+                        max: max.map_or(i64::MAX, |v| v as i64),
+                    },
+                ));
+            }
             "number" => match physical.and_then(decimal_type) {
                 Some((precision, scale)) => checks.push((
                     column.clone(),
@@ -241,9 +255,31 @@ impl Importer {
             "boolean" => {
                 checks.push((column.clone(), Check::Boolean { column, true_values: None, false_values: None }));
             }
-            "date" => checks.push((column.clone(), Check::Date { column, after: None, before_as_of: false })),
+            "date" => {
+                if let Some(format) = options.get("format").and_then(Value::as_str).filter(|f| *f != "yyyy-MM-dd") {
+                    self.unmapped.push(format!(
+                        "{path}.logicalTypeOptions.format: {format} (sift reads dates as yyyy-MM-dd)"
+                    ));
+                }
+                let date = |key: &str| {
+                    let text = options.get(key).and_then(Value::as_str)?;
+                    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+                };
+                // sift's date check has an exclusive lower bound: `minimum` is the day after it.
+                let after = [date("exclusiveMinimum"), date("minimum").and_then(|d| d.pred_opt())]
+                    .into_iter()
+                    .flatten()
+                    .max();
+                for key in ["minimum", "exclusiveMinimum"] {
+                    if options.contains_key(key) && date(key).is_none() {
+                        self.unmapped.push(format!("{path}.logicalTypeOptions.{key}: not a yyyy-MM-dd date"));
+                    }
+                }
+                checks.push((column.clone(), Check::Date { column, after, before_as_of: false }));
+            }
             "timestamp" | "datetime" => {
-                checks.push((column.clone(), Check::Timestamp { column, after: None, before_as_of: false }));
+                let after = options.get("exclusiveMinimum").and_then(Value::as_str).map(str::to_owned);
+                checks.push((column.clone(), Check::Timestamp { column, after, before_as_of: false }));
             }
             "string" => {
                 let pattern = options.get("pattern").and_then(Value::as_str).map(str::to_owned);
@@ -349,6 +385,7 @@ impl Importer {
         };
         let known = [
             "type",
+            "metric",
             "rule",
             "mustBe",
             "mustBeLessThan",
@@ -360,9 +397,9 @@ impl Importer {
             "name",
         ];
         self.unknown(&format!("{path}."), map, &known);
-        let kind = map.get("rule").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let kind = metric(rule).unwrap_or_default().to_owned();
         if map.get("type").and_then(Value::as_str).is_some_and(|t| t != "library") || kind.is_empty() {
-            self.unmapped.push(format!("{path}: only library rules (rule: ...) are mapped"));
+            self.unmapped.push(format!("{path}: only library rules (metric: ...) are mapped"));
             return None;
         }
         let unit = map.get("unit").and_then(Value::as_str).unwrap_or("rows");
@@ -385,6 +422,11 @@ impl Importer {
         };
         Some((kind, threshold, severity))
     }
+}
+
+/// A library quality rule's metric: `metric` (ODCS v3.1), or `rule` (v3.0, deprecated in v3.1).
+fn metric(rule: &Value) -> Option<&str> {
+    rule.get("metric").or_else(|| rule.get("rule")).and_then(Value::as_str)
 }
 
 /// Puts a quality rule's threshold and severity on a sift rule (a check that fixes its

@@ -21,7 +21,7 @@ fn the_customer_odcs_contract_imports_to_its_twin_and_lists_what_it_cannot_map()
             "team",
             "schema[0].properties[5].classification",
             "schema[0].quality[1].query",
-            "schema[0].quality[1]: only library rules (rule: ...) are mapped",
+            "schema[0].quality[1]: only library rules (metric: ...) are mapped",
         ]
     );
     // The TOML it prints reads back to the same contract.
@@ -63,4 +63,46 @@ fn what_sift_cannot_express_is_listed_or_refused() {
     assert!(err.contains("ODCS v3"), "{err}");
     let err = import_odcs("apiVersion: v3.0.0\nschema: [{name: a}, {name: b}]\n").unwrap_err().to_string();
     assert!(err.contains("`schema` has 2 objects"), "{err}");
+}
+
+#[test]
+fn v3_1_metric_and_the_deprecated_rule_read_the_same_and_bounds_map_as_the_schema_defines_them() {
+    let doc = |quality_key: &str| {
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nname: t\nschema:\n  - name: t\n    properties:\n\
+             \x20     - name: n\n        required: true\n        logicalType: integer\n\
+             \x20       logicalTypeOptions: {{exclusiveMinimum: 0, maximum: 10, exclusiveMaximum: 9.5}}\n\
+             \x20       quality:\n          - {{type: library, {quality_key}: invalidValues, mustBeLessThan: 5, unit: percent}}\n\
+             \x20     - name: d\n        required: true\n        logicalType: date\n\
+             \x20       logicalTypeOptions: {{minimum: '2000-01-01', exclusiveMaximum: '2030-01-01', format: yyyy-MM-dd}}\n\
+             \x20     - name: t\n        required: true\n        logicalType: timestamp\n\
+             \x20       logicalTypeOptions: {{exclusiveMinimum: '2020-01-01T00:00:00Z'}}\n"
+        )
+    };
+    let v31 = import_odcs(&doc("metric")).unwrap();
+    let v30 = import_odcs(&doc("rule")).unwrap();
+    assert_eq!(v31.contract, v30.contract, "`rule` is the deprecated spelling of `metric`");
+    let rules = &v31.contract.rules;
+    // exclusiveMinimum 0 is at least 1; the tighter of maximum 10 and exclusiveMaximum 9.5 is 9.
+    assert!(
+        matches!(rules[0].check, sift_validator::Check::Integer { min: 1, max: 9, .. }),
+        "{:?}",
+        rules[0]
+    );
+    assert_eq!(rules[0].max_failure_pct, Some(5.0));
+    // minimum 2000-01-01 (inclusive) is sift's exclusive `after` 1999-12-31.
+    match &rules[1].check {
+        sift_validator::Check::Date { after, .. } => {
+            assert_eq!(after.map(|d| d.to_string()).as_deref(), Some("1999-12-31"))
+        }
+        other => panic!("{other:?}"),
+    }
+    match &rules[2].check {
+        sift_validator::Check::Timestamp { after, .. } => {
+            assert_eq!(after.as_deref(), Some("2020-01-01T00:00:00Z"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // A date's upper bound has no sift check: listed.
+    assert_eq!(v31.unmapped, ["schema[0].properties[1].logicalTypeOptions.exclusiveMaximum"]);
 }
