@@ -156,11 +156,19 @@ pub struct HistoryRow {
     pub warnings: Option<i64>,
 }
 
-/// The `files` most recently recorded files of `dataset` (of each dataset when `None`), with
-/// their rules: by dataset, newest file first, rules in contract order.
+/// The datasets the history has files of, in name order.
+pub async fn datasets(conn: &mut SqliteConnection) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar!(r#"SELECT DISTINCT dataset AS "dataset!" FROM sift_file_history ORDER BY dataset"#)
+        .fetch_all(conn)
+        .await
+}
+
+/// The `files` most recently recorded files of `dataset`, newest first, with their rules in
+/// contract order (the newest files first through the `(dataset, id)` index, then each one's
+/// rules through the rule table's key: the cost does not grow with the history).
 pub async fn recent_files(
     conn: &mut SqliteConnection,
-    dataset: Option<&str>,
+    dataset: &str,
     files: i64,
 ) -> sqlx::Result<Vec<HistoryRow>> {
     sqlx::query_as!(
@@ -170,11 +178,9 @@ pub async fn recent_files(
                   f.valid_rows AS "valid_rows!: i64", f.invalid_rows AS "invalid_rows!: i64",
                   f.recorded_at AS "recorded_at!", r.rule_id AS "rule_id?",
                   r.failures AS "failures?: i64", r.warnings AS "warnings?: i64"
-           FROM (SELECT *, row_number() OVER (PARTITION BY dataset ORDER BY id DESC) AS recent
-                 FROM sift_file_history WHERE ?1 IS NULL OR dataset = ?1) AS f
+           FROM (SELECT * FROM sift_file_history WHERE dataset = ?1 ORDER BY id DESC LIMIT ?2) AS f
            LEFT JOIN sift_rule_history AS r ON r.file_id = f.id
-           WHERE f.recent <= ?2
-           ORDER BY f.dataset, f.id DESC, r.position"#,
+           ORDER BY f.id DESC, r.position"#,
         dataset,
         files,
     )

@@ -183,27 +183,35 @@ impl Warehouse for SqliteWarehouse {
             source,
         };
         let mut conn = self.pool.acquire().await.map_err(history_err)?;
-        let rows = queries::recent_files(&mut conn, dataset, to_i64(files as u64))
-            .await
-            .map_err(not_migrated_or(history_err))?;
-        Ok(history::group(rows.into_iter().map(|row| {
-            history::Row {
-                file_id: row.file_id,
-                dataset: row.dataset,
-                source_uri: row.source_uri,
-                checksum: row.checksum,
-                held: row.held,
-                total_rows: row.total_rows,
-                valid_rows: row.valid_rows,
-                invalid_rows: row.invalid_rows,
-                recorded_at: chrono::DateTime::parse_from_rfc3339(&row.recorded_at)
-                    .ok()
-                    .map(|t| t.with_timezone(&chrono::Utc)),
-                rule_id: row.rule_id,
-                failures: row.failures,
-                warnings: row.warnings,
-            }
-        })))
+        let datasets = match dataset {
+            Some(dataset) => vec![dataset.to_owned()],
+            None => queries::datasets(&mut conn).await.map_err(not_migrated_or(history_err))?,
+        };
+        let mut recent = Vec::new();
+        for dataset in &datasets {
+            let rows = queries::recent_files(&mut conn, dataset, to_i64(files as u64))
+                .await
+                .map_err(not_migrated_or(history_err))?;
+            recent.extend(history::group(rows.into_iter().map(|row| {
+                history::Row {
+                    file_id: row.file_id,
+                    dataset: row.dataset,
+                    source_uri: row.source_uri,
+                    checksum: row.checksum,
+                    held: row.held,
+                    total_rows: row.total_rows,
+                    valid_rows: row.valid_rows,
+                    invalid_rows: row.invalid_rows,
+                    recorded_at: chrono::DateTime::parse_from_rfc3339(&row.recorded_at)
+                        .ok()
+                        .map(|t| t.with_timezone(&chrono::Utc)),
+                    rule_id: row.rule_id,
+                    failures: row.failures,
+                    warnings: row.warnings,
+                }
+            })));
+        }
+        Ok(recent)
     }
 
     async fn migrate(&self) -> Result<()> {
