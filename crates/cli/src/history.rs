@@ -2,11 +2,43 @@
 //! reports compare them.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use anyhow::Result;
+use clap::Args;
 use serde::Serialize;
 use sift_notifier::{AnomalyTest, Trend, rate_pct};
 use sift_warehouse::{FileHistory, Warehouse};
+
+use crate::{aws, warehouse};
+
+/// `sift history`: what to print, and from which warehouse.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// Only this dataset (a contract's `name`, e.g. customer).
+    #[arg(long, value_name = "NAME")]
+    dataset: Option<String>,
+    /// How many recent files per dataset.
+    #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
+    files: u16,
+    /// Print JSON: {"datasets": [{"dataset", "files" (newest first), "trends"}]}.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: warehouse::WarehouseArgs,
+    /// The folder of `sift run --out`, whose warehouse.db is read when no warehouse is named.
+    #[arg(long, value_name = "DIR", default_value = "./sift-out")]
+    out: PathBuf,
+    #[command(flatten)]
+    aws: aws::AwsArgs,
+}
+
+/// Opens the warehouse and prints its history.
+pub(crate) async fn run(args: HistoryArgs) -> Result<()> {
+    let aws = aws::Clients::new(&args.aws);
+    let warehouse = args.db.open(&args.out, &aws, warehouse::Default::Existing).await?;
+    print(&*warehouse, args.dataset.as_deref(), usize::from(args.files), args.json).await
+}
 
 /// One dataset's recent files (newest first) and its rules' trends: the newest file against
 /// the others.

@@ -17,11 +17,12 @@ use sift_notifier::{OutboxNotifier, Status, Summary};
 use sift_pipeline::{Config, ContractSource, ErrorChain, Pipeline, Route};
 use sift_storage::LocalStore;
 use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract, import_odcs};
-use sift_warehouse::{Dialect, PgWarehouse, Retry, SecretSource as _, SqliteWarehouse, Warehouse};
+use sift_warehouse::{Dialect, Retry};
 
 mod aws;
 mod history;
 mod human;
+mod warehouse;
 
 /// jemalloc, as polars recommends (lower peak RSS than the system allocator; see the README).
 #[global_allocator]
@@ -66,28 +67,7 @@ enum Command {
     /// Print the recent files of each dataset from the warehouse's history, and each rule's
     /// trend: its rate in the newest file beside its median over the others (flagged when far
     /// above it, as the report does).
-    History {
-        /// Only this dataset (a contract's `name`, e.g. customer).
-        #[arg(long, value_name = "NAME")]
-        dataset: Option<String>,
-        /// How many recent files per dataset.
-        #[arg(long, value_name = "N", default_value_t = 20, value_parser = clap::value_parser!(u16).range(1..))]
-        files: u16,
-        /// Print JSON: {"datasets": [{"dataset", "files" (newest first), "trends"}]}.
-        #[arg(long)]
-        json: bool,
-        #[arg(
-            long,
-            env = "DATABASE_URL",
-            value_name = "URL",
-            hide_env_values = true,
-            help = "Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://<out>/warehouse.db]"
-        )]
-        warehouse: Option<String>,
-        /// The folder of `sift run --out`, whose warehouse.db is read when no URL is given.
-        #[arg(long, value_name = "DIR", default_value = "./sift-out")]
-        out: PathBuf,
-    },
+    History(Box<history::HistoryArgs>),
     /// Print a completion script for SHELL on stdout.
     ///
     /// bash: `sift completions bash > ~/.local/share/bash-completion/completions/sift`;
@@ -147,17 +127,8 @@ struct RunArgs {
     /// Output folder: invalid records, the outbox and the default warehouse go here.
     #[arg(long, value_name = "DIR", default_value = "./sift-out")]
     out: PathBuf,
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        value_name = "URL",
-        help = "Warehouse URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: sqlite://<out>/warehouse.db]"
-    )]
-    warehouse: Option<String>,
-    /// SSM parameter holding the PostgreSQL credentials as JSON, as the Lambda reads it (used
-    /// when no --warehouse / DATABASE_URL is given).
-    #[arg(long, env = "SIFT_DB_SECRET_PARAMETER", value_name = "NAME")]
-    db_secret_parameter: Option<String>,
+    #[command(flatten)]
+    db: warehouse::WarehouseArgs,
     /// Routes as the Lambda takes them (SIFT_ROUTES): a JSON list of {"prefix", "contract",
     /// "invalid_prefix"}; the first route whose prefix starts the input's key chooses the
     /// contract (builtin:customer, s3://BUCKET/KEY or a path) and the invalid-records prefix.
@@ -187,9 +158,6 @@ struct RunArgs {
         help = "Mark the report [ALERT] when the invalid share is strictly above this percentage"
     )]
     alert_invalid_pct: f64,
-    /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
-    #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
-    db_connect_attempts: u32,
     /// Where invalid records go: a local folder or s3://BUCKET/PREFIX [default: invalid/ in the --out folder].
     #[arg(long, env = "SIFT_INVALID_TO", value_name = "DIR|S3URI")]
     invalid_to: Option<String>,
@@ -256,24 +224,7 @@ fn main() -> ExitCode {
             Command::Contract(ContractCommand::Check { file, dialect }) => {
                 check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)
             }
-            Command::History { dataset, files, json, warehouse, out } => {
-                let warehouse = match warehouse {
-                    Some(url) => connect(&url, Retry::default().attempts).await?,
-                    None => {
-                        let path = out.join("warehouse.db");
-                        if !path.exists() {
-                            bail!(
-                                "no warehouse at {}: run `sift run` first, or name one with --warehouse",
-                                path.display()
-                            );
-                        }
-                        connect(&format!("sqlite://{}", path.display()), 1).await?
-                    }
-                };
-                history::print(&*warehouse, dataset.as_deref(), usize::from(files), json)
-                    .await
-                    .map(|()| ExitCode::SUCCESS)
-            }
+            Command::History(args) => history::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Completions { .. } => Ok(ExitCode::SUCCESS),
         }
     });
@@ -301,20 +252,9 @@ fn init_tracing() {
         .init();
 }
 
-async fn connect(url: &str, attempts: u32) -> Result<Arc<dyn Warehouse>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteWarehouse::connect(url).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgWarehouse::connect(url, Retry { attempts, ..Retry::default() }).await?))
-    } else {
-        // Not echoed: the URL may hold a password.
-        bail!("unsupported warehouse URL: use sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
-    }
-}
-
 async fn migrate(url: &str, contract: Option<&Path>) -> Result<()> {
     let contract = contract.map(read_contract).transpose()?;
-    let warehouse = connect(url, Retry::default().attempts).await?;
+    let warehouse = warehouse::connect(url, Retry::default().attempts).await?;
     warehouse.migrate().await?;
     eprintln!("migrated {}", warehouse.describe());
     if let Some(table) = contract.as_ref().and_then(Contract::table) {
@@ -449,18 +389,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
         None => (load_contract(&args)?, invalid_prefix),
     };
     let as_of = args.as_of.unwrap_or_else(|| chrono::Utc::now().date_naive());
-    let warehouse = match (&args.warehouse, &args.db_secret_parameter) {
-        (Some(url), _) => connect(url, args.db_connect_attempts).await?,
-        (None, Some(parameter)) => {
-            let credentials = aws.ssm_secret(parameter).await.db_credentials().await?;
-            let retry = Retry { attempts: args.db_connect_attempts, ..Retry::default() };
-            Arc::new(PgWarehouse::connect_with(credentials.connect_options()?, retry).await?)
-        }
-        (None, None) => {
-            let url = format!("sqlite://{}", args.out.join("warehouse.db").display());
-            connect(&url, args.db_connect_attempts).await?
-        }
-    };
+    let warehouse = args.db.open(&args.out, &aws, warehouse::Default::Create).await?;
     if !args.no_migrate && auto_migrate_from_env()? {
         warehouse.migrate().await.context("applying sift's schema (use --no-migrate to skip)")?;
     }

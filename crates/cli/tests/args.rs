@@ -64,3 +64,19 @@ fn completions_are_written_for_bash_zsh_and_fish() {
         }
     }
 }
+
+#[test]
+fn help_never_prints_the_database_url_it_names() {
+    let url = "postgres://sift:hunter2@db.internal:5432/dw";
+    for command in ["run", "history", "migrate"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_sift"))
+            .args([command, "--help"])
+            .env_clear()
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        let help = text(&output.stdout);
+        assert!(help.contains("[env: DATABASE_URL]"), "{command}:\n{help}");
+        assert!(!help.contains("hunter2"), "{command} --help shows the password:\n{help}");
+    }
+}

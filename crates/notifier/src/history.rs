@@ -40,7 +40,7 @@ impl Trend {
     pub fn sentence(&self) -> String {
         let median = self.median_pct.unwrap_or(0.0);
         let times = if median > 0.0 {
-            format!("{:.0}x its median of {median:.1}%", self.rate_pct / median)
+            format!("{:.0}x its median of {}", self.rate_pct / median, share(median))
         } else {
             "it did not fail in any".to_owned()
         };
@@ -49,8 +49,14 @@ impl Trend {
         } else {
             format!(" of the last {} files", self.files)
         };
-        format!("{}: {:.1}% of the rows, {times}{files}", self.rule, self.rate_pct)
+        format!("{}: {} of the rows, {times}{files}", self.rule, share(self.rate_pct))
     }
+}
+
+/// A rate for people: one decimal (`1.0%`), two below a tenth of a percent so a small rate
+/// does not read as none (`0.03%`).
+pub(crate) fn share(pct: f64) -> String {
+    if pct > 0.0 && pct < 0.1 { format!("{pct:.2}%") } else { format!("{pct:.1}%") }
 }
 
 /// When a rule's rate is far above its history (see the module docs).
@@ -119,6 +125,14 @@ pub fn median(values: &[f64]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_rates_keep_a_second_decimal() {
+        assert_eq!(
+            (share(0.0), share(0.03), share(0.1), share(12.345)),
+            ("0.0%".into(), "0.03%".into(), "0.1%".into(), "12.3%".into())
+        );
+    }
 
     #[test]
     fn median_of_odd_even_and_empty() {

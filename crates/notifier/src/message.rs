@@ -200,7 +200,7 @@ fn usual(trend: &crate::Trend) -> String {
     match trend.median_pct {
         Some(median) => {
             let files = if trend.files == 1 { "file" } else { "files" };
-            format!("median {} over {} {files}", percent(median), trend.files)
+            format!("median {} over {} {files}", crate::history::share(median), trend.files)
         }
         None => String::new(),
     }
