@@ -69,11 +69,11 @@ fn newest_report(out: &Path) -> String {
 
 /// Ten ordinary files (0.8% to 1.2% bad emails), then a tenfold jump; `env` names the
 /// warehouse (none: SQLite in the out folder).
-fn ten_normal_files_then_a_jump(env: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+fn ten_normal_files_then_a_jump(env: &[(&str, &str)], args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     // The alert threshold is far above every file: only the history can flag one.
-    let extra = ["--alert-invalid-pct", "50"];
+    let extra: Vec<&str> = ["--alert-invalid-pct", "50"].iter().chain(args).copied().collect();
     for (day, bad) in [20, 18, 22, 16, 24, 20, 19, 21, 17, 23].into_iter().enumerate() {
         let file = customers(dir.path(), &format!("day-{day}.csv"), day as u64 * ROWS + 1, bad);
         let (code, summary) = sift_run_json(&file, &out, &extra, env);
@@ -139,7 +139,7 @@ fn check_history(history: &Value) {
 
 #[test]
 fn sqlite_flags_the_tenfold_jump_and_only_it() {
-    let (_dir, out) = ten_normal_files_then_a_jump(&[]);
+    let (_dir, out) = ten_normal_files_then_a_jump(&[], &[]);
     check_history(&history_json(&out, &[]));
     // The human form: the trend line of email ends flagged.
     let output = sift().args(["history", "--out", out.to_str().unwrap()]).output().unwrap();
@@ -151,11 +151,34 @@ fn sqlite_flags_the_tenfold_jump_and_only_it() {
 }
 
 #[tokio::test]
-async fn postgres_flags_the_tenfold_jump_and_only_it() {
+async fn postgres_flags_the_tenfold_jump_and_only_it_and_sns_hears_of_it_once() {
     let url = sift_tests::pg::fresh_database("sift_history").await;
-    let env = [("DATABASE_URL", url.as_str())];
-    let (_dir, out) = ten_normal_files_then_a_jump(&env);
+    let endpoint = sift_tests::moto_endpoint();
+    let sns = aws_sdk_sns::Client::new(&sift_aws::emulator_config(&endpoint, 3));
+    let topic = sns.create_topic().name(format!("sift-history-{}", std::process::id())).send().await.unwrap();
+    let arn = topic.topic_arn().unwrap().to_owned();
+    let env = [
+        ("DATABASE_URL", url.as_str()),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ];
+    let (_dir, out) = ten_normal_files_then_a_jump(&env, &["--alert-topic-arn", &arn]);
     check_history(&history_json(&out, &env));
+    // One alert, for the eleventh file, saying why; no customer value in it.
+    let state = sift_aws::emulator_state(&endpoint).unwrap();
+    let topic = state["sns"]["Topic"].as_array().unwrap().iter().find(|t| t["arn"] == arn.as_str()).unwrap();
+    let sent = topic["sent_notifications"].as_array().unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    let alert = sent[0].to_string();
+    assert!(
+        alert.contains("Far above their history: email: 10.0% of the rows, 10x its median of 1.0%"),
+        "{alert}"
+    );
+    assert!(alert.contains("day-10.csv"), "{alert}");
+    assert_no_customer_value(&alert);
 }
 
 #[test]
