@@ -484,13 +484,8 @@ fn usual_history() -> Vec<sift_warehouse::FileHistory> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is_remembered() {
-    // 1 of 3 rows fails email (33%) against a usual 1%; the threshold (50%) is not crossed.
-    let mut seq = Sequence::new();
-    let sources = source(CSV, &mut seq);
-    let mut invalid = invalid_store();
-    invalid.expect_put().returning(|_, _, _| Ok(()));
+/// A warehouse that loads the two valid rows of `CSV` (its history expectations are the test's).
+fn loads_the_two_valid_rows() -> MockWarehouse {
     let mut warehouse = MockWarehouse::new();
     warehouse.expect_describe().return_const("mock".to_owned());
     warehouse.expect_prepare().returning(|_, _| Ok(()));
@@ -498,6 +493,17 @@ async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is
         let _ = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
         Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false })
     });
+    warehouse
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is_remembered() {
+    // 1 of 3 rows fails email (33%) against a usual 1%; the threshold (50%) is not crossed.
+    let mut seq = Sequence::new();
+    let sources = source(CSV, &mut seq);
+    let mut invalid = invalid_store();
+    invalid.expect_put().returning(|_, _, _| Ok(()));
+    let mut warehouse = loads_the_two_valid_rows();
     warehouse
         .expect_history()
         .times(1)
@@ -551,13 +557,7 @@ async fn history_trouble_never_fails_the_run() {
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
     invalid.expect_put().returning(|_, _, _| Ok(()));
-    let mut warehouse = MockWarehouse::new();
-    warehouse.expect_describe().return_const("mock".to_owned());
-    warehouse.expect_prepare().returning(|_, _| Ok(()));
-    warehouse.expect_load().times(1).returning(|_, _, _, stream| {
-        let _ = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
-        Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false })
-    });
+    let mut warehouse = loads_the_two_valid_rows();
     warehouse.expect_history().times(1).returning(|_, _| Err(sift_warehouse::Error::NotMigrated));
     warehouse.expect_record_history().times(1).returning(|_| Err(sift_warehouse::Error::NotMigrated));
     let reports = Arc::new(Mutex::new(Vec::new()));
