@@ -369,19 +369,8 @@ impl Tally {
         for ((_, n), add) in self.duplicate_groups.iter_mut().zip(&chunk.duplicate_groups) {
             *n += add;
         }
-        // Rules failing together, from the invalid rows' `failed_rules` (a few percent of the
-        // rows, one short list each).
-        if let Some(Ok(failed)) = chunk.invalid.column(FAILED_RULES).ok().map(|c| c.str()) {
-            let mut at = Vec::new();
-            for list in failed.iter().flatten().filter(|l| l.contains(';')) {
-                at.clear();
-                at.extend(list.split(';').filter_map(|id| self.failures.iter().position(|(i, _)| i == id)));
-                for (n, &a) in at.iter().enumerate() {
-                    for &b in &at[n + 1..] {
-                        *self.pairs.entry((a.min(b), a.max(b))).or_default() += 1;
-                    }
-                }
-            }
+        for (&pair, &n) in &chunk.pairs {
+            *self.pairs.entry(pair).or_default() += n;
         }
     }
 

@@ -648,3 +648,29 @@ fn ints(frame: &DataFrame, name: &str) -> Vec<i64> {
 fn texts(frame: &DataFrame, name: &str) -> Vec<Option<String>> {
     frame.column(name).unwrap().str().unwrap().iter().map(|v| v.map(str::to_owned)).collect()
 }
+
+#[test]
+fn the_pairs_failing_together_are_those_the_failed_rules_lists_name() {
+    // The sample file, in uneven chunks: every invalid row's `failed_rules` list, paired up,
+    // gives the tally's pairs.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customers.csv");
+    let bytes = std::fs::read(path).unwrap();
+    let mut file = FileValidator::new(customer_contract(None), as_of(), 700).unwrap();
+    let mut chunks = file.push(&bytes).unwrap();
+    chunks.extend(file.finish().unwrap());
+    let ids = file.tally().failures.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();
+    let mut expected = std::collections::BTreeMap::new();
+    for chunk in &chunks {
+        for list in chunk.invalid.column("failed_rules").unwrap().str().unwrap().iter().flatten() {
+            let at: Vec<usize> =
+                list.split(';').map(|id| ids.iter().position(|i| i == id).unwrap()).collect();
+            for (n, &a) in at.iter().enumerate() {
+                for &b in &at[n + 1..] {
+                    *expected.entry((a.min(b), a.max(b))).or_insert(0u64) += 1;
+                }
+            }
+        }
+    }
+    assert!(!expected.is_empty(), "the sample has rows failing two rules");
+    assert_eq!(file.tally().pairs, expected);
+}

@@ -66,6 +66,9 @@ pub struct ValidatedChunk {
     /// Duplicate groups that formed in this chunk per id, in [`Validator::failure_ids`] order:
     /// keys of a uniqueness rule seen for the second time (0 for other rules).
     pub duplicate_groups: Vec<u64>,
+    /// Invalid rows failing both `error` ids of a pair (positions in
+    /// [`Validator::failure_ids`], the lower first), for the pairs that failed together.
+    pub pairs: std::collections::BTreeMap<(usize, usize), u64>,
 }
 
 /// Evaluates one contract over the chunks of one file, in file order.
@@ -231,6 +234,21 @@ impl Validator {
             }
         }
         let invalid_rows = invalid_mask.iter().filter(|&&bad| bad).count();
+        // Error ids failing the same invalid row, by pairs (the report's "rules failing
+        // together"): a few percent of the rows, a handful of masks each.
+        let error_ids: Vec<usize> = (0..ids.len()).filter(|&k| !warn[k]).collect();
+        let mut pairs = std::collections::BTreeMap::new();
+        let mut failing = Vec::with_capacity(error_ids.len());
+        for (row, _) in invalid_mask.iter().enumerate().filter(|(_, bad)| **bad) {
+            failing.clear();
+            failing
+                .extend(error_ids.iter().copied().filter(|&k| fails[k].get(row).copied().unwrap_or(false)));
+            for (n, &a) in failing.iter().enumerate() {
+                for &b in &failing[n + 1..] {
+                    *pairs.entry((a, b)).or_default() += 1;
+                }
+            }
+        }
         let mut warned_mask = vec![false; if warn.contains(&true) { rows } else { 0 }];
         let mut warnings = vec![0u64; ids.len()];
         for ((fail, n), _) in fails.iter().zip(&mut warnings).zip(warn.iter()).filter(|(_, w)| **w) {
@@ -284,6 +302,7 @@ impl Validator {
             failures,
             warnings,
             duplicate_groups,
+            pairs,
         })
     }
 }
