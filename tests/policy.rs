@@ -34,11 +34,9 @@ fn rows_loaded(out: &Path) -> i64 {
 
 /// The subject and text part of the one report in the run's outbox.
 fn report(out: &Path) -> (String, String) {
-    let emls: Vec<_> = std::fs::read_dir(out.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(emls.len(), 1, "{emls:?}");
-    let raw = std::fs::read(&emls[0]).unwrap();
-    let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
-    (message.subject().unwrap_or_default().to_owned(), message.body_text(0).unwrap().into_owned())
+    let mut reports = sift_tests::outbox_reports(out);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    reports.remove(0)
 }
 
 fn count(json: &Value, map: &str, id: &str) -> u64 {

@@ -108,7 +108,8 @@ mod tests {
             std::time::Duration::from_millis(250),
         );
         assert_eq!(document(&summary, 0)["Anomalies"].as_u64(), Some(0));
-        let summary = summary.with_anomalies(vec!["email".into()]);
+        let flagged = sift_notifier::AnomalyTest::default().assess("email", 28, 5000, &[0.0; 5]);
+        let summary = summary.with_anomalies(&[flagged]);
         let doc = document(&summary, 1_764_144_900_000);
         assert_eq!(doc["Anomalies"].as_u64(), Some(1));
         assert_eq!(

@@ -35,6 +35,21 @@ pub fn example() -> Vec<u8> {
     std::fs::read(example_path()).unwrap()
 }
 
+/// The reports in a run's outbox (`OUT/outbox/*.eml`), oldest first (their names start with
+/// the time): each one's subject and text part.
+pub fn outbox_reports(out: &Path) -> Vec<(String, String)> {
+    let mut emls: Vec<PathBuf> =
+        std::fs::read_dir(out.join("outbox")).unwrap().map(|e| e.unwrap().path()).collect();
+    emls.sort();
+    emls.iter()
+        .map(|eml| {
+            let raw = std::fs::read(eml).unwrap();
+            let message = mail_parser::MessageParser::default().parse(&raw).unwrap();
+            (message.subject().unwrap_or_default().to_owned(), message.body_text(0).unwrap().into_owned())
+        })
+        .collect()
+}
+
 /// Runs `sift run INPUT --out OUT --as-of 2026-11-26 --json` with `extra` arguments and `env`;
 /// returns the exit code and the JSON summary (panics with stderr when stdout is not one).
 pub fn sift_run_json(

@@ -51,12 +51,7 @@ struct DatasetHistory {
 
 /// Prints the `files` most recent files of `dataset` (of each dataset when `None`), as JSON
 /// with `json`.
-pub(crate) async fn print(
-    warehouse: &dyn Warehouse,
-    dataset: Option<&str>,
-    files: usize,
-    json: bool,
-) -> Result<()> {
+async fn print(warehouse: &dyn Warehouse, dataset: Option<&str>, files: usize, json: bool) -> Result<()> {
     let recent = warehouse.history(dataset, files).await?;
     let mut datasets: Vec<DatasetHistory> = Vec::new();
     for file in recent {

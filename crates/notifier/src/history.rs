@@ -38,18 +38,16 @@ pub struct Trend {
 impl Trend {
     /// `email: 10.2% of the rows, 10x its median of 1.0% over the last 10 files`, for alerts.
     pub fn sentence(&self) -> String {
-        let median = self.median_pct.unwrap_or(0.0);
-        let times = if median > 0.0 {
-            format!("{:.0}x its median of {}", self.rate_pct / median, share(median))
-        } else {
-            "it did not fail in any".to_owned()
+        let history = match self.median_pct.filter(|m| *m > 0.0) {
+            Some(median) => format!(
+                "{:.0}x its median of {} over the last {} files",
+                self.rate_pct / median,
+                share(median),
+                self.files
+            ),
+            None => format!("it did not fail in any of the last {} files", self.files),
         };
-        let files = if median > 0.0 {
-            format!(" over the last {} files", self.files)
-        } else {
-            format!(" of the last {} files", self.files)
-        };
-        format!("{}: {} of the rows, {times}{files}", self.rule, share(self.rate_pct))
+        format!("{}: {} of the rows, {history}", self.rule, share(self.rate_pct))
     }
 }
 
@@ -60,7 +58,7 @@ pub(crate) fn share(pct: f64) -> String {
 }
 
 /// When a rule's rate is far above its history (see the module docs).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AnomalyTest {
     /// Recent files of the dataset to compare with (the newest ones; held files left out).
     pub files: usize,
@@ -111,7 +109,7 @@ pub fn rate_pct(count: u64, rows: u64) -> f64 {
 }
 
 /// The median of `values` (the mean of the middle two for an even count); `None` when empty.
-pub fn median(values: &[f64]) -> Option<f64> {
+fn median(values: &[f64]) -> Option<f64> {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();

@@ -62,7 +62,7 @@ pub use aws::SesNotifier;
 #[cfg(feature = "sns")]
 pub use aws::SnsAlerter;
 pub use error::{Error, Result};
-pub use history::{AnomalyTest, Trend, median, rate_pct};
+pub use history::{AnomalyTest, Trend, rate_pct};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
 pub use report::{Outcome, Report, ReportContext, RuleCount};
@@ -97,29 +97,20 @@ pub trait Alerter: Send + Sync {
 /// their history, and where the invalid records are. No customer values.
 pub fn alert_text(report: &Report) -> String {
     let (rows, are) = if report.total == 1 { ("row", "is") } else { ("rows", "are") };
-    let mut text = if report.is_over_threshold() {
-        format!(
-            "{}: {:.1}% of {} {rows} in {} {are} invalid ({} invalid), above the alert threshold of {:.1}%.",
-            report.function_name,
-            report.invalid_pct(),
-            report.total,
-            report.source,
-            report.invalid,
-            report.alert_threshold_pct,
-        )
-    } else {
-        format!(
-            "{}: {:.1}% of {} {rows} in {} {are} invalid ({} invalid).",
-            report.function_name,
-            report.invalid_pct(),
-            report.total,
-            report.source,
-            report.invalid,
-        )
-    };
-    let far: Vec<String> = report.anomalies().map(Trend::sentence).collect();
-    if !far.is_empty() {
-        text.push_str(&format!(" Far above their history: {}.", far.join("; ")));
+    let mut text = format!(
+        "{}: {:.1}% of {} {rows} in {} {are} invalid ({} invalid)",
+        report.function_name,
+        report.invalid_pct(),
+        report.total,
+        report.source,
+        report.invalid,
+    );
+    if report.is_over_threshold() {
+        text.push_str(&format!(", above the alert threshold of {:.1}%", report.alert_threshold_pct));
+    }
+    text.push('.');
+    if let Some(far) = report.anomaly_sentence() {
+        text.push_str(&format!(" {far}"));
     }
     let top: Vec<String> =
         report.sorted_failures().iter().take(3).map(|f| format!("{} ({})", f.rule, f.count)).collect();

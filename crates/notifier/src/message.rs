@@ -137,10 +137,7 @@ impl View {
                     percent(report.alert_threshold_pct)
                 ));
             }
-            let far: Vec<String> = report.anomalies().map(crate::Trend::sentence).collect();
-            if !far.is_empty() {
-                alert.push(format!("Far above their history: {}.", far.join("; ")));
-            }
+            alert.extend(report.anomaly_sentence());
             alert.join(" ")
         });
         let held_reason = match &report.outcome {
@@ -218,16 +215,19 @@ fn rows_of(counts: Vec<crate::report::RuleCount>, report: &Report) -> Vec<Failur
     let width = counts.iter().map(|f| f.rule.chars().count()).max().unwrap_or(0);
     counts
         .into_iter()
-        .map(|f| FailureRow {
-            padded_rule: format!("{:<width$}", f.rule),
-            pct: percent(pct(f.count, total)),
-            // A visible sliver even for a tiny count next to a huge one.
-            bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
-            count: format!("{:>count_width$}", thousands(f.count)),
-            description: describe(&f.rule),
-            usual: report.trend(&f.rule).map(usual).unwrap_or_default(),
-            flagged: report.trend(&f.rule).is_some_and(|t| t.flagged),
-            rule: f.rule,
+        .map(|f| {
+            let trend = report.trend(&f.rule);
+            FailureRow {
+                padded_rule: format!("{:<width$}", f.rule),
+                pct: percent(pct(f.count, total)),
+                // A visible sliver even for a tiny count next to a huge one.
+                bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
+                count: format!("{:>count_width$}", thousands(f.count)),
+                description: describe(&f.rule),
+                usual: trend.map(usual).unwrap_or_default(),
+                flagged: trend.is_some_and(|t| t.flagged),
+                rule: f.rule,
+            }
         })
         .collect()
 }

@@ -158,6 +158,13 @@ impl Report {
         self.trends.iter().filter(|t| t.flagged)
     }
 
+    /// `Far above their history: <each flagged trend's sentence>.`, when a rule is (the alert
+    /// and both report parts say it in these words).
+    pub fn anomaly_sentence(&self) -> Option<String> {
+        let far: Vec<String> = self.anomalies().map(Trend::sentence).collect();
+        (!far.is_empty()).then(|| format!("Far above their history: {}.", far.join("; ")))
+    }
+
     /// The trend of failure id `rule`, when there is one.
     pub fn trend(&self, rule: &str) -> Option<&Trend> {
         self.trends.iter().find(|t| t.rule == rule)

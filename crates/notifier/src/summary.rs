@@ -172,9 +172,10 @@ impl Summary {
         self
     }
 
-    /// The same summary, naming the failure ids far above their history.
-    pub fn with_anomalies(mut self, rules: Vec<String>) -> Self {
-        self.rule_anomalies = rules;
+    /// The same summary, naming the failure ids of `trends` far above their history (the
+    /// report's trends).
+    pub fn with_anomalies(mut self, trends: &[crate::Trend]) -> Self {
+        self.rule_anomalies = trends.iter().filter(|t| t.flagged).map(|t| t.rule.clone()).collect();
         self
     }
 

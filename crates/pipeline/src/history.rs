@@ -43,7 +43,7 @@ pub fn trends(file: &FileHistory, past: &[FileHistory], test: &AnomalyTest) -> V
 }
 
 /// The history entry of a file of `dataset` validated as `tally`.
-pub(crate) fn entry(dataset: &str, source: &str, checksum: &str, tally: &Tally, held: bool) -> FileHistory {
+fn entry(dataset: &str, source: &str, checksum: &str, tally: &Tally, held: bool) -> FileHistory {
     FileHistory {
         dataset: dataset.to_owned(),
         source_uri: source.to_owned(),
@@ -67,9 +67,18 @@ pub(crate) fn entry(dataset: &str, source: &str, checksum: &str, tally: &Tally, 
 }
 
 impl Pipeline {
-    /// Reads the dataset's recent files, records this one, and returns its trends against
-    /// them (empty when the history cannot be read).
-    pub(crate) async fn remember(&self, file: &FileHistory) -> Vec<Trend> {
+    /// Reads the recent files of `dataset`, records this one (`source` with `checksum`,
+    /// validated as `tally`, `held` or not), and returns its trends against them (empty when
+    /// the history cannot be read).
+    pub(crate) async fn remember(
+        &self,
+        dataset: &str,
+        source: &str,
+        checksum: &str,
+        tally: &Tally,
+        held: bool,
+    ) -> Vec<Trend> {
+        let file = &entry(dataset, source, checksum, tally, held);
         let test = &self.anomaly_test;
         // Twice the window: held files and this very file (a re-delivery) are left out of it.
         let past = match self.warehouse.history(Some(&file.dataset), test.files.saturating_mul(2)).await {

@@ -71,7 +71,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use sift_notifier::{Alerter, AnomalyTest, FileRun, Notifier, Report, ReportContext, Trend};
+use sift_notifier::{Alerter, AnomalyTest, FileRun, Notifier, Report, ReportContext};
 use sift_storage::{Compression, ObjectStore};
 use sift_table::TableSpec;
 use sift_validator::Contract;
@@ -103,11 +103,6 @@ pub struct Config {
     pub alert_threshold_pct: f64,
     /// Rows per validation chunk.
     pub chunk_rows: usize,
-}
-
-/// The failure ids of `trends` far above their history.
-fn anomalies(trends: &[Trend]) -> Vec<String> {
-    trends.iter().filter(|t| t.flagged).map(|t| t.rule.clone()).collect()
 }
 
 /// Where a run is, for progress displays.
@@ -320,10 +315,7 @@ impl Pipeline {
                     already_loaded = counts.already_loaded,
                     "file processed"
                 );
-                let trends = self
-                    .remember(&history::entry(&file.dataset, &source, &done.checksum, &done.tally, false))
-                    .await;
-                let anomalies = anomalies(&trends);
+                let trends = self.remember(&file.dataset, &source, &done.checksum, &done.tally, false).await;
                 let (uri, url, warnings_uri) = self.locations(&done.invalid_key, &done.warnings_key);
                 let report = Report::processed(&context, &source, &counts, uri.clone(), url)
                     .with_warnings_uri(warnings_uri.clone())
@@ -333,15 +325,12 @@ impl Pipeline {
                 self.alert(&report, &source).await;
                 Ok(Summary::processed(file, counts, uri, notification, started.elapsed())
                     .with_warnings_uri(warnings_uri)
-                    .with_anomalies(anomalies))
+                    .with_anomalies(&report.trends))
             }
             Err(Stop::Held(held)) => {
                 let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default());
                 tracing::info!(source = %source, reason = %held.reason(), "file held");
-                let trends = self
-                    .remember(&history::entry(&file.dataset, &source, &held.checksum, &held.tally, true))
-                    .await;
-                let anomalies = anomalies(&trends);
+                let trends = self.remember(&file.dataset, &source, &held.checksum, &held.tally, true).await;
                 let limit = held.hold.to_string();
                 let (uri, url, warnings_uri) = self.locations(&held.invalid_key, &held.warnings_key);
                 let report = Report::held(&context, &source, &counts, limit.clone(), uri.clone(), url)
@@ -352,7 +341,7 @@ impl Pipeline {
                 self.alert(&report, &source).await;
                 Ok(Summary::held(file, counts, uri, &limit, notification, started.elapsed())
                     .with_warnings_uri(warnings_uri)
-                    .with_anomalies(anomalies))
+                    .with_anomalies(&report.trends))
             }
             Err(Stop::Rejected(reason)) => {
                 // Not a warning here: the shells say it (the CLI's summary, the Lambda's result).
