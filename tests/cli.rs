@@ -77,7 +77,7 @@ fn the_example_runs_end_to_end_and_a_rerun_loads_nothing_new() {
 
     // The invalid-records file: original header + row_number + failed_rules, one row per invalid.
     let uri = first["invalid_records_uri"].as_str().unwrap();
-    assert!(uri.ends_with("invalid/2026-11-26/customers_invalid_records.csv"), "{uri}");
+    sift_tests::invalid_key(uri, "", "invalid/2026-11-26/customers");
     let rows = read_csv(&std::fs::read_to_string(uri).unwrap());
     assert_eq!(rows[0].join(","), format!("{HEADER},row_number,failed_rules"));
     assert_eq!(rows.len() as u64 - 1, invalid);
@@ -107,7 +107,8 @@ fn the_example_runs_end_to_end_and_a_rerun_loads_nothing_new() {
     let html = message.body_html(0).unwrap();
     let with_separators = format!("{},{:03}", total / 1000, total % 1000);
     assert!(text.contains(&format!("Total:           {with_separators}")), "{text}");
-    assert!(html.contains("customers_invalid_records.csv</a>"), "{html}");
+    let file_name = uri.rsplit('/').next().unwrap();
+    assert!(html.contains(&format!("{file_name}</a>")), "{html}");
     let example_text = std::fs::read_to_string(example()).unwrap();
     let some_email = example_text.lines().nth(1).unwrap().split(',').nth(2).unwrap();
     assert!(!text.contains(some_email) && !html.contains(some_email), "no customer value in the email");
@@ -235,4 +236,36 @@ fn migrate_applies_the_schema() {
     let out = dir.path().join("w");
     let (code, json) = run_json(&example(), &out, &["--no-migrate"]);
     assert_eq!(code, 0, "{json}");
+}
+
+#[test]
+fn two_sources_with_one_file_name_on_one_day_keep_both_quarantines() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let tenant = |name: &str, bad: &str| {
+        let folder = dir.path().join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        let input = folder.join("customers.csv");
+        std::fs::write(&input, format!("{HEADER}\n1,Ann Lee,{bad},36,1990-05-17,0123456789\n")).unwrap();
+        input
+    };
+    let (a, b) = (tenant("tenantA", "not-an-email-a"), tenant("tenantB", "not-an-email-b"));
+    let (_, first) = run_json(&a, &out, &[]);
+    let (_, second) = run_json(&b, &out, &[]);
+    let (uri_a, uri_b) =
+        (first["invalid_records_uri"].as_str().unwrap(), second["invalid_records_uri"].as_str().unwrap());
+    assert_ne!(uri_a, uri_b, "one file name, one day, two sources: two objects");
+    assert!(std::fs::read_to_string(uri_a).unwrap().contains("not-an-email-a"), "tenant A's rows stand");
+    assert!(std::fs::read_to_string(uri_b).unwrap().contains("not-an-email-b"));
+    // Each report links its own; a re-run of the same file writes the same object.
+    let reports = sift_tests::outbox_reports(&out);
+    assert!(reports[0].1.contains(uri_a) && !reports[0].1.contains(uri_b), "{}", reports[0].1);
+    assert!(reports[1].1.contains(uri_b) && !reports[1].1.contains(uri_a), "{}", reports[1].1);
+    let (_, again) = run_json(&a, &out, &[]);
+    assert_eq!(again["invalid_records_uri"].as_str(), Some(uri_a));
+    // A corrected file under the same name keeps the first one's rows too.
+    std::fs::write(&a, format!("{HEADER}\n1,Ann Lee,still-bad,36,1990-05-17,0123456789\n")).unwrap();
+    let (_, corrected) = run_json(&a, &out, &[]);
+    assert_ne!(corrected["invalid_records_uri"].as_str(), Some(uri_a));
+    assert!(std::fs::read_to_string(uri_a).unwrap().contains("not-an-email-a"));
 }

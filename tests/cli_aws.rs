@@ -118,8 +118,12 @@ async fn an_s3_object_with_an_awkward_key_runs_end_to_end_with_ses_and_sns() {
     let summary = json(&output);
     assert_eq!(summary["source"], input.as_str());
     assert_eq!(summary["notification"], "sent");
-    let invalid_key = "Curoupt_Records/Customer/2026-11-26/my customers+2026 é_invalid_records.csv";
-    assert_eq!(summary["invalid_records_uri"], format!("s3://{}/{invalid_key}", store.bucket()).as_str());
+    let base = format!("s3://{}/", store.bucket());
+    let invalid_key = sift_tests::invalid_key(
+        summary["invalid_records_uri"].as_str().unwrap(),
+        &base,
+        "Curoupt_Records/Customer/2026-11-26/my customers+2026 é",
+    );
     let invalid =
         String::from_utf8(read_object(&store, invalid_key).await.expect("invalid records in S3")).unwrap();
     assert_eq!(csv_records(&invalid), summary["invalid"].as_u64().unwrap() + 1);
@@ -208,7 +212,12 @@ async fn an_ses_failure_keeps_the_load_and_a_rerun_reports_without_loading_twice
     assert!(first["inserted"].as_u64().unwrap() > 0);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("sending the report failed"), "the error is logged: {stderr}");
-    let invalid_key = "invalid/2026-11-26/customers_invalid_records.csv";
+    let base = format!("s3://{}/", store.bucket());
+    let invalid_key = sift_tests::invalid_key(
+        first["invalid_records_uri"].as_str().unwrap(),
+        &base,
+        "invalid/2026-11-26/customers",
+    );
     assert!(read_object(&store, invalid_key).await.is_some(), "the invalid records stand");
 
     // The sender gets verified; the re-run sends the report and loads nothing twice.
@@ -263,4 +272,45 @@ async fn a_200_mb_object_streams_through_with_bounded_memory() {
     eprintln!("200 MB object: {size} bytes, {} rows, peak RSS {peak_mib} MiB", summary.rows);
     // Holding the object, or its valid rows, would take far more than this.
     assert!(peak_mib < 600, "peak RSS {peak_mib} MiB for a {} MiB object", size / (1024 * 1024));
+}
+
+#[tokio::test]
+async fn two_buckets_prefixes_with_one_file_name_keep_both_quarantines_in_s3() {
+    let store = bucket("sift-tenants").await;
+    let header = "customer_id,full_name,email,age,date_of_birth,phone_number";
+    for tenant in ["tenantA", "tenantB"] {
+        let body = format!("{header}\n1,Ann Lee,bad-email-of-{tenant},36,1990-05-17,0123456789\n");
+        store.put(&format!("{tenant}/customers.csv"), Bytes::from(body), "text/csv").await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let invalid_to = format!("s3://{}/quarantine", store.bucket());
+    let base = format!("s3://{}/", store.bucket());
+    let mut keys = Vec::new();
+    for tenant in ["tenantA", "tenantB"] {
+        let input = format!("s3://{}/{tenant}/customers.csv", store.bucket());
+        let args = [
+            "run",
+            &input,
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--as-of",
+            "2026-11-26",
+            "--json",
+            "--invalid-to",
+            &invalid_to,
+        ];
+        let summary = json(&sift(&args, false));
+        let key = sift_tests::invalid_key(
+            summary["invalid_records_uri"].as_str().unwrap(),
+            &base,
+            "quarantine/2026-11-26/customers",
+        )
+        .to_owned();
+        keys.push((tenant, key));
+    }
+    assert_ne!(keys[0].1, keys[1].1);
+    for (tenant, key) in &keys {
+        let body = String::from_utf8(read_object(&store, key).await.unwrap()).unwrap();
+        assert!(body.contains(&format!("bad-email-of-{tenant}")), "{key}: {body}");
+    }
 }

@@ -68,9 +68,12 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
     assert_eq!(summary["notification"], "sent");
 
     // The invalid records, byte for byte what the validator gives, at the SPEC's location.
-    let invalid_key = format!("Curoupt_Records/Customer/{as_of}/customer list+2026_invalid_records.csv");
-    assert_eq!(summary["invalid_records_uri"], format!("s3://{}/{invalid_key}", world.invalid).as_str());
-    assert_eq!(world.get(&world.invalid, &invalid_key).await, oracle.invalid_csv);
+    let invalid_key = sift_tests::invalid_key(
+        summary["invalid_records_uri"].as_str().unwrap(),
+        &format!("s3://{}/", world.invalid),
+        &format!("Curoupt_Records/Customer/{as_of}/customer list+2026"),
+    );
+    assert_eq!(world.get(&world.invalid, invalid_key).await, oracle.invalid_csv);
 
     // The SES report: subject with the function name and [ALERT] (threshold 1%), both parts.
     let reports = ses_reports(&world.sender);
@@ -144,9 +147,11 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
             (Some(0), files[0]["valid"].clone()),
             "{file}"
         );
-        let invalid =
-            format!("s3://{}/Curoupt_Records/Customer/{as_of}/{stem}_invalid_records.csv", world.invalid);
-        assert_eq!(file["invalid_records_uri"], invalid.as_str(), "{file}");
+        sift_tests::invalid_key(
+            file["invalid_records_uri"].as_str().unwrap(),
+            &format!("s3://{}/", world.invalid),
+            &format!("Curoupt_Records/Customer/{as_of}/{stem}"),
+        );
     }
 
     // 3. A redelivery of the first event: nothing is loaded twice.
@@ -325,9 +330,12 @@ async fn two_routes_in_one_deployment_load_two_tables_and_an_unrouted_key_is_ski
     let as_of = c["as_of"].as_str().unwrap();
     for (summary, prefix, stem) in [(c, "Curoupt_Records/Customer", "c"), (o, "Curoupt_Records/Orders", "o")]
     {
-        let key = format!("{prefix}/{as_of}/{stem}_invalid_records.csv");
-        assert_eq!(summary["invalid_records_uri"], format!("s3://{}/{key}", world.invalid), "{summary}");
-        let written = String::from_utf8(world.get(&world.invalid, &key).await).unwrap();
+        let key = sift_tests::invalid_key(
+            summary["invalid_records_uri"].as_str().unwrap(),
+            &format!("s3://{}/", world.invalid),
+            &format!("{prefix}/{as_of}/{stem}"),
+        );
+        let written = String::from_utf8(world.get(&world.invalid, key).await).unwrap();
         assert!(written.lines().next().unwrap().ends_with(",row_number,failed_rules"), "{key}");
         if stem == "o" {
             // No order field spans lines: one line per invalid row, after the header.

@@ -138,7 +138,11 @@ impl App {
             Database::SsmParameter(name) => {
                 let source = SsmSecretSource::new(aws_sdk_ssm::Client::new(&self.sdk), name);
                 let credentials = source.db_credentials().await?;
-                PgWarehouse::connect_with(credentials.connect_options()?, retry).await?
+                PgWarehouse::connect_with(
+                    credentials.connect_options(self.settings.db_ca_bundle.as_deref())?,
+                    retry,
+                )
+                .await?
             }
         };
         if self.settings.auto_migrate {
@@ -357,16 +361,9 @@ impl App {
     /// Why `object` is not sift's to process, if it is not: sift's own output (no
     /// self-triggering loop) or not a CSV (plain or gzip- or zstd-compressed, by suffix).
     fn skip_reason(&self, object: &ObjectRef) -> Option<&'static str> {
-        let under = |prefix: &str| {
-            if prefix.is_empty() {
-                object.bucket == self.settings.invalid_bucket && object.key.ends_with("_invalid_records.csv")
-            } else {
-                object.key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
-            }
-        };
-        let own_output = under(&self.settings.invalid_prefix)
-            || self.routes.iter().any(|r| under(&r.route.invalid_prefix));
-        if own_output {
+        let prefixes = std::iter::once(self.settings.invalid_prefix.as_str())
+            .chain(self.routes.iter().map(|r| r.route.invalid_prefix.as_str()));
+        if own_output(object, &self.settings.invalid_bucket, prefixes) {
             Some("under the invalid-records prefix (sift's own output)")
         } else if object.key.ends_with('/')
             || !sift_storage::Compression::strip_suffix(&object.key).to_ascii_lowercase().ends_with(".csv")
@@ -380,5 +377,42 @@ impl App {
         } else {
             None
         }
+    }
+}
+
+/// Whether `object` is sift's own output: under one of the invalid-records `prefixes` (in any
+/// bucket), or, for an empty prefix, an invalid-records or warnings file of `invalid_bucket`
+/// by its name.
+fn own_output<'a>(
+    object: &ObjectRef,
+    invalid_bucket: &str,
+    prefixes: impl IntoIterator<Item = &'a str>,
+) -> bool {
+    prefixes.into_iter().any(|prefix| {
+        if prefix.is_empty() {
+            object.bucket == invalid_bucket && sift_pipeline::is_own_output(&object.key)
+        } else {
+            object.key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_object_sift_writes_is_its_own_output_with_a_prefix_or_without() {
+        let object =
+            |bucket: &str, key: &str| ObjectRef { bucket: bucket.into(), key: key.into(), size: None };
+        let own = |o: &ObjectRef, prefixes: &[&str]| own_output(o, "quarantine", prefixes.iter().copied());
+        for key in ["2026-11-26/c_0123456789ab_invalid_records.csv", "2026-11-26/c_0123456789ab_warnings.csv"]
+        {
+            assert!(own(&object("quarantine", key), &[""]), "{key}");
+            assert!(!own(&object("landing", key), &[""]), "another bucket's files are sources: {key}");
+            assert!(own(&object("landing", &format!("Bad/Customer/{key}")), &["Curoupt", "Bad/Customer"]));
+        }
+        assert!(!own(&object("quarantine", "incoming/customers.csv"), &[""]));
+        assert!(!own(&object("landing", "Badly/customers.csv"), &["Bad"]), "a prefix is a folder");
     }
 }

@@ -50,6 +50,10 @@ pub(crate) struct Settings {
     pub aws_max_attempts: u32,
     /// `SIFT_DB_CONNECT_ATTEMPTS`: attempts to connect to PostgreSQL, with backoff.
     pub db_connect_attempts: u32,
+    /// `SIFT_DB_CA_BUNDLE`: a PEM file of the certificate authorities a server named by the
+    /// SSM secret must chain to, when the secret has no `sslrootcert` (the package ships
+    /// Amazon RDS's bundle; unset: the public roots).
+    pub db_ca_bundle: Option<std::path::PathBuf>,
     /// `SIFT_S3_SSE` and `SIFT_S3_SSE_KMS_KEY_ID`: encryption of the invalid-records files.
     pub s3_encryption: Encryption,
     /// `SIFT_S3_PATH_STYLE`: path-style S3 addressing (default: on when `AWS_ENDPOINT_URL` is
@@ -134,6 +138,7 @@ impl Settings {
             check_country: flag(&get, "SIFT_CHECK_COUNTRY", false)?,
             aws_max_attempts: count(&get, "SIFT_AWS_MAX_ATTEMPTS", 5)?,
             db_connect_attempts: count(&get, "SIFT_DB_CONNECT_ATTEMPTS", 6)?,
+            db_ca_bundle: get("SIFT_DB_CA_BUNDLE").filter(|v| !v.trim().is_empty()).map(Into::into),
             s3_encryption,
             s3_path_style: flag(&get, "SIFT_S3_PATH_STYLE", endpoint_set)?,
             chunk_rows: count(&get, "SIFT_CHUNK_ROWS", sift_validator::DEFAULT_CHUNK_ROWS as u32)? as usize,

@@ -35,6 +35,26 @@ pub fn example() -> Vec<u8> {
     std::fs::read(example_path()).unwrap()
 }
 
+/// Checks that `uri` (a summary's `invalid_records_uri` or `warnings_uri`) ends with
+/// `<start>_<tag><suffix>`, the tag being sift's 12 hex digits of the source and its content,
+/// and returns what comes after `base` (the object's key, with `base` = `s3://BUCKET/`).
+pub fn quarantined<'a>(uri: &'a str, base: &str, start: &str, suffix: &str) -> &'a str {
+    let shape = || format!("{uri} is not {base}...{start}_<12 hex digits>{suffix}");
+    let tagged = uri.strip_suffix(suffix).unwrap_or_else(|| panic!("{}", shape()));
+    let (before, tag) = tagged.split_at(tagged.len().saturating_sub(13));
+    assert!(
+        before.ends_with(start) && tag.starts_with('_') && tag[1..].bytes().all(|b| b.is_ascii_hexdigit()),
+        "{}",
+        shape()
+    );
+    uri.strip_prefix(base).unwrap_or_else(|| panic!("{}", shape()))
+}
+
+/// [`quarantined`] for invalid records.
+pub fn invalid_key<'a>(uri: &'a str, base: &str, start: &str) -> &'a str {
+    quarantined(uri, base, start, "_invalid_records.csv")
+}
+
 /// The reports in a run's outbox (`OUT/outbox/*.eml`), oldest first (their names start with
 /// the time): each one's subject and text part.
 pub fn outbox_reports(out: &Path) -> Vec<(String, String)> {

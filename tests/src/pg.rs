@@ -30,6 +30,8 @@ pub struct Cluster {
     pub dir: String,
     /// A superuser URL.
     pub url: String,
+    /// The certificate authority that signed the server's certificate (for 127.0.0.1).
+    pub ca: String,
 }
 
 impl Cluster {
@@ -43,7 +45,7 @@ impl Cluster {
                 .unwrap_or_else(|| panic!("{name} missing from scripts/pg-throwaway's output: {exports}"))
                 .to_owned()
         };
-        Self { dir: value("SIFT_PG_DIR"), url: value("DATABASE_URL") }
+        Self { dir: value("SIFT_PG_DIR"), url: value("DATABASE_URL"), ca: value("SIFT_PG_CA") }
     }
 }
 

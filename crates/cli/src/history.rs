@@ -70,10 +70,12 @@ async fn print(warehouse: &dyn Warehouse, dataset: Option<&str>, files: usize, j
             history.trends = sift_pipeline::trends(newest, past, &test);
         }
     }
-    let mut out = std::io::stdout().lock();
+    // Written whole at the end, through `output` (a closed pipe ends the process quietly).
+    let mut out = Vec::new();
     if json {
         serde_json::to_writer_pretty(&mut out, &serde_json::json!({ "datasets": datasets }))?;
         writeln!(out)?;
+        crate::output::write_bytes(&out);
         return Ok(());
     }
     if datasets.is_empty() {
@@ -90,6 +92,7 @@ async fn print(warehouse: &dyn Warehouse, dataset: Option<&str>, files: usize, j
         }
         write_dataset(&mut out, history)?;
     }
+    crate::output::write_bytes(&out);
     Ok(())
 }
 

@@ -7,6 +7,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use sift_notifier::{NotificationStatus, Status, Summary};
 use sift_pipeline::Stage;
 
+use crate::output::outln;
+
 /// Files smaller than this finish before a bar is worth drawing.
 const BAR_MIN_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -47,66 +49,69 @@ fn pct(part: u64, total: u64) -> f64 {
 /// Prints the summary for a person: counts, the per-rule table, where things went.
 /// `delivered` says where a sent report went ("written to sift-out/outbox", "sent through SES").
 pub(crate) fn print(summary: &Summary, delivered: &str) {
+    // Names from outside (keys, file names, ids, reasons) with their control characters escaped.
+    let p = sift_notifier::printable;
     if summary.status == Status::Rejected {
         eprintln!(
             "sift: {} ({}) REJECTED: {}",
-            summary.source,
-            summary.dataset,
-            summary.error.as_deref().unwrap_or("no reason given")
+            p(&summary.source),
+            p(&summary.dataset),
+            p(summary.error.as_deref().unwrap_or("no reason given"))
         );
         match &summary.invalid_records_uri {
             // A held file: read and counted, over a limit of its contract.
-            Some(uri) => eprintln!("nothing was loaded; its invalid records are in {uri}"),
+            Some(uri) => eprintln!("nothing was loaded; its invalid records are in {}", p(uri)),
             None => {
                 eprintln!("nothing was loaded and no invalid-records file was written");
                 return;
             }
         }
     }
-    println!("sift: {} (as of {})", summary.source, summary.as_of.format("%Y-%m-%d"));
+    outln!("sift: {} (as of {})", p(&summary.source), summary.as_of.format("%Y-%m-%d"));
     match &summary.table {
-        Some(table) => println!("  dataset {} into table {table}", summary.dataset),
-        None => println!("  dataset {} (validate only: nothing is loaded)", summary.dataset),
+        Some(table) => outln!("  dataset {} into table {}", p(&summary.dataset), p(table)),
+        None => outln!("  dataset {} (validate only: nothing is loaded)", p(&summary.dataset)),
     }
-    println!("  total            {:>10}", summary.total);
-    println!("  valid            {:>10}  {:5.1}%", summary.valid, pct(summary.valid, summary.total));
-    println!("  invalid          {:>10}  {:5.1}%", summary.invalid, pct(summary.invalid, summary.total));
-    println!("  inserted         {:>10}", summary.inserted);
-    println!("  already present  {:>10}", summary.already_present);
+    outln!("  total            {:>10}", summary.total);
+    outln!("  valid            {:>10}  {:5.1}%", summary.valid, pct(summary.valid, summary.total));
+    outln!("  invalid          {:>10}  {:5.1}%", summary.invalid, pct(summary.invalid, summary.total));
+    outln!("  inserted         {:>10}", summary.inserted);
+    outln!("  already present  {:>10}", summary.already_present);
     if !summary.rule_failures.is_empty() {
         let mut rules = summary.rule_failures.clone();
         rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let rules: Vec<(String, u64)> = rules.into_iter().map(|(id, n)| (p(&id).into_owned(), n)).collect();
         let width = rules.iter().map(|(id, _)| id.len()).max().unwrap_or(0).max(4);
-        println!();
-        println!("  {:<width$}  {:>10}", "rule", "rows");
+        outln!();
+        outln!("  {:<width$}  {:>10}", "rule", "rows");
         for (id, n) in rules {
-            println!("  {id:<width$}  {n:>10}");
+            outln!("  {id:<width$}  {n:>10}");
         }
     }
     if !summary.rule_warnings.is_empty() {
-        println!();
-        println!("  warnings (rows loaded with a warning)");
+        outln!();
+        outln!("  warnings (rows loaded with a warning)");
         for (id, n) in &summary.rule_warnings {
-            println!("  {id:<24}  {n:>10}");
+            outln!("  {:<24}  {n:>10}", p(id));
         }
     }
     if !summary.rule_anomalies.is_empty() {
-        println!();
-        println!("  far above their history: {} (see the report)", summary.rule_anomalies.join(", "));
+        outln!();
+        outln!("  far above their history: {} (see the report)", p(&summary.rule_anomalies.join(", ")));
     }
-    println!();
+    outln!();
     match &summary.invalid_records_uri {
-        Some(uri) => println!("  invalid records: {uri}"),
-        None => println!("  invalid records: none"),
+        Some(uri) => outln!("  invalid records: {}", p(uri)),
+        None => outln!("  invalid records: none"),
     }
     if let Some(uri) = &summary.warnings_uri {
-        println!("  warned rows:     {uri}");
+        outln!("  warned rows:     {}", p(uri));
     }
     let report = match summary.notification {
         NotificationStatus::Sent => delivered.to_owned(),
         NotificationStatus::Skipped => "skipped".to_owned(),
         NotificationStatus::Failed => "FAILED (see the log above)".to_owned(),
     };
-    println!("  report: {report}");
-    println!("  took {} ms", summary.duration_ms);
+    outln!("  report: {report}");
+    outln!("  took {} ms", summary.duration_ms);
 }

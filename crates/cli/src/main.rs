@@ -19,9 +19,12 @@ use sift_storage::LocalStore;
 use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract, import_odcs};
 use sift_warehouse::{Dialect, Retry};
 
+use crate::output::{out, outln};
+
 mod aws;
 mod history;
 mod human;
+mod output;
 mod warehouse;
 
 /// jemalloc, as polars recommends (lower peak RSS than the system allocator; see the README).
@@ -232,7 +235,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(error) => {
             // The one place a failure is shown: libraries return errors rather than log them.
-            eprintln!("error: {}", ErrorChain(&*error));
+            eprintln!("error: {}", sift_notifier::printable(&ErrorChain(&*error).to_string()));
             ExitCode::from(1)
         }
     }
@@ -271,50 +274,61 @@ async fn migrate(url: &str, contract: Option<&Path>) -> Result<()> {
 /// `sift contract check`: the contract as sift reads it, without data.
 fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
     let contract = read_contract(path)?;
-    println!("contract {} is valid", path.display());
-    println!("dataset: {}", contract.name);
+    outln!("contract {} is valid", path.display());
+    outln!("dataset: {}", contract.name);
     let format = contract.format;
     let delimiter =
         if format.delimiter == '\t' { "tab".to_owned() } else { format!("{:?}", format.delimiter) };
-    println!("format: delimiter {delimiter}, quote {:?}, encoding {}", format.quote, format.encoding.name());
+    outln!("format: delimiter {delimiter}, quote {:?}, encoding {}", format.quote, format.encoding.name());
+    outln!(
+        "input limits: {} bytes a value, {} bytes a record, {} columns (past one, a file is rejected)",
+        format.max_field_bytes,
+        format.max_record_bytes,
+        format.max_columns
+    );
     match contract.table() {
         Some(table) => {
             let key =
                 if table.key.is_empty() { "none (append-only)".to_owned() } else { table.key.join(", ") };
-            println!("table: {} (key: {key})", table.name);
-            println!("columns loaded:");
+            outln!("table: {} (key: {key})", table.name);
+            outln!("columns loaded:");
             for column in &table.columns {
                 let null = if column.nullable { "optional" } else { "required" };
-                println!("  {:<24} {:<20} {null}", column.name, column.ty.to_string());
+                outln!("  {:<24} {:<20} {null}", column.name, column.ty.to_string());
             }
             let dialect = match dialect {
                 DialectArg::Postgres => Dialect::Postgres,
                 DialectArg::Sqlite => Dialect::Sqlite,
             };
-            println!("DDL:");
+            outln!("DDL:");
             for statement in sift_warehouse::ddl(&table, dialect) {
-                println!("{statement};");
+                outln!("{statement};");
             }
         }
-        None => println!("table: none (validate only: nothing is loaded)"),
+        None => outln!("table: none (validate only: nothing is loaded)"),
     }
     if let Some(pct) = contract.limits.max_invalid_pct {
-        println!("held when over: {pct}% invalid rows");
+        outln!("held when over: {pct}% invalid rows");
     }
-    println!("failure ids, in report order:");
+    outln!("failure ids, in report order:");
     for id in contract.failure_ids() {
         let rule = contract.rules.iter().find(|r| r.id == id);
         let mut notes = Vec::new();
         if contract.is_warning(&id) {
             notes.push("warn: the row loads".to_owned());
         }
+        if id == sift_validator::NUL_BYTE {
+            notes.push(
+                "sift's own: a loaded text value holds a NUL byte, which no warehouse stores".to_owned(),
+            );
+        }
         if let Some(pct) = rule.and_then(|r| r.max_failure_pct) {
             notes.push(format!("held when over {pct}%"));
         }
         if notes.is_empty() {
-            println!("  {id}");
+            outln!("  {id}");
         } else {
-            println!("  {id} ({})", notes.join("; "));
+            outln!("  {id} ({})", notes.join("; "));
         }
     }
     Ok(())
@@ -345,7 +359,7 @@ fn import_contract(path: &Path, out: Option<&Path>) -> Result<()> {
     let toml = imported.contract.to_toml();
     match out {
         Some(out) => std::fs::write(out, &toml).with_context(|| format!("writing {}", out.display()))?,
-        None => print!("{toml}"),
+        None => out!("{toml}"),
     }
     if imported.unmapped.is_empty() {
         eprintln!("every field of {} is mapped", path.display());
@@ -437,7 +451,7 @@ async fn run(args: RunArgs) -> Result<ExitCode> {
     }
     let summary: Summary = summary?;
     if args.json {
-        println!("{}", summary.to_json());
+        outln!("{}", summary.to_json());
     } else {
         let delivered = match args.notify {
             NotifyVia::Ses => format!("sent through SES to {}", args.email_to.join(", ")),

@@ -27,6 +27,10 @@ pub(crate) struct WarehouseArgs {
     /// when no --warehouse / DATABASE_URL is given).
     #[arg(long, env = "SIFT_DB_SECRET_PARAMETER", value_name = "NAME")]
     pub(crate) db_secret_parameter: Option<String>,
+    /// PEM file of the certificate authorities the server named by --db-secret-parameter must
+    /// chain to, when the secret has no `sslrootcert` (as the Lambda's SIFT_DB_CA_BUNDLE).
+    #[arg(long, env = "SIFT_DB_CA_BUNDLE", value_name = "PEM")]
+    pub(crate) db_ca_bundle: Option<std::path::PathBuf>,
     /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
     #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
     pub(crate) db_connect_attempts: u32,
@@ -55,7 +59,9 @@ impl WarehouseArgs {
             (None, Some(parameter)) => {
                 let credentials = aws.ssm_secret(parameter).await.db_credentials().await?;
                 let retry = Retry { attempts: self.db_connect_attempts, ..Retry::default() };
-                Ok(Arc::new(PgWarehouse::connect_with(credentials.connect_options()?, retry).await?))
+                let bundle = self.db_ca_bundle.as_deref().filter(|path| !path.as_os_str().is_empty());
+                let options = credentials.connect_options(bundle)?;
+                Ok(Arc::new(PgWarehouse::connect_with(options, retry).await?))
             }
             (None, None) => {
                 let path = out.join("warehouse.db");
@@ -76,6 +82,14 @@ pub(crate) async fn connect(url: &str, attempts: u32) -> Result<Arc<dyn Warehous
     if url.starts_with("sqlite:") {
         Ok(Arc::new(SqliteWarehouse::connect(url).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if !url.contains("sslmode=") {
+            // A note, not a log line: it says what the connection does, it is no failure.
+            eprintln!(
+                "note: the warehouse URL has no sslmode: connecting with sslmode=prefer (TLS when the server \
+                 offers it, its certificate unverified; plain text when it does not); add ?sslmode=verify-full \
+                 to verify it, or ?sslmode=disable to say plain text is meant"
+            );
+        }
         Ok(Arc::new(PgWarehouse::connect(url, Retry { attempts, ..Retry::default() }).await?))
     } else {
         // Not echoed: the URL may hold a password.

@@ -51,6 +51,7 @@
 #[cfg(any(feature = "ses", feature = "sns"))]
 mod aws;
 mod error;
+mod escape;
 mod history;
 mod message;
 mod outbox;
@@ -62,6 +63,7 @@ pub use aws::SesNotifier;
 #[cfg(feature = "sns")]
 pub use aws::SnsAlerter;
 pub use error::{Error, Result};
+pub use escape::printable;
 pub use history::{AnomalyTest, Trend, rate_pct};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
@@ -120,7 +122,8 @@ pub fn alert_text(report: &Report) -> String {
     if let Some(uri) = &report.invalid_records_uri {
         text.push_str(&format!(" Invalid records: {uri}"));
     }
-    text
+    // One line of text: a name holding a line break or an escape shows as such.
+    printable(&text).into_owned()
 }
 
 #[cfg(test)]

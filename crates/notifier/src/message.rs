@@ -3,6 +3,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use askama::Template;
+
+use crate::escape::printable;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
@@ -154,22 +156,32 @@ impl View {
                 Some(reason.clone()),
             ),
         };
+        // Every name from outside as printable text: a line break or an ANSI escape in a key,
+        // a file name or a reason never forges a line of the text part.
+        let shown = |text: &str| printable(text).into_owned();
+        let shown_opt = |text: &Option<String>| text.as_deref().map(shown);
         Self {
             subject: report.subject(),
-            function_name: report.function_name.clone(),
+            function_name: shown(&report.function_name),
             executed_at: report.executed_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            source: report.source.clone(),
-            rejected_reason,
+            source: shown(&report.source),
+            rejected_reason: shown_opt(&rejected_reason),
             failure_headline,
-            held_reason,
+            held_reason: shown_opt(&held_reason),
             warnings,
-            warnings_uri: report.warnings_uri.clone(),
+            warnings_uri: shown_opt(&report.warnings_uri),
             pairs: report
                 .co_failures
                 .iter()
-                .map(|(a, b, n)| (format!("{a} + {b}"), thousands(*n), percent(pct(*n, report.invalid))))
+                .map(|(a, b, n)| {
+                    (
+                        format!("{} + {}", printable(a), printable(b)),
+                        thousands(*n),
+                        percent(pct(*n, report.invalid)),
+                    )
+                })
                 .collect(),
-            alert,
+            alert: shown_opt(&alert),
             already_loaded: report.already_loaded,
             total: thousands(report.total),
             valid: thousands(report.valid),
@@ -182,11 +194,11 @@ impl View {
             duplicate_groups: report
                 .duplicate_groups
                 .iter()
-                .map(|g| (g.rule.clone(), thousands(g.count)))
+                .map(|g| (shown(&g.rule), thousands(g.count)))
                 .collect(),
             no_invalid: report.invalid == 0,
-            records_uri: report.invalid_records_uri.clone(),
-            records_url: report.invalid_records_url.clone(),
+            records_uri: shown_opt(&report.invalid_records_uri),
+            records_url: shown_opt(&report.invalid_records_url),
             records_href: report.invalid_records_url.as_deref().and_then(safe_href),
         }
     }
@@ -218,15 +230,15 @@ fn rows_of(counts: Vec<crate::report::RuleCount>, report: &Report) -> Vec<Failur
         .map(|f| {
             let trend = report.trend(&f.rule);
             FailureRow {
-                padded_rule: format!("{:<width$}", f.rule),
+                padded_rule: format!("{:<width$}", printable(&f.rule)),
                 pct: percent(pct(f.count, total)),
                 // A visible sliver even for a tiny count next to a huge one.
                 bar_width: format!("{:.1}", pct(f.count, max).max(1.0)),
                 count: format!("{:>count_width$}", thousands(f.count)),
-                description: describe(&f.rule),
+                description: printable(&describe(&f.rule)).into_owned(),
                 usual: trend.map(usual).unwrap_or_default(),
                 flagged: trend.is_some_and(|t| t.flagged),
-                rule: f.rule,
+                rule: printable(&f.rule).into_owned(),
             }
         })
         .collect()

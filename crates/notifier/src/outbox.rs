@@ -79,8 +79,12 @@ async fn write_temp(dir: &Path, base: &str, bytes: &[u8]) -> Result<PathBuf> {
         .open(&tmp)
         .await
         .map_err(outbox_err(&tmp))?;
+    // tokio's `write_all` hands the bytes to a background write and may return before it
+    // fails: `flush` waits for it and returns its error (a full disk), which `sync_all` alone
+    // would drop, leaving an empty report in place.
     let written = async {
         file.write_all(bytes).await?;
+        file.flush().await?;
         file.sync_all().await
     }
     .await;

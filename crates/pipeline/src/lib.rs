@@ -56,7 +56,8 @@
 //! let pipeline = Pipeline::new(config, store.clone(), store, Arc::new(warehouse));
 //! let summary = pipeline.run("customers.csv").await?;
 //! assert_eq!((summary.valid, summary.invalid, summary.inserted), (1, 1, 1));
-//! assert!(summary.invalid_records_uri.unwrap().ends_with("invalid/2026-11-26/customers_invalid_records.csv"));
+//! let invalid = summary.invalid_records_uri.unwrap();
+//! assert!(invalid.contains("invalid/2026-11-26/customers_") && invalid.ends_with("_invalid_records.csv"));
 //! # Ok(()) }
 //! ```
 
@@ -83,6 +84,18 @@ pub use crate::error::{Error, ErrorChain, Result};
 pub use crate::history::trends;
 pub use crate::routes::{BUILTIN_CUSTOMER, ContractSource, Route};
 pub use sift_notifier::Summary;
+
+/// How the key of a file's invalid records ends ([`Pipeline::invalid_key`]): an object whose
+/// key ends so is sift's own output, never a source.
+pub const INVALID_RECORDS_SUFFIX: &str = "_invalid_records.csv";
+
+/// How the key of a file's warnings ends ([`Pipeline::warnings_key`]).
+pub const WARNINGS_SUFFIX: &str = "_warnings.csv";
+
+/// Whether `key` names an object sift writes (invalid records or warnings), by its suffix.
+pub fn is_own_output(key: &str) -> bool {
+    key.ends_with(INVALID_RECORDS_SUFFIX) || key.ends_with(WARNINGS_SUFFIX)
+}
 
 /// Typed configuration of a pipeline; the shells fill it from flags or the environment.
 #[derive(Debug, Clone)]
@@ -223,17 +236,35 @@ impl Pipeline {
     }
 
     /// Where the invalid records of source `key` go:
-    /// `<prefix>/<as-of>/<source stem>_invalid_records.csv`, where the stem leaves out a
-    /// compression suffix and then the extension (`a.csv.gz` and `a.csv` both give `a`). The
-    /// file is plain CSV either way.
-    pub fn invalid_key(&self, key: &str) -> String {
+    /// `<prefix>/<as-of>/<source stem>_<tag>_invalid_records.csv`, where the stem leaves out a
+    /// compression suffix and then the extension (`a.csv.gz` and `a.csv` both give `a`; the
+    /// file is plain CSV either way), and the tag is the first 12 hex digits of the SHA-256 of
+    /// the `source` URI and the content's `checksum`: two sources with the same file name on one
+    /// day, or a corrected file under the same name, never share an object, and a re-run of
+    /// the same file writes the same one.
+    pub fn invalid_key(&self, key: &str, source: &str, checksum: &str) -> String {
+        format!("{}{INVALID_RECORDS_SUFFIX}", self.quarantine_stem(key, source, checksum))
+    }
+
+    /// Where the warnings of source `key` go: beside its invalid records,
+    /// `<prefix>/<as-of>/<source stem>_<tag>_warnings.csv`.
+    pub fn warnings_key(&self, key: &str, source: &str, checksum: &str) -> String {
+        format!("{}{WARNINGS_SUFFIX}", self.quarantine_stem(key, source, checksum))
+    }
+
+    /// `<prefix>/<as-of>/<source stem>_<tag>`, the key of a file's invalid records and warnings
+    /// before their suffixes.
+    fn quarantine_stem(&self, key: &str, source: &str, checksum: &str) -> String {
+        use sha2::{Digest, Sha256};
         let key = Compression::strip_suffix(key);
         let name = key.rsplit('/').next().unwrap_or(key);
         let stem = match name.rsplit_once('.') {
             Some((stem, _)) if !stem.is_empty() => stem,
             _ => name,
         };
-        let file = format!("{}/{stem}_invalid_records.csv", self.config.as_of.format("%Y-%m-%d"));
+        let digest = Sha256::new().chain_update(source).chain_update([0]).chain_update(checksum).finalize();
+        let tag: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        let file = format!("{}/{stem}_{tag}", self.config.as_of.format("%Y-%m-%d"));
         match self.config.invalid_prefix.trim_matches('/') {
             "" => file,
             prefix => format!("{prefix}/{file}"),
@@ -265,14 +296,6 @@ impl Pipeline {
                 (id, description)
             })
             .collect()
-    }
-
-    /// Where the warnings of source `key` go: beside its invalid records,
-    /// `<prefix>/<as-of>/<source stem>_warnings.csv`.
-    pub fn warnings_key(&self, key: &str) -> String {
-        let invalid = self.invalid_key(key);
-        let stem = invalid.strip_suffix("_invalid_records.csv").unwrap_or(&invalid);
-        format!("{stem}_warnings.csv")
     }
 
     /// Runs the pipeline on the source object `key`. `Ok` for processed and rejected files

@@ -142,7 +142,7 @@ impl Pipeline {
                 Stop::Rejected(format!("file rejected: {e}"))
             }
             (Some(e), _) => Stop::Failed(Error::Source(e)),
-            (None, Ok(validated)) => return self.finish(key, validated, load).await,
+            (None, Ok(validated)) => return self.finish(key, source, validated, load).await,
             (None, Err(stop)) => stop,
         };
         let reason = match &stop {
@@ -172,14 +172,18 @@ impl Pipeline {
     async fn finish(
         &self,
         key: &str,
+        source: &str,
         validated: Validated,
         load: Option<Load>,
     ) -> std::result::Result<Processed, Stop> {
         let Validated { tally, bytes, checksum, invalid, warnings } = validated;
         let written = async {
-            let invalid_key = self.write_records(invalid, self.invalid_key(key), bytes, tally.total).await?;
-            let warnings_key =
-                self.write_records(warnings, self.warnings_key(key), bytes, tally.total).await?;
+            let invalid_key = self
+                .write_records(invalid, self.invalid_key(key, source, &checksum), bytes, tally.total)
+                .await?;
+            let warnings_key = self
+                .write_records(warnings, self.warnings_key(key, source, &checksum), bytes, tally.total)
+                .await?;
             Ok::<_, Error>((invalid_key, warnings_key))
         };
         let (invalid_key, warnings_key) = match written.await {

@@ -161,10 +161,14 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
     assert_eq!(summary.rule_failures, [("email".to_owned(), 1)]);
     assert_eq!(summary.notification, NotificationStatus::Sent);
     assert_eq!(summary.source, "s3://in/incoming/customers.csv");
-    let key = "Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv";
-    assert_eq!(summary.invalid_records_uri.as_deref(), Some(format!("s3://out/{key}").as_str()));
     let written = written.lock().unwrap();
-    assert_eq!(written[0].0, key);
+    let key = written[0].0.as_str();
+    assert!(
+        key.starts_with("Curoupt_Records/Customer/2026-11-26/customers_")
+            && key.ends_with("_invalid_records.csv"),
+        "{key}"
+    );
+    assert_eq!(summary.invalid_records_uri.as_deref(), Some(format!("s3://out/{key}").as_str()));
     assert_eq!(
         std::str::from_utf8(&written[0].1).unwrap(),
         "customer_id,full_name,email,age,date_of_birth,phone_number,row_number,failed_rules\n\
@@ -319,7 +323,7 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
 }
 
 #[test]
-fn invalid_keys_use_the_as_of_date_and_the_source_stem() {
+fn invalid_keys_use_the_as_of_date_and_the_source_stem_and_are_unique_per_source_and_content() {
     let pipeline = Pipeline::new(
         config(),
         Arc::new(MockObjectStore::new()),
@@ -327,14 +331,31 @@ fn invalid_keys_use_the_as_of_date_and_the_source_stem() {
         Arc::new(MockWarehouse::new()),
     );
     let cases = [
-        ("incoming/customers.csv", "Curoupt_Records/Customer/2026-11-26/customers_invalid_records.csv"),
-        ("a/b/my file.v2.csv", "Curoupt_Records/Customer/2026-11-26/my file.v2_invalid_records.csv"),
-        ("noext", "Curoupt_Records/Customer/2026-11-26/noext_invalid_records.csv"),
-        (".hidden", "Curoupt_Records/Customer/2026-11-26/.hidden_invalid_records.csv"),
+        ("incoming/customers.csv", "Curoupt_Records/Customer/2026-11-26/customers_"),
+        ("a/b/my file.v2.csv", "Curoupt_Records/Customer/2026-11-26/my file.v2_"),
+        ("a/b/day.csv.gz", "Curoupt_Records/Customer/2026-11-26/day_"),
+        ("noext", "Curoupt_Records/Customer/2026-11-26/noext_"),
+        (".hidden", "Curoupt_Records/Customer/2026-11-26/.hidden_"),
     ];
-    for (key, expected) in cases {
-        assert_eq!(pipeline.invalid_key(key), expected);
+    for (key, start) in cases {
+        let invalid = pipeline.invalid_key(key, &format!("s3://land/{key}"), "c0ffee");
+        let tag = invalid
+            .strip_prefix(start)
+            .and_then(|rest| rest.strip_suffix("_invalid_records.csv"))
+            .unwrap_or_else(|| panic!("{invalid} is not {start}<tag>_invalid_records.csv"));
+        assert!(tag.len() == 12 && tag.bytes().all(|b| b.is_ascii_hexdigit()), "{invalid}");
+        let warnings = pipeline.warnings_key(key, &format!("s3://land/{key}"), "c0ffee");
+        assert_eq!(warnings, format!("{start}{tag}_warnings.csv"));
+        assert!(sift_pipeline::is_own_output(&invalid) && sift_pipeline::is_own_output(&warnings));
     }
+    // Same name and day: another source, or other content, never shares the object; the same
+    // file again writes the same one.
+    let key = |source: &str, checksum: &str| pipeline.invalid_key("customers.csv", source, checksum);
+    let tenant_a = key("s3://land/tenantA/customers.csv", "aaaa");
+    assert_eq!(tenant_a, key("s3://land/tenantA/customers.csv", "aaaa"));
+    assert_ne!(tenant_a, key("s3://land/tenantB/customers.csv", "aaaa"));
+    assert_ne!(tenant_a, key("s3://land/tenantA/customers.csv", "bbbb"));
+    assert!(!sift_pipeline::is_own_output("incoming/customers.csv"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

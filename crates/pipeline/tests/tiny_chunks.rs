@@ -57,8 +57,7 @@ async fn run(
             .fetch_all(warehouse.pool())
             .await
             .unwrap();
-    let invalid_file =
-        std::fs::read_to_string(dir.path().join("invalid/2026-11-26/customers_invalid_records.csv")).ok();
+    let invalid_file = summary.invalid_records_uri.as_ref().map(|uri| std::fs::read_to_string(uri).unwrap());
     (summary, rows, invalid_file)
 }
 

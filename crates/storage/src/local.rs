@@ -99,15 +99,21 @@ impl ObjectStore for LocalStore {
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await.map_err(io("creating the folder of"))?;
         }
-        // Write beside the target, then rename: readers see the old object or the new one.
+        // Write beside the target, flush it to the disk, then rename: readers see the old object
+        // or the whole new one. A failed write (a full disk) removes its partial file, so it
+        // neither lingers nor takes the room a retry needs.
         let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-        tokio::fs::write(&tmp, &body).await.map_err(io("writing"))?;
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(io("writing")(e));
-        }
-        Ok(())
+        let written = tokio::task::spawn_blocking(move || {
+            let result = write_durably(&tmp, &body).and_then(|()| std::fs::rename(&tmp, &path));
+            if result.is_err() {
+                let _ = std::fs::remove_file(&tmp);
+            }
+            result
+        })
+        .await
+        .map_err(|join| std::io::Error::other(format!("the writing task failed: {join}")));
+        written.and_then(|result| result).map_err(io("writing"))
     }
 
     fn uri(&self, key: &str) -> String {
@@ -119,6 +125,15 @@ impl ObjectStore for LocalStore {
         let absolute = std::path::absolute(&path).unwrap_or(path);
         format!("file://{}", crate::url_path(&absolute.to_string_lossy()))
     }
+}
+
+/// Writes `body` to a new file at `path` and flushes it to the disk (`fsync`): an error the
+/// kernel reports late, when the data reach the disk, is an error here too.
+fn write_durably(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::File::create(path)?;
+    file.write_all(body)?;
+    file.sync_all()
 }
 
 #[cfg(test)]

@@ -37,6 +37,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sift_table::{ColumnType, Decimal, TableColumn, TableSpec};
 
+use crate::csv::InputLimits;
 use crate::error::{Error, Result};
 
 /// A dataset's columns and checks, and the table its valid rows load.
@@ -61,6 +62,9 @@ pub struct Contract {
     #[serde(default, skip_serializing_if = "Limits::is_default")]
     pub limits: Limits,
 }
+
+/// The failure id of a loaded text value holding a NUL byte ([`Contract::failure_ids`]).
+pub const NUL_BYTE: &str = "nul_byte";
 
 /// The `[limits]` section: the share of bad rows past which a file is *held*: nothing of it is
 /// loaded, its invalid records are still written, and its run ends rejected (`file held:`).
@@ -165,6 +169,16 @@ pub struct Format {
     /// The text encoding.
     #[serde(default)]
     pub encoding: Encoding,
+    /// Most bytes of one value; a longer one rejects the file (memory stays bounded whatever
+    /// the file holds, an endless line included).
+    #[serde(default = "default_max_field_bytes", skip_serializing_if = "is_default_max_field_bytes")]
+    pub max_field_bytes: u64,
+    /// Most bytes of one record (values plus delimiters); a longer one rejects the file.
+    #[serde(default = "default_max_record_bytes", skip_serializing_if = "is_default_max_record_bytes")]
+    pub max_record_bytes: u64,
+    /// Most columns in the header; a wider one rejects the file.
+    #[serde(default = "default_max_columns", skip_serializing_if = "is_default_max_columns")]
+    pub max_columns: usize,
 }
 
 fn default_delimiter() -> char {
@@ -175,9 +189,41 @@ fn default_quote() -> char {
     '"'
 }
 
+fn default_max_field_bytes() -> u64 {
+    InputLimits::DEFAULT_MAX_FIELD_BYTES
+}
+
+fn default_max_record_bytes() -> u64 {
+    InputLimits::DEFAULT_MAX_RECORD_BYTES
+}
+
+fn default_max_columns() -> usize {
+    InputLimits::DEFAULT_MAX_COLUMNS
+}
+
+fn is_default_max_field_bytes(n: &u64) -> bool {
+    *n == InputLimits::DEFAULT_MAX_FIELD_BYTES
+}
+
+fn is_default_max_record_bytes(n: &u64) -> bool {
+    *n == InputLimits::DEFAULT_MAX_RECORD_BYTES
+}
+
+fn is_default_max_columns(n: &usize) -> bool {
+    *n == InputLimits::DEFAULT_MAX_COLUMNS
+}
+
 impl Default for Format {
     fn default() -> Self {
-        Self { delimiter: default_delimiter(), quote: default_quote(), encoding: Encoding::default() }
+        let limits = InputLimits::default();
+        Self {
+            delimiter: default_delimiter(),
+            quote: default_quote(),
+            encoding: Encoding::default(),
+            max_field_bytes: limits.max_field_bytes,
+            max_record_bytes: limits.max_record_bytes,
+            max_columns: limits.max_columns,
+        }
     }
 }
 
@@ -192,6 +238,15 @@ impl Format {
         // `check` allows ASCII characters only; anything else falls back to the default.
         let byte = |c: char, default: u8| u8::try_from(c).ok().filter(u8::is_ascii).unwrap_or(default);
         crate::csv::Dialect { delimiter: byte(self.delimiter, b','), quote: byte(self.quote, b'"') }
+    }
+
+    /// The bounds the CSV reader enforces.
+    pub fn input_limits(&self) -> InputLimits {
+        InputLimits {
+            max_field_bytes: self.max_field_bytes,
+            max_record_bytes: self.max_record_bytes,
+            max_columns: self.max_columns,
+        }
     }
 }
 
@@ -585,6 +640,7 @@ fn in_time(mut text: String, after: Option<String>, before_as_of: bool) -> Strin
 impl Contract {
     /// Reads a contract from TOML text and checks it.
     pub fn from_toml(text: &str) -> Result<Self> {
+        check_text_shape(text, "TOML")?;
         let contract: Contract = toml::from_str(text).map_err(Error::ContractToml)?;
         contract.check()?;
         Ok(contract)
@@ -603,13 +659,28 @@ impl Contract {
 
     /// Every failure id, in report order: `not_null:<column>` for each required column, then
     /// each rule's id.
+    ///
+    /// When a text column loads, [`NUL_BYTE`] comes last: a value holding a NUL byte, which no
+    /// warehouse's text column stores (PostgreSQL refuses it), makes its row invalid before the
+    /// load, the same way for every backend.
     pub fn failure_ids(&self) -> Vec<String> {
         self.columns
             .iter()
             .filter(|c| c.required)
             .map(|c| format!("not_null:{}", c.name))
             .chain(self.rules.iter().map(|r| r.id.clone()))
+            .chain(self.loads_text().then(|| NUL_BYTE.to_owned()))
             .collect()
+    }
+
+    /// Whether a loaded column is text (no check proves another type): then [`NUL_BYTE`] checks it.
+    fn loads_text(&self) -> bool {
+        self.table_columns().iter().any(|c| c.ty == ColumnType::Text)
+    }
+
+    /// The loaded text columns, which [`NUL_BYTE`] checks.
+    pub(crate) fn text_columns(&self) -> Vec<String> {
+        self.table_columns().into_iter().filter(|c| c.ty == ColumnType::Text).map(|c| c.name).collect()
     }
 
     /// What failure id `id` checks, in one line: the rule's `description`, else its check's
@@ -617,6 +688,9 @@ impl Contract {
     pub fn describe(&self, id: &str) -> String {
         if let Some(column) = id.strip_prefix("not_null:") {
             return format!("{column} is present and not empty");
+        }
+        if id == NUL_BYTE && !self.rules.iter().any(|r| r.id == id) {
+            return "no loaded text value holds a NUL byte (0x00), which a text column cannot store".into();
         }
         self.rules
             .iter()
@@ -711,6 +785,13 @@ impl Contract {
         if !matches!(quote, '"' | '\'') {
             return bad(format!("[format] quote {quote:?} must be '\"' or \"'\""));
         }
+        let Format { max_field_bytes, max_record_bytes, max_columns, .. } = self.format;
+        if max_field_bytes == 0 || max_record_bytes == 0 || max_columns == 0 {
+            return bad(format!(
+                "[format] max_field_bytes = {max_field_bytes}, max_record_bytes = {max_record_bytes} and \
+                 max_columns = {max_columns} must each be at least 1"
+            ));
+        }
         if self.columns.is_empty() {
             return bad(format!("contract `{}` declares no column", self.name));
         }
@@ -750,6 +831,11 @@ impl Contract {
             let id = &rule.id;
             if id.is_empty() || id.contains(';') {
                 return bad(format!("rule id `{id}` must be non-empty and contain no `;`"));
+            }
+            if id == NUL_BYTE {
+                return bad(format!(
+                    "rule id `{id}` is sift's own (a loaded text value holding a NUL byte); name the rule otherwise"
+                ));
             }
             if !ids.insert(id.clone()) {
                 return bad(format!("rule id `{id}` is used twice"));
@@ -819,6 +905,20 @@ impl Contract {
                     table.name
                 ));
             }
+            for part in schema.into_iter().chain([name]) {
+                check_identifier(&format!("[table] name `{}`", table.name), part)?;
+            }
+            let lower = name.to_ascii_lowercase();
+            if lower.starts_with("sift_") || lower.starts_with("sqlite_") || lower == "_sqlx_migrations" {
+                return bad(format!(
+                    "[table] name `{}`: tables named sift_*, sqlite_* and _sqlx_migrations are sift's own \
+                     (its ledger, claims and history) or the database's; name the dataset's table otherwise",
+                    table.name
+                ));
+            }
+            for column in self.columns.iter().filter(|c| c.load) {
+                check_identifier(&format!("column `{}`", column.name), &column.name)?;
+            }
             let mut seen = HashSet::new();
             for key in &table.key {
                 match self.column(key) {
@@ -849,6 +949,87 @@ impl Contract {
         }
         Ok(())
     }
+}
+
+/// Longest identifier PostgreSQL keeps (`NAMEDATALEN` - 1, in bytes): a longer one is cut
+/// silently, so the table sift creates would not be the one the contract names.
+pub(crate) const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// An identifier of the table (`what` says which) that every warehouse keeps as written: at most
+/// [`MAX_IDENTIFIER_BYTES`] bytes, no control character.
+fn check_identifier(what: &str, identifier: &str) -> Result<()> {
+    if identifier.len() > MAX_IDENTIFIER_BYTES {
+        return Err(Error::Contract(format!(
+            "{what}: `{identifier}` is {} bytes; PostgreSQL keeps {MAX_IDENTIFIER_BYTES} and would cut it \
+             (later runs would not find the table they created): shorten it",
+            identifier.len()
+        )));
+    }
+    if identifier.chars().any(char::is_control) {
+        return Err(Error::Contract(format!(
+            "{what} holds a control character; table and column names cannot"
+        )));
+    }
+    Ok(())
+}
+
+/// Most bytes of a contract's text (TOML or YAML): contracts are a few kilobytes, the largest
+/// real ones a few hundred.
+pub(crate) const MAX_CONTRACT_BYTES: usize = 1 << 20;
+
+/// Deepest nesting of a contract's text (mappings, sequences, arrays, inline tables).
+pub(crate) const MAX_CONTRACT_DEPTH: usize = 64;
+
+/// Refuses a contract text too large or nested too deep, before any parser sees it: a hostile
+/// file costs a scan, never a parser's time or stack. The depth counts flow brackets (`[`, `{`
+/// outside quotes and comments) and, for YAML, indentation levels and `- ` item markers.
+pub(crate) fn check_text_shape(text: &str, kind: &str) -> Result<()> {
+    if text.len() > MAX_CONTRACT_BYTES {
+        return Err(Error::Contract(format!(
+            "the {kind} contract is {} bytes, more than the {MAX_CONTRACT_BYTES} a contract may have",
+            text.len()
+        )));
+    }
+    let yaml = kind == "YAML";
+    let (mut flow, mut quote) = (0usize, None::<char>);
+    let mut indents: Vec<usize> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut block = 0;
+        if yaml && flow == 0 && quote.is_none() {
+            let content = line.trim_start_matches(' ');
+            if !content.is_empty() && !content.starts_with('#') {
+                let indent = line.len() - content.len();
+                while indents.last().is_some_and(|&top| top >= indent) {
+                    indents.pop();
+                }
+                indents.push(indent);
+                let items = content.split_inclusive("- ").take_while(|part| part.trim() == "-").count();
+                block = indents.len() + items;
+            }
+        }
+        for c in line.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '#') => break,
+                (None, '[' | '{') => flow += 1,
+                (None, ']' | '}') => flow = flow.saturating_sub(1),
+                _ => {}
+            }
+        }
+        // A quote never spans lines in TOML's basic strings nor in YAML's plain scalars: a
+        // stray one ends with its line (multi-line strings are rare in contracts, and only
+        // make this count lower).
+        quote = None;
+        if block + flow > MAX_CONTRACT_DEPTH {
+            return Err(Error::Contract(format!(
+                "line {}: the {kind} contract nests deeper than {MAX_CONTRACT_DEPTH} levels",
+                n + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The parameters of one rule's check: compilable patterns, non-empty ranges and sets, valid

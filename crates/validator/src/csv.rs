@@ -34,16 +34,71 @@ impl Default for Dialect {
 /// memory stays bounded.
 pub const DEFAULT_CHUNK_ROWS: usize = 64 * 1024;
 
+/// Most cells (rows times header columns) in one chunk: a wide file gets fewer rows per chunk,
+/// so the columns' buffers stay the same size whatever the header's width (six columns keep
+/// [`DEFAULT_CHUNK_ROWS`]; 10,000 get 104 rows).
+const CHUNK_CELLS: usize = 1 << 20;
+
+/// Most bytes of values in one chunk before it is handed on, whatever its rows: long records
+/// make short chunks, so a chunk's memory is bounded by this plus one record.
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// What one file may hold, so that reading it takes bounded memory whatever its bytes: crossing
+/// a limit rejects the file, naming the line and the limit (a contract's `[format]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputLimits {
+    /// Bytes of one value (quotes and escapes not counted).
+    pub max_field_bytes: u64,
+    /// Bytes of one record: its values plus one per delimiter.
+    pub max_record_bytes: u64,
+    /// Columns in the header.
+    pub max_columns: usize,
+}
+
+impl InputLimits {
+    /// 1 MiB per value (Excel holds 32,767 characters in a cell; PostgreSQL 1 GB in a text).
+    pub const DEFAULT_MAX_FIELD_BYTES: u64 = 1 << 20;
+    /// 16 MiB per record.
+    pub const DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
+    /// 16,384 columns, Excel's width.
+    pub const DEFAULT_MAX_COLUMNS: usize = 16_384;
+}
+
+impl InputLimits {
+    /// Bytes the first field of a record may take before a limit is crossed.
+    fn first_field_room(&self) -> usize {
+        usize::try_from(self.max_field_bytes.min(self.max_record_bytes)).unwrap_or(usize::MAX)
+    }
+}
+
+impl Default for InputLimits {
+    fn default() -> Self {
+        Self {
+            max_field_bytes: Self::DEFAULT_MAX_FIELD_BYTES,
+            max_record_bytes: Self::DEFAULT_MAX_RECORD_BYTES,
+            max_columns: Self::DEFAULT_MAX_COLUMNS,
+        }
+    }
+}
+
 /// The header line of a file: the names as written and their normalised form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
     raw: Vec<String>,
+    /// Positions of the columns by normalised name, in header order: one lookup per contract
+    /// column, whatever the header's width.
+    positions: std::collections::HashMap<String, Vec<usize>>,
 }
 
 impl Header {
     /// Builds a header from the names as written in the file.
     pub fn new(raw: Vec<String>) -> Self {
-        Self { raw }
+        let mut positions: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::with_capacity(raw.len());
+        for (i, name) in raw.iter().enumerate() {
+            positions.entry(normalise(name)).or_default().push(i);
+        }
+        Self { raw, positions }
     }
 
     /// The header names as written in the file (byte-order mark removed).
@@ -62,9 +117,8 @@ impl Header {
     }
 
     /// Positions of every column whose name normalises to `name` (trimmed, ASCII case ignored).
-    pub fn find_all(&self, name: &str) -> Vec<usize> {
-        let wanted = normalise(name);
-        (0..self.raw.len()).filter(|&i| normalise(&self.raw[i]) == wanted).collect()
+    pub fn find_all(&self, name: &str) -> &[usize] {
+        self.positions.get(&normalise(name)).map_or(&[], Vec::as_slice)
     }
 }
 
@@ -111,6 +165,11 @@ enum State {
 /// The push-based CSV reader. See the module docs for the grammar.
 pub struct CsvDecoder {
     chunk_rows: usize,
+    limits: InputLimits,
+    /// `record.len()` past which the current field is over `max_field_bytes`.
+    field_limit_at: usize,
+    /// Fields of the current record past the header's, counted and not kept.
+    extra_fields: usize,
     delimiter: u8,
     quote: u8,
     state: State,
@@ -140,6 +199,8 @@ pub struct CsvDecoder {
     header: Option<Header>,
     builders: Vec<StringChunkedBuilder>,
     rows_in_chunk: usize,
+    /// Bytes of the values in the chunk being built.
+    bytes_in_chunk: usize,
     rows_total: u64,
     ready: Vec<RawChunk>,
 }
@@ -172,8 +233,17 @@ impl CsvDecoder {
 
     /// A reader of `dialect` that emits chunks of at most `chunk_rows` rows (at least 1).
     pub fn with_dialect(chunk_rows: usize, dialect: Dialect) -> Self {
+        Self::with_limits(chunk_rows, dialect, InputLimits::default())
+    }
+
+    /// A reader of `dialect` within `limits` that emits chunks of at most `chunk_rows` rows
+    /// (at least 1; fewer for a wide header or long records).
+    pub fn with_limits(chunk_rows: usize, dialect: Dialect, limits: InputLimits) -> Self {
         Self {
             chunk_rows: chunk_rows.max(1),
+            limits,
+            field_limit_at: limits.first_field_room(),
+            extra_fields: 0,
             delimiter: dialect.delimiter,
             quote: dialect.quote,
             state: State::FieldStart,
@@ -192,6 +262,7 @@ impl CsvDecoder {
             header: None,
             builders: Vec::new(),
             rows_in_chunk: 0,
+            bytes_in_chunk: 0,
             rows_total: 0,
             ready: Vec::new(),
         }
@@ -239,7 +310,7 @@ impl CsvDecoder {
                 return Err(Rejection::UnterminatedQuote { line: self.field_line }.into());
             }
             _ if self.in_record => {
-                self.end_field();
+                self.end_field()?;
                 self.end_record()?;
             }
             _ => {}
@@ -306,7 +377,7 @@ impl CsvDecoder {
                                 }
                                 // The delimiter.
                                 _ => {
-                                    self.end_field();
+                                    self.end_field()?;
                                     self.state = State::FieldStart;
                                 }
                             }
@@ -341,7 +412,7 @@ impl CsvDecoder {
                             self.state = State::Quoted;
                         }
                         b if b == delimiter => {
-                            self.end_field();
+                            self.end_field()?;
                             self.state = State::FieldStart;
                         }
                         b'\n' => self.end_line(false)?,
@@ -362,13 +433,57 @@ impl CsvDecoder {
                     }
                 }
             }
+            // The record grows by at most the rest of this piece before the check: memory stays
+            // within the limits plus one piece.
+            if self.record.len() > self.field_limit_at {
+                return Err(self.over_limit());
+            }
         }
         Ok(())
     }
 
-    fn end_field(&mut self) {
-        self.ends.push(self.record.len());
-        self.field_lines.push(self.field_line);
+    /// The rejection for a record over `max_field_bytes` or `max_record_bytes`.
+    fn over_limit(&self) -> crate::error::Error {
+        let field_start = self.ends.last().copied().unwrap_or(0);
+        let field = (self.record.len() - field_start) as u64;
+        if field > self.limits.max_field_bytes {
+            Rejection::FieldTooLong { line: self.field_line, max: self.limits.max_field_bytes }.into()
+        } else {
+            Rejection::RecordTooLong { line: self.record_line, max: self.limits.max_record_bytes }.into()
+        }
+    }
+
+    fn end_field(&mut self) -> Result<()> {
+        if self.record.len() > self.field_limit_at {
+            return Err(self.over_limit());
+        }
+        match &self.header {
+            // Fields past the header's are only counted (the row is rejected at its end, with
+            // the count): a line of delimiters alone never piles up field ends.
+            Some(header) if self.ends.len() == header.len() => self.extra_fields += 1,
+            None if self.ends.len() == self.limits.max_columns => {
+                return Err(Rejection::TooManyColumns { max: self.limits.max_columns }.into());
+            }
+            _ => {
+                self.ends.push(self.record.len());
+                self.field_lines.push(self.field_line);
+            }
+        }
+        let fields = self.ends.len() + self.extra_fields;
+        // The next field may reach `max_field_bytes` unless the record would pass
+        // `max_record_bytes` first (a delimiter counts as a byte of the record).
+        let record_bytes = self.record.len() as u64 + fields as u64;
+        let record_room = self.limits.max_record_bytes.saturating_sub(record_bytes);
+        let room = self.limits.max_field_bytes.min(record_room);
+        self.field_limit_at = self.record.len().saturating_add(usize::try_from(room).unwrap_or(usize::MAX));
+        if record_bytes > self.limits.max_record_bytes {
+            return Err(Rejection::RecordTooLong {
+                line: self.record_line,
+                max: self.limits.max_record_bytes,
+            }
+            .into());
+        }
+        Ok(())
     }
 
     /// A line end outside quotes: the record is complete.
@@ -379,7 +494,7 @@ impl CsvDecoder {
             self.field_line = self.line;
             self.in_record = true;
         }
-        self.end_field();
+        self.end_field()?;
         self.end_record()?;
         self.line += 1;
         self.after_cr = cr;
@@ -394,31 +509,39 @@ impl CsvDecoder {
         self.field_lines.clear();
         self.any_quoted = false;
         self.in_record = false;
+        self.extra_fields = 0;
+        self.field_limit_at = self.limits.first_field_room();
         result
     }
 
     fn is_blank(&self) -> bool {
-        self.ends.len() == 1 && !self.any_quoted && self.record.iter().all(|b| matches!(b, b' ' | b'\t'))
+        self.ends.len() == 1
+            && self.extra_fields == 0
+            && !self.any_quoted
+            && self.record.iter().all(|b| matches!(b, b' ' | b'\t'))
     }
 
     fn take_record(&mut self) -> Result<()> {
         if self.is_blank() {
             return Ok(());
         }
-        let Some(header) = &self.header else {
+        if self.header.is_none() {
             let mut names = Vec::with_capacity(self.ends.len());
             for f in 0..self.ends.len() {
                 names.push(self.field_str(f)?.to_owned());
             }
+            // A wide header gets fewer rows per chunk: the same cells, the same memory.
+            self.chunk_rows = self.chunk_rows.min((CHUNK_CELLS / names.len().max(1)).max(1));
             self.builders = (0..names.len())
-                .map(|i| StringChunkedBuilder::new(column_name(i), self.chunk_rows.min(1 << 20)))
+                .map(|i| StringChunkedBuilder::new(column_name(i), self.chunk_rows))
                 .collect();
             self.header = Some(Header::new(names));
             return Ok(());
-        };
-        let expected = header.len();
+        }
         let found = self.ends.len();
-        if found > expected {
+        if self.extra_fields > 0 {
+            let expected = found;
+            let found = found + self.extra_fields;
             return Err(Rejection::TooManyFields { line: self.record_line, found, expected }.into());
         }
         // One UTF-8 pass over the whole record; fields must also start and end on character
@@ -438,7 +561,8 @@ impl CsvDecoder {
         }
         self.rows_in_chunk += 1;
         self.rows_total += 1;
-        if self.rows_in_chunk == self.chunk_rows {
+        self.bytes_in_chunk += self.record.len();
+        if self.rows_in_chunk == self.chunk_rows || self.bytes_in_chunk >= CHUNK_BYTES {
             self.flush_chunk();
         }
         Ok(())
@@ -457,7 +581,7 @@ impl CsvDecoder {
         if self.rows_in_chunk == 0 {
             return;
         }
-        let capacity = self.chunk_rows.min(1 << 20);
+        let capacity = self.chunk_rows;
         let columns: Vec<Column> = self
             .builders
             .iter_mut()
@@ -475,6 +599,7 @@ impl CsvDecoder {
         let frame = DataFrame::new(height, columns).unwrap_or_else(|_| DataFrame::empty());
         self.ready.push(RawChunk { first_row, frame });
         self.rows_in_chunk = 0;
+        self.bytes_in_chunk = 0;
     }
 }
 

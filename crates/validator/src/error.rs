@@ -54,6 +54,25 @@ pub enum Rejection {
         /// Fields in the header.
         expected: usize,
     },
+    /// A value is longer than the contract's `[format] max_field_bytes`.
+    FieldTooLong {
+        /// 1-based physical line where the value starts.
+        line: u64,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// A record is longer than the contract's `[format] max_record_bytes`.
+    RecordTooLong {
+        /// 1-based physical line where the record starts.
+        line: u64,
+        /// The limit, in bytes.
+        max: u64,
+    },
+    /// The header has more columns than the contract's `[format] max_columns`.
+    TooManyColumns {
+        /// The limit.
+        max: usize,
+    },
 }
 
 impl fmt::Display for Rejection {
@@ -94,6 +113,18 @@ impl fmt::Display for Rejection {
             Rejection::TooManyFields { line, found, expected } => write!(
                 f,
                 "line {line} has {found} fields but the header has {expected} (a trailing comma counts as a field); fix the row or the header"
+            ),
+            Rejection::FieldTooLong { line, max } => write!(
+                f,
+                "line {line}: a value is longer than max_field_bytes = {max} bytes (a missing line end or quote makes one endless value); fix the file, or raise [format] max_field_bytes in the contract"
+            ),
+            Rejection::RecordTooLong { line, max } => write!(
+                f,
+                "line {line}: the record is longer than max_record_bytes = {max} bytes; fix the file, or raise [format] max_record_bytes in the contract"
+            ),
+            Rejection::TooManyColumns { max } => write!(
+                f,
+                "line 1: the header has more than max_columns = {max} columns; fix the file, or raise [format] max_columns in the contract"
             ),
         }
     }

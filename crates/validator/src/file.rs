@@ -189,7 +189,7 @@ impl FileValidator {
         let tally = Tally::new(validator.failure_ids().to_vec());
         Ok(Self {
             transcoder: Transcoder::new(format.encoding),
-            decoder: CsvDecoder::with_dialect(chunk_rows, format.dialect()),
+            decoder: CsvDecoder::with_limits(chunk_rows, format.dialect(), format.input_limits()),
             dialect: format.dialect(),
             bytes_in: 0,
             unbound: Some(Box::new(validator)),

@@ -45,11 +45,11 @@ mod pattern;
 
 pub use crate::contract::{
     Check, ColumnSpec, Contract, DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, Encoding, Format, Hold,
-    HoldLimit, KeyPart, Limits, OnConflict, Rule, Severity, TableTarget,
+    HoldLimit, KeyPart, Limits, NUL_BYTE, OnConflict, Rule, Severity, TableTarget,
 };
 pub use crate::csv::{
-    CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, RawChunk, column_name, normalise, write_field,
-    write_record,
+    CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, InputLimits, RawChunk, column_name, normalise,
+    write_field, write_record,
 };
 pub use crate::customer::{ISO_3166_ALPHA2, customer_contract};
 pub use crate::engine::{

@@ -48,6 +48,7 @@ const EMAIL: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
 
 /// Reads an ODCS v3 contract (YAML or JSON text).
 pub fn import_odcs(text: &str) -> Result<Imported> {
+    crate::contract::check_text_shape(text, "YAML")?;
     let doc: Value =
         serde_norway::from_str(text).map_err(|e| Error::Contract(format!("not ODCS YAML: {e}")))?;
     let Value::Object(root) = doc else {

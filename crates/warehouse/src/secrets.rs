@@ -2,8 +2,14 @@
 //!
 //! In production the credentials are a JSON SecureString in SSM Parameter Store (SPEC
 //! section 5): `{"host", "port", "dbname", "username", "password"}` plus an optional
-//! `"sslmode"` (PostgreSQL's values; `require` when absent). A [`SecretSource`] fetches them;
-//! `SsmSecretSource` (feature `ssm`) reads the parameter with decryption.
+//! `"sslmode"` and `"sslrootcert"`. A [`SecretSource`] fetches them; `SsmSecretSource`
+//! (feature `ssm`) reads the parameter with decryption.
+//!
+//! TLS is verified by default: with no `sslmode` the connection is `verify-full` (the server's
+//! certificate must chain to a trusted root and name the host), against `sslrootcert` (a PEM
+//! file's path, or the PEM text itself) when the secret has one, else the bundle the shell
+//! gives ([`DbCredentials::connect_options`]; the Lambda ships Amazon RDS's), else the public
+//! roots. Plain text only when the secret says `"sslmode": "disable"` itself.
 
 use std::fmt;
 
@@ -28,9 +34,43 @@ pub struct DbCredentials {
     /// Password.
     pub password: String,
     /// PostgreSQL `sslmode` (`disable`, `allow`, `prefer`, `require`, `verify-ca`,
-    /// `verify-full`); `require` when absent.
+    /// `verify-full`); `verify-full` when absent.
     #[serde(default)]
     pub sslmode: Option<String>,
+    /// The certificate authority the server's certificate must chain to: a PEM file's path, or
+    /// the PEM text (`-----BEGIN CERTIFICATE-----...`).
+    #[serde(default)]
+    pub sslrootcert: Option<String>,
+}
+
+/// The fields of the secret's JSON and what each must be, for the messages.
+const FIELDS: [(&str, Kind); 7] = [
+    ("host", Kind::Text),
+    ("port", Kind::Port),
+    ("dbname", Kind::Text),
+    ("username", Kind::Text),
+    ("password", Kind::Text),
+    ("sslmode", Kind::OptionalText),
+    ("sslrootcert", Kind::OptionalText),
+];
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Text,
+    OptionalText,
+    Port,
+}
+
+/// What a JSON value is, in words (never the value itself: it may be the password).
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
 }
 
 impl fmt::Debug for DbCredentials {
@@ -42,6 +82,7 @@ impl fmt::Debug for DbCredentials {
             .field("username", &self.username)
             .field("password", &"***")
             .field("sslmode", &self.sslmode)
+            .field("sslrootcert", &self.sslrootcert.as_ref().map(|_| "..."))
             .finish()
     }
 }
@@ -62,33 +103,70 @@ fn port<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
 }
 
 impl DbCredentials {
-    /// Parses the SPEC section 5 JSON. The error names the problem, never the password.
+    /// Parses the SPEC section 5 JSON. The error names the field and what is wrong with it,
+    /// never a value: JSON's own messages quote values, and a value may be the password.
     pub fn from_json(text: &str) -> Result<Self> {
-        serde_json::from_str(text).map_err(|e| {
-            Error::Credentials(format!(
-                "the database secret is not the expected JSON \
-                 {{\"host\", \"port\", \"dbname\", \"username\", \"password\", \"sslmode\"?}}: {e}"
-            ))
-        })
+        let expected =
+            "{\"host\", \"port\", \"dbname\", \"username\", \"password\", \"sslmode\"?, \"sslrootcert\"?}";
+        let bad = |what: String| {
+            Error::Credentials(format!("the database secret is not the expected JSON {expected}: {what}"))
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            bad(format!("it does not parse as JSON (line {}, column {})", e.line(), e.column()))
+        })?;
+        let serde_json::Value::Object(fields) = &value else {
+            return Err(bad(format!("it is {}, not an object", json_kind(&value))));
+        };
+        if let Some(unknown) = fields.keys().find(|k| !FIELDS.iter().any(|(name, _)| name == k)) {
+            return Err(bad(format!("unknown field `{unknown}`")));
+        }
+        for (name, kind) in FIELDS {
+            let problem = match (kind, fields.get(name)) {
+                (Kind::OptionalText, None | Some(serde_json::Value::Null)) => None,
+                (_, None) => return Err(bad(format!("missing field `{name}`"))),
+                (_, Some(serde_json::Value::String(_))) => None,
+                (Kind::Port, Some(serde_json::Value::Number(_))) => None,
+                (Kind::Port, Some(v)) => {
+                    Some(format!("must be a number or a string of digits, not {}", json_kind(v)))
+                }
+                (_, Some(v)) => Some(format!("must be a string, not {} (quote it)", json_kind(v))),
+            };
+            if let Some(problem) = problem {
+                return Err(bad(format!("field `{name}` {problem}")));
+            }
+        }
+        // The shape is checked: what is left is a port out of range or not digits.
+        serde_json::from_value(value)
+            .map_err(|_| bad("field `port` must be a port number from 0 to 65535".into()))
     }
 
-    /// Connection options, TLS mode included (`require` unless `sslmode` says otherwise).
-    pub fn connect_options(&self) -> Result<PgConnectOptions> {
+    /// Connection options, TLS mode included: `verify-full` unless `sslmode` says otherwise,
+    /// against the secret's `sslrootcert`, else `default_root` (a PEM file the shell ships),
+    /// else the public roots.
+    pub fn connect_options(&self, default_root: Option<&std::path::Path>) -> Result<PgConnectOptions> {
         let mode = match self.sslmode.as_deref().map(str::trim) {
-            None | Some("") => PgSslMode::Require,
+            None | Some("") => PgSslMode::VerifyFull,
             Some(text) => text.parse::<PgSslMode>().map_err(|_| {
                 Error::Credentials(format!(
                     "sslmode {text:?} is not one of disable, allow, prefer, require, verify-ca, verify-full"
                 ))
             })?,
         };
-        Ok(PgConnectOptions::new()
+        let options = PgConnectOptions::new()
             .host(&self.host)
             .port(self.port)
             .database(&self.dbname)
             .username(&self.username)
             .password(&self.password)
-            .ssl_mode(mode))
+            .ssl_mode(mode);
+        Ok(match (self.sslrootcert.as_deref().map(str::trim), default_root) {
+            (Some(pem), _) if pem.starts_with("-----BEGIN") => {
+                options.ssl_root_cert_from_pem(pem.as_bytes().to_vec())
+            }
+            (Some(path), _) if !path.is_empty() => options.ssl_root_cert(path),
+            (_, Some(bundle)) => options.ssl_root_cert(bundle),
+            _ => options,
+        })
     }
 }
 
@@ -162,15 +240,20 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.port, 6432);
-        assert!(matches!(c.connect_options().unwrap().get_ssl_mode(), PgSslMode::VerifyFull));
+        assert!(matches!(c.connect_options(None).unwrap().get_ssl_mode(), PgSslMode::VerifyFull));
     }
 
     #[test]
-    fn tls_is_required_by_default() {
+    fn tls_is_verified_by_default_and_plain_only_when_asked() {
         let c =
             DbCredentials::from_json(r#"{"host":"h","port":1,"dbname":"d","username":"u","password":"p"}"#)
                 .unwrap();
-        assert!(matches!(c.connect_options().unwrap().get_ssl_mode(), PgSslMode::Require));
+        assert!(matches!(c.connect_options(None).unwrap().get_ssl_mode(), PgSslMode::VerifyFull));
+        let c = DbCredentials::from_json(
+            r#"{"host":"h","port":1,"dbname":"d","username":"u","password":"p","sslmode":"disable"}"#,
+        )
+        .unwrap();
+        assert!(matches!(c.connect_options(None).unwrap().get_ssl_mode(), PgSslMode::Disable));
     }
 
     #[test]
@@ -182,12 +265,29 @@ mod tests {
             r#"{"host":"h","port":"x1","dbname":"d","username":"u","password":"hunter2"}"#,
         )
         .unwrap_err();
-        assert!(err.to_string().contains("not a number") && !err.to_string().contains("hunter2"), "{err}");
+        assert!(err.to_string().contains("field `port`") && !err.to_string().contains("hunter2"), "{err}");
+        // JSON's own messages would quote these values.
+        for secret in [
+            r#"{"host":"h","port":1,"dbname":"d","username":"u","password":73519}"#,
+            r#"{"host":"h","port":1,"dbname":"d","username":"u","password":[73519]}"#,
+            r#"{"host":"h","port":1,"dbname":"d","username":"u","password":"73519","extra":"73519"}"#,
+            r#"{"host":"h","port":1,"dbname":"d","username":"u","password":"73519"#,
+            r#"{"host":"h","port":735190,"dbname":"d","username":"u","password":"73519"}"#,
+            r#""73519""#,
+        ] {
+            let err = DbCredentials::from_json(secret).unwrap_err().to_string();
+            assert!(!err.contains("73519"), "{secret}: {err}");
+        }
+        let err =
+            DbCredentials::from_json(r#"{"host":"h","port":1,"dbname":"d","username":"u","password":73519}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("field `password` must be a string, not a number"), "{err}");
         let c = DbCredentials::from_json(
             r#"{"host":"h","port":1,"dbname":"d","username":"u","password":"hunter2","sslmode":"sometimes"}"#,
         )
         .unwrap();
-        let err = c.connect_options().unwrap_err().to_string();
+        let err = c.connect_options(None).unwrap_err().to_string();
         assert!(err.contains("sometimes") && !err.contains("hunter2"), "{err}");
         assert!(!format!("{c:?}").contains("hunter2"));
     }

@@ -495,6 +495,12 @@ async fn a_malformed_url_is_refused_without_echoing_the_password() {
     let err =
         PgWarehouse::connect("postgres://u:hunter2@host:notaport/db", Retry::default()).await.unwrap_err();
     assert!(!err.to_string().contains("hunter2"), "{err}");
+    // A password as a query parameter, in a URL that does not parse.
+    let err =
+        PgWarehouse::connect("postgres://u@host/db?password=hunter2&sslmode=sometimes", Retry::default())
+            .await
+            .unwrap_err();
+    assert!(!err.to_string().contains("hunter2") && err.to_string().contains("password=***"), "{err}");
 }
 
 #[sqlx::test(migrations = "../../migrations/postgres")]

@@ -46,6 +46,7 @@ async fn reads_and_decrypts_the_secure_string() {
             username: "loader".into(),
             password: "p@ss\"word".into(),
             sslmode: None,
+            sslrootcert: None,
         }
     );
 }

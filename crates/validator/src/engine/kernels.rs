@@ -147,6 +147,13 @@ impl Step {
                     })
                 });
             }
+            Step::NulByte { columns } => {
+                for column in columns.iter() {
+                    for (f, v) in fail.iter_mut().zip(&c.values[*column]) {
+                        *f |= v.is_some_and(|v| v.as_bytes().contains(&0));
+                    }
+                }
+            }
             Step::Length { column, min, max } => {
                 mark(&mut fail, &c.values[*column], |_, v| {
                     let length = if v.is_ascii() { v.len() } else { v.chars().count() } as u64;

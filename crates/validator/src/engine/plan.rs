@@ -88,6 +88,10 @@ pub(super) enum Step {
         date_column: usize,
         date: usize,
     },
+    /// A value of one of these (loaded text) columns holds a NUL byte.
+    NulByte {
+        columns: Vec<usize>,
+    },
 }
 
 /// A step and its preconditions: the ids (positions) whose failure means the step is not
@@ -299,6 +303,13 @@ impl Plan {
                 .map(|r| n_not_null + r)
                 .collect();
             steps.push(Compiled { step, guards });
+        }
+
+        if ids.last().is_some_and(|id| id == crate::contract::NUL_BYTE) {
+            let text: HashSet<String> = contract.text_columns().into_iter().collect();
+            let columns =
+                columns.iter().enumerate().filter(|(_, b)| text.contains(&b.name)).map(|(i, _)| i).collect();
+            steps.push(Compiled { step: Step::NulByte { columns }, guards: Vec::new() });
         }
 
         // The valid rows: the table's columns, in order, each from what its check parsed.

@@ -189,16 +189,37 @@ impl PgWarehouse {
     }
 }
 
-/// A URL with its password replaced, for error messages.
+/// A URL with every secret replaced, for error messages: the password of the user-info part
+/// and the value of any query parameter that holds one (`password`, `sslpassword`, or a name
+/// with `pass`, `secret` or `token` in it).
 fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = match (base.find("://"), base.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or_default();
-            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+            let userinfo = &base[scheme + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &base[..scheme + 3], &base[at..]),
+                None => base.to_owned(),
+            }
         }
-        _ => url.to_owned(),
-    }
+        _ => base.to_owned(),
+    };
+    let Some(query) = query else { return base };
+    let secret = |name: &str| {
+        let name = name.to_ascii_lowercase();
+        ["pass", "secret", "token"].iter().any(|s| name.contains(s))
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if secret(name) => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
 }
 
 #[async_trait::async_trait]
@@ -210,20 +231,30 @@ impl Warehouse for PgWarehouse {
             if !create {
                 return Err(Error::TableMissing { table: table.name.clone() });
             }
-            // Under the table's lock: two cold starts creating it at once would otherwise race
-            // on the catalog (CREATE ... IF NOT EXISTS is not safe under concurrency).
+            // Under one lock for every creation: two cold starts creating a table, or two tables
+            // of one new schema, at once would otherwise race on the catalog (CREATE ... IF NOT
+            // EXISTS is not safe under concurrency: the loser fails on a unique index of
+            // pg_namespace or pg_type). The lock is the session's, and the statements run in a
+            // transaction begun after it is granted: a transaction that took the lock itself
+            // could still see the catalog as it was before the lock (its cached lookup of the
+            // schema), and collide all the same. Creations are rare; loads never take this lock.
+            // If anything fails while the lock is held, the connection is closed, not pooled:
+            // closing it releases the lock.
+            conn.close_on_drop();
+            let lock = stable_hash("sift create");
+            sqlx::query!("SELECT pg_advisory_lock($1)", lock)
+                .execute(&mut *conn)
+                .await
+                .map_err(schema_err)?;
             let mut tx = conn.begin().await.map_err(schema_err)?;
-            sqlx::query!(
-                "SELECT pg_advisory_xact_lock($1)",
-                stable_hash(&format!("sift create {}", table.name))
-            )
-            .execute(&mut *tx)
-            .await
-            .map_err(schema_err)?;
             for statement in pg_create(table) {
                 sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *tx).await.map_err(schema_err)?;
             }
             tx.commit().await.map_err(schema_err)?;
+            sqlx::query!("SELECT pg_advisory_unlock($1)", lock)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(schema_err)?;
             tracing::info!(table = %table.name, "table created from the contract");
         }
         let existing = catalog::existing(&mut conn, table)
@@ -533,6 +564,12 @@ mod tests {
     fn urls_are_redacted() {
         assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://h/db"), "postgres://h/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(
+            redact_url("postgres://u@h/x?sslmode=bogus&password=hunter2&sslpassword=k3y&PGPASS=p&a=1"),
+            "postgres://u@h/x?sslmode=bogus&password=***&sslpassword=***&PGPASS=***&a=1"
+        );
+        assert_eq!(redact_url("postgres://u:pw@h/x?authToken=t"), "postgres://u:***@h/x?authToken=***");
     }
 
     #[test]
