@@ -35,11 +35,7 @@ fn sift(args: &[&str], wrap_time: bool) -> Output {
     };
     command
         .args(args)
-        .env("AWS_ENDPOINT_URL", endpoint())
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .envs(sift_tests::emulator_env())
         .env_remove("AWS_PROFILE")
         .env_remove("DATABASE_URL")
         .env_remove("SIFT_AUTO_MIGRATE")

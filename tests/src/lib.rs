@@ -126,6 +126,18 @@ pub fn moto_endpoint() -> String {
     )
 }
 
+/// The standard AWS variables that point a binary at the emulator (fixed test credentials), and
+/// nothing else.
+pub fn emulator_env() -> [(&'static str, String); 5] {
+    [
+        ("AWS_ENDPOINT_URL", moto_endpoint()),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_REGION", "us-east-1".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+    ]
+}
+
 /// A PostgreSQL server where the user may create databases (`DATABASE_URL`, set by
 /// `scripts/test`).
 pub fn admin_url() -> String {
