@@ -224,11 +224,19 @@ async fn every_fault_leaves_nothing_half_loaded_and_a_rerun_completes_exactly_on
     h.loaded.push((key.to_owned(), inserted));
     h.proxy.clear();
 
-    // 8. The invocation's deadline comes before the file is done: it stops at the margin.
+    // 8. The invocation's deadline comes before the file is done (S3 answers its GET after 3 s,
+    // the invocation has 1.2 s): it stops at the margin, and says the time it had.
     let key = "incoming/deadline.csv";
     h.put(key, 18, 100_000).await;
+    h.proxy.inject(Rule {
+        service: "s3",
+        method: Some(Method::GET),
+        path_contains: Some(key.to_owned()),
+        fault: Fault::Delay(Duration::from_secs(3)),
+    });
     let outcome = h.lambda.invoke_with_timeout(h.event(key), Duration::from_millis(1_200)).await;
-    h.fails_retryable(outcome, key, "stopped at the deadline").await;
+    h.fails_retryable(outcome, key, "the invocation had 1.2 s and keeps a margin of 0.3 s").await;
+    h.proxy.clear();
     h.completes(key).await;
 
     // Every event delivered again: nothing is loaded twice.

@@ -11,6 +11,8 @@ use sift_pipeline::{BUILTIN_CUSTOMER, Config, ContractSource, ErrorChain, Pipeli
 use sift_storage::S3Store;
 use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
 use sift_warehouse::{PgWarehouse, SecretSource, SsmSecretSource, Warehouse};
+
+use crate::deadline::Budget;
 use tokio::sync::OnceCell;
 
 use crate::error::{Error, FileFailure, Retry};
@@ -30,6 +32,9 @@ pub(crate) struct App {
     /// with the built-in customer contract.
     routes: Vec<LoadedRoute>,
     warehouse: OnceCell<Arc<dyn Warehouse>>,
+    /// A deadline that cannot be right was said once already (a local emulator sends it at
+    /// every invocation).
+    deadline_warned: std::sync::atomic::AtomicBool,
 }
 
 /// The largest number EventBridge's numeric matching takes (its documentation).
@@ -116,7 +121,17 @@ impl App {
         };
         let routes =
             routes.into_iter().map(|route| LoadedRoute { route, contract: OnceCell::new() }).collect();
-        let app = Self { settings, sdk, s3, invalid, notifier, alerter, routes, warehouse: OnceCell::new() };
+        let app = Self {
+            settings,
+            sdk,
+            s3,
+            invalid,
+            notifier,
+            alerter,
+            routes,
+            warehouse: OnceCell::new(),
+            deadline_warned: Default::default(),
+        };
         if let Err(error) = app.warehouse().await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
@@ -155,11 +170,13 @@ impl App {
     /// Handles one invocation.
     pub(crate) async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
         let function_name = event.context.env_config.function_name.clone();
-        let deadline = self.run_deadline(event.context.deadline);
+        let budget = self.budget(event.context.deadline);
+        let deadline = tokio::time::Instant::now() + budget.working();
         let mut response = Response::default();
         match event::parse(event.payload)? {
             Invocation::Objects(objects) => {
-                let failures = self.process_all(&objects, &function_name, deadline, &mut response).await?;
+                let failures =
+                    self.process_all(&objects, &function_name, (deadline, budget), &mut response).await?;
                 if failures.is_empty() { Ok(response) } else { Err(Error::Files(failures)) }
             }
             Invocation::Sqs(items) => {
@@ -167,7 +184,7 @@ impl App {
                 for item in items {
                     let ok = match &item.objects {
                         Ok(objects) => self
-                            .process_all(objects, &function_name, deadline, &mut response)
+                            .process_all(objects, &function_name, (deadline, budget), &mut response)
                             .await?
                             .is_empty(),
                         Err(reason) => {
@@ -193,12 +210,12 @@ impl App {
         &self,
         objects: &[ObjectRef],
         function_name: &str,
-        deadline: tokio::time::Instant,
+        time: (tokio::time::Instant, Budget),
         response: &mut Response,
     ) -> Result<Vec<FileFailure>, Error> {
         let mut failures = Vec::new();
         for object in objects {
-            match self.process(object, function_name, deadline).await? {
+            match self.process(object, function_name, time).await? {
                 FileResult::Processed(summary) => response.files.push(*summary),
                 FileResult::Skipped(skipped) => response.skipped.push(skipped),
                 FileResult::Failed(summary, failure) => {
@@ -215,7 +232,7 @@ impl App {
         &self,
         object: &ObjectRef,
         function_name: &str,
-        deadline: tokio::time::Instant,
+        (deadline, budget): (tokio::time::Instant, Budget),
     ) -> Result<FileResult, Error> {
         let source = object.uri();
         let route = self.routes.iter().find(|r| object.key.starts_with(&r.route.prefix));
@@ -283,23 +300,36 @@ impl App {
             Ok(summary) => FileResult::Processed(Box::new(summary)),
             Err(error) => {
                 let retry = if error.is_retryable() { Retry::May } else { Retry::Never };
-                let reason = ErrorChain(&error).to_string();
+                let mut reason = ErrorChain(&error).to_string();
+                if matches!(error, sift_pipeline::Error::Deadline { .. }) {
+                    reason = format!("{reason}; {}", budget.describe());
+                }
                 tracing::error!(source = %source, error = %reason, retryable = error.is_retryable(), "processing failed; nothing was loaded");
                 FileResult::Failed(None, FileFailure { source, rejected: false, retry, reason })
             }
         })
     }
 
-    /// When files of this invocation must stop: the margin before Lambda's deadline (epoch
-    /// milliseconds), so a file that cannot finish in time is rolled back and reported rather
-    /// than killed half-way.
-    fn run_deadline(&self, deadline_ms: u64) -> tokio::time::Instant {
+    /// The time this invocation has ([`Budget`]): Lambda's deadline (epoch milliseconds), or
+    /// the configured timeout when the deadline cannot be right (said once per container).
+    fn budget(&self, deadline_ms: u64) -> Budget {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             .unwrap_or(0);
-        let left = std::time::Duration::from_millis(deadline_ms.saturating_sub(now_ms));
-        tokio::time::Instant::now() + left.saturating_sub(self.settings.deadline_margin)
+        let budget =
+            Budget::new(deadline_ms, now_ms, self.settings.function_timeout, self.settings.deadline_margin);
+        if let Some(why) = budget.replaced
+            && !self.deadline_warned.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            tracing::warn!(
+                deadline_ms,
+                why,
+                timeout_s = self.settings.function_timeout.as_secs(),
+                "the invocation's deadline cannot be right (a local emulator's?); using the function's timeout (SIFT_FUNCTION_TIMEOUT_S) instead"
+            );
+        }
+        budget
     }
 
     /// The route's contract, read once per container: the built-in one, an object in S3, or

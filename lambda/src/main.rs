@@ -15,6 +15,7 @@ use std::sync::Arc;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
 
+mod deadline;
 mod error;
 mod event;
 mod handler;

@@ -63,6 +63,9 @@ pub(crate) struct Settings {
     /// invocation's deadline is stopped and rolled back, leaving time for the `[FAILED]` report
     /// and a clean error instead of a killed process.
     pub deadline_margin: std::time::Duration,
+    /// `SIFT_FUNCTION_TIMEOUT_S`: the function's configured timeout (the template sets it from
+    /// its `Timeout`), used when an invocation's deadline cannot be right (a local emulator's).
+    pub function_timeout: std::time::Duration,
     /// `SIFT_CHUNK_ROWS`: rows per validation chunk; smaller chunks use less memory per file
     /// and run a little slower.
     pub chunk_rows: usize,
@@ -147,6 +150,11 @@ impl Settings {
                 "SIFT_DEADLINE_MARGIN_MS",
                 10_000,
             )?),
+            function_timeout: std::time::Duration::from_secs(u64::from(count(
+                &get,
+                "SIFT_FUNCTION_TIMEOUT_S",
+                900,
+            )?)),
             routes,
             large_object_bytes: match get("SIFT_LARGE_OBJECT_BYTES") {
                 None => None,
@@ -220,6 +228,7 @@ mod tests {
         assert_eq!((s.aws_max_attempts, s.db_connect_attempts), (5, 6));
         assert_eq!(s.s3_encryption, Encryption::BucketDefault);
         assert_eq!(s.deadline_margin, std::time::Duration::from_secs(10));
+        assert_eq!(s.function_timeout, std::time::Duration::from_secs(900));
         assert_eq!(s.chunk_rows, sift_validator::DEFAULT_CHUNK_ROWS);
     }
 

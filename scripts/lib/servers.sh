@@ -2,6 +2,7 @@
 #
 #   ensure_postgres   DATABASE_URL, or a throwaway cluster (scripts/pg-throwaway) started here
 #   ensure_moto       SIFT_MOTO_ENDPOINT, or moto[server] (scripts/moto-server) started here
+#   ensure_cargo_lambda  SIFT_CARGO_LAMBDA, or cargo-lambda from PyPI (scripts/cargo-lambda)
 #   stop_servers      stops only what these started: a server named by the caller's
 #                     environment stays up (call it from the script's EXIT trap)
 
@@ -20,6 +21,12 @@ ensure_moto() {
         eval "$(scripts/moto-server)"
         started_moto=$SIFT_MOTO_PID
         echo "$(basename "$0"): AWS emulator (moto) at ${SIFT_MOTO_ENDPOINT}" >&2
+    fi
+}
+
+ensure_cargo_lambda() {
+    if [ -z "${SIFT_CARGO_LAMBDA:-}" ]; then
+        eval "$(scripts/cargo-lambda)"
     fi
 }
 

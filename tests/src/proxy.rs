@@ -26,6 +26,8 @@ pub enum Fault {
     /// The emulator's real response, cut after this many bytes of its body: the connection
     /// drops mid-download.
     CutBody(usize),
+    /// The emulator's real response, after this long: a slow store.
+    Delay(std::time::Duration),
 }
 
 /// Which requests a fault applies to.
@@ -134,8 +136,10 @@ async fn forward(
         }
         fault
     };
-    if let Some(Fault::Status(status)) = fault {
-        return Ok(error_response(&service, status));
+    match fault {
+        Some(Fault::Status(status)) => return Ok(error_response(&service, status)),
+        Some(Fault::Delay(delay)) => tokio::time::sleep(delay).await,
+        _ => {}
     }
     let path_and_query = request.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
     *request.uri_mut() = format!("{upstream}{}", path_and_query.trim_start_matches('/')).parse().unwrap();

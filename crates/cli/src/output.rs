@@ -16,18 +16,18 @@ pub(crate) fn write(text: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Writes `bytes` to standard output, as [`write`].
+/// Writes `bytes` to standard output, as [`write()`].
 pub(crate) fn write_bytes(bytes: &[u8]) {
     write(format_args!("{}", String::from_utf8_lossy(bytes)));
 }
 
-/// `println!` through [`write`].
+/// `println!` through [`write()`].
 macro_rules! outln {
     () => { $crate::output::write(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::output::write(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// `print!` through [`write`].
+/// `print!` through [`write()`].
 macro_rules! out {
     ($($arg:tt)*) => { $crate::output::write(format_args!($($arg)*)) };
 }

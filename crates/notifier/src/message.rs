@@ -3,13 +3,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use askama::Template;
-
-use crate::escape::printable;
 use chrono::{DateTime, Utc};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address;
 
 use crate::error::{Error, Result};
+use crate::escape::printable;
 use crate::report::{Outcome, Report, pct};
 
 /// A report rendered to its subject and both body parts.

@@ -75,7 +75,11 @@ impl Pipeline {
                 .await
                 .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
         }
-        let stream = self.sources.get(key).await.map_err(|e| Stop::Failed(Error::Source(e)))?;
+        // A store slow to answer is stopped by the deadline too.
+        let stream = tokio::select! {
+            stream = self.sources.get(key) => stream.map_err(|e| Stop::Failed(Error::Source(e)))?,
+            () = self.expired() => return Err(Stop::Failed(Error::Deadline { bytes_read: 0, rows_validated: 0 })),
+        };
         // A compressed object is decompressed as it streams in; its size is then estimated from
         // the expansion so far (`read` tells the validator). The ledger's checksum is the CSV's.
         let mut stream = match Compression::detect(key, stream.content_encoding()) {

@@ -62,9 +62,7 @@ impl InputLimits {
     pub const DEFAULT_MAX_RECORD_BYTES: u64 = 16 << 20;
     /// 16,384 columns, Excel's width.
     pub const DEFAULT_MAX_COLUMNS: usize = 16_384;
-}
 
-impl InputLimits {
     /// Bytes the first field of a record may take before a limit is crossed.
     fn first_field_room(&self) -> usize {
         usize::try_from(self.max_field_bytes.min(self.max_record_bytes)).unwrap_or(usize::MAX)
@@ -166,7 +164,8 @@ enum State {
 pub struct CsvDecoder {
     chunk_rows: usize,
     limits: InputLimits,
-    /// `record.len()` past which the current field is over `max_field_bytes`.
+    /// `record.len()` past which the current field is over `max_field_bytes` or the record
+    /// over `max_record_bytes`.
     field_limit_at: usize,
     /// Fields of the current record past the header's, counted and not kept.
     extra_fields: usize,
