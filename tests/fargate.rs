@@ -139,13 +139,7 @@ async fn a_large_object_runs_in_the_task_as_the_lambda_would_run_it() {
     assert_eq!(first["source"], format!("s3://{}/{key}", world.landing));
     // The counts are what the validator library gives for the same bytes and as-of date.
     let as_of: chrono::NaiveDate = first["as_of"].as_str().unwrap().parse().unwrap();
-    let oracle = sift_validator::validate_bytes(
-        sift_validator::customer_contract(None),
-        as_of,
-        &example(),
-        sift_validator::DEFAULT_CHUNK_ROWS,
-    )
-    .unwrap();
+    let oracle = sift_tests::oracle(&example(), as_of);
     assert_eq!(
         (first["total"].as_u64(), first["valid"].as_u64(), first["invalid"].as_u64()),
         (Some(5000), Some(oracle.tally.valid), Some(oracle.tally.invalid))

@@ -337,15 +337,10 @@ fn eight_concurrent_first_loads_into_a_new_schema_all_succeed() {
                 .unwrap()
         })
         .collect();
-    let valid = sift_validator::validate_bytes(
-        sift_validator::customer_contract(None),
-        chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        &sift_tests::example(),
-        sift_validator::DEFAULT_CHUNK_ROWS,
-    )
-    .unwrap()
-    .tally
-    .valid;
+    let valid =
+        sift_tests::oracle(&sift_tests::example(), chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap())
+            .tally
+            .valid;
     for (child, table) in children.into_iter().zip(tables) {
         let output = child.wait_with_output().unwrap();
         assert_eq!(output.status.code(), Some(0), "{table}: {}", String::from_utf8_lossy(&output.stderr));

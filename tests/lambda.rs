@@ -44,13 +44,7 @@ async fn bootstrap_serves_s3_sqs_and_direct_events_end_to_end() {
 
     // The counts are what the validator library gives for the same bytes and as-of date.
     let as_of: chrono::NaiveDate = summary["as_of"].as_str().unwrap().parse().unwrap();
-    let oracle = sift_validator::validate_bytes(
-        sift_validator::customer_contract(None),
-        as_of,
-        &body,
-        sift_validator::DEFAULT_CHUNK_ROWS,
-    )
-    .unwrap();
+    let oracle = sift_tests::oracle(&body, as_of);
     assert_eq!(summary["total"], 5000);
     assert_eq!(
         (summary["valid"].as_u64(), summary["invalid"].as_u64()),

@@ -102,6 +102,18 @@ pub fn sift_run_json(
     (output.status.code().unwrap(), json)
 }
 
+/// What the validator library gives for `body` under the customer contract on `as_of`: the
+/// oracle the end-to-end suites compare the binaries' counts and invalid records with.
+pub fn oracle(body: &[u8], as_of: chrono::NaiveDate) -> sift_validator::FileReport {
+    sift_validator::validate_bytes(
+        sift_validator::customer_contract(None),
+        as_of,
+        body,
+        sift_validator::DEFAULT_CHUNK_ROWS,
+    )
+    .unwrap()
+}
+
 /// `data` gzip-compressed, as `gzip` writes it.
 pub fn gzip(data: &[u8]) -> Vec<u8> {
     use std::io::Write;

@@ -689,7 +689,8 @@ impl Contract {
         if let Some(column) = id.strip_prefix("not_null:") {
             return format!("{column} is present and not empty");
         }
-        if id == NUL_BYTE && !self.rules.iter().any(|r| r.id == id) {
+        // `check` keeps the id from rules.
+        if id == NUL_BYTE {
             return "no loaded text value holds a NUL byte (0x00), which a text column cannot store".into();
         }
         self.rules
