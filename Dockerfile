@@ -65,7 +65,6 @@ ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
 COPY --from=builder /out/sift /usr/local/bin/sift
 # The shipped contracts, so a route can name /etc/sift/contracts/orders.toml (or, from this
 # working directory, contracts/orders.toml, as the Lambda reads a path relative to its package).
-COPY rules/ /etc/sift/rules/
 COPY contracts/ /etc/sift/contracts/
 WORKDIR /etc/sift
 # Not root (a numeric user needs no /etc/passwd entry): sift needs no privilege. The task's root

@@ -178,7 +178,7 @@ fn a_valid_file_loads_once_into_sqlite_with_trimmed_values() {
 fn rules_from_toml_and_the_country_flag() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let rules = sift_tests::repo().join("rules/customer.toml");
+    let rules = sift_tests::repo().join("contracts/customer.toml");
     // --no-migrate on a fresh warehouse: the table does not exist, and the error says what to do.
     let output = sift(&["run", example().to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-migrate"]);
     assert_eq!(output.status.code(), Some(1));

@@ -4,7 +4,7 @@
 //!
 //! Every fault is checked for the same three things: what the invocation result says, that
 //! nothing of the file was loaded (no row with its `source_uri`, no ledger entry), and that a
-//! re-run after the fault completes the work exactly once. The README's fault table is the
+//! re-run after the fault completes the work exactly once. The fault table of docs/faults.md is the
 //! summary of this file.
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.

@@ -299,7 +299,7 @@ fn eight_concurrent_first_loads_into_a_new_schema_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_database("sift_hostile_schema");
     let contract = |table: &str| {
-        let text = std::fs::read_to_string(sift_tests::repo().join("rules/customer.toml"))
+        let text = std::fs::read_to_string(sift_tests::repo().join("contracts/customer.toml"))
             .unwrap()
             .replace("name = \"dim_customer\"", &format!("name = \"{table}\""));
         assert!(text.contains(table), "the customer contract names its table as expected");

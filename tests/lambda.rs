@@ -4,7 +4,7 @@
 //! through credentials the binary reads from SSM, as in production.
 //!
 //! `SIFT_BOOTSTRAP=target/release/bootstrap` runs the same test against another build (the
-//! cold-start measurement in the README uses it), and `SIFT_BOOTSTRAP_RUNNER=qemu-aarch64 ...`
+//! cold-start measurement in docs/benchmarks.md uses it), and `SIFT_BOOTSTRAP_RUNNER=qemu-aarch64 ...`
 //! runs the shipped arm64 artifact under emulation (`scripts/package --check`).
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.

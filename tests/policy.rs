@@ -9,10 +9,10 @@ use std::path::Path;
 use serde_json::Value;
 use sift_tests::{example, example_path, repo, sift_run_json};
 
-/// `rules/customer.toml` with `edit` applied (a plain text replacement that must match).
+/// `contracts/customer.toml` with `edit` applied (a plain text replacement that must match).
 fn customer_contract_with(dir: &Path, name: &str, from: &str, to: &str) -> std::path::PathBuf {
-    let text = std::fs::read_to_string(repo().join("rules/customer.toml")).unwrap();
-    assert!(text.contains(from), "rules/customer.toml has no {from:?}");
+    let text = std::fs::read_to_string(repo().join("contracts/customer.toml")).unwrap();
+    assert!(text.contains(from), "contracts/customer.toml has no {from:?}");
     let path = dir.join(format!("{name}.toml"));
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     path
@@ -46,7 +46,7 @@ fn count(json: &Value, map: &str, id: &str) -> u64 {
 /// The oracle: the validator library on the same bytes with the unchanged contract.
 fn baseline() -> sift_validator::FileReport {
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    sift_validator::validate_bytes(sift_validator::customer_contract(None), as_of, &example(), 4096).unwrap()
+    sift_validator::validate_bytes(sift_tests::customer_contract(), as_of, &example(), 4096).unwrap()
 }
 
 #[test]

@@ -5,5 +5,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use sift_validator::Contract;
 
-fuzz_target!(|data: &[u8]| sift_validator::fuzzing::check(data));
+/// The shipped customer contract, with the country rule or without.
+fn customer(country: bool) -> Contract {
+    let text = if country {
+        include_str!("../../contracts/customer_country.toml")
+    } else {
+        include_str!("../../contracts/customer.toml")
+    };
+    Contract::from_toml(text).expect("the shipped customer contracts parse")
+}
+
+fuzz_target!(|data: &[u8]| sift_validator::fuzzing::check(data, customer));

@@ -43,7 +43,7 @@ pub enum Error {
     Event(String),
     /// The warehouse could not be reached or migrated (nothing was processed).
     #[error("the warehouse is not ready, nothing was processed")]
-    Warehouse(#[source] sift_warehouse::Error),
+    Warehouse(#[source] sift_shell::Error),
     /// Some files failed (the others were processed; re-running them is safe).
     #[error("{}", describe(.0))]
     Files(Vec<FileFailure>),

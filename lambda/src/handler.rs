@@ -6,32 +6,29 @@ use aws_lambda_events::sqs::SqsBatchResponse;
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
 use serde_json::Value;
-use sift_notifier::{SesNotifier, SnsAlerter, Status, Summary};
-use sift_pipeline::{BUILTIN_CUSTOMER, Config, ContractSource, ErrorChain, Pipeline, Route};
-use sift_storage::S3Store;
-use sift_validator::{Contract, ISO_3166_ALPHA2, customer_contract};
-use sift_warehouse::{PgWarehouse, SecretSource, SsmSecretSource, Warehouse};
-
-use crate::deadline::Budget;
+use sift_model::{Status, Summary};
+use sift_pipeline::{Config, ErrorChain, Job, Pipeline};
+use sift_shell::{Aws, AwsOptions, BUILTIN_CUSTOMER, Route};
+use sift_validator::Contract;
 use tokio::sync::OnceCell;
 
+use crate::deadline::Budget;
 use crate::error::{Error, FileFailure, Retry};
 use crate::event::{self, Invocation, ObjectRef};
-use crate::settings::{Database, Settings};
+use crate::settings::Settings;
 
 /// Everything built once per container and reused by every invocation: the AWS clients, the
-/// rules, and (on first success) the database pool.
+/// routes and their contracts, and (on first success) the warehouse and the pipeline over it.
 pub(crate) struct App {
     settings: Settings,
-    sdk: aws_config::SdkConfig,
-    s3: aws_sdk_s3::Client,
-    invalid: Arc<S3Store>,
-    notifier: Option<Arc<SesNotifier>>,
-    alerter: Option<Arc<SnsAlerter>>,
+    aws: Aws,
     /// Where objects go (SPEC section 7): the configured routes, or one route for every key
     /// with the built-in customer contract.
-    routes: Vec<LoadedRoute>,
-    warehouse: OnceCell<Arc<dyn Warehouse>>,
+    routes: Vec<Route>,
+    /// Each route's contract, read on first use and kept for the container's life.
+    contracts: Vec<OnceCell<Arc<Contract>>>,
+    /// The pipeline, built once the warehouse is connected (and migrated).
+    pipeline: OnceCell<Pipeline>,
     /// A deadline that cannot be right was said once already (a local emulator sends it at
     /// every invocation).
     deadline_warned: std::sync::atomic::AtomicBool,
@@ -40,17 +37,11 @@ pub(crate) struct App {
 /// The largest number EventBridge's numeric matching takes (its documentation).
 const EVENTBRIDGE_NUMBER_MAX: u64 = 1_000_000_000;
 
-/// A route and its contract, read on first use and kept for the container's life.
-struct LoadedRoute {
-    route: Route,
-    contract: OnceCell<Contract>,
-}
-
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("settings", &self.settings)
-            .field("warehouse_ready", &self.warehouse.initialized())
+            .field("warehouse_ready", &self.pipeline.initialized())
             .finish_non_exhaustive()
     }
 }
@@ -90,81 +81,67 @@ impl App {
     /// warehouse so the first invocation finds it ready. A warehouse that is not reachable yet
     /// is not fatal: each invocation tries again until one succeeds.
     pub(crate) async fn init(settings: Settings) -> Self {
-        let sdk = sift_aws::sdk_config(&sift_aws::AwsSettings {
+        let aws = Aws::new(AwsOptions {
             max_attempts: settings.aws_max_attempts,
-            ..Default::default()
-        })
-        .await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&sdk).force_path_style(settings.s3_path_style).build(),
-        );
-        let invalid = Arc::new(
-            S3Store::new(s3.clone(), &settings.invalid_bucket)
-                .with_encryption(settings.s3_encryption.clone()),
-        );
-        let notifier = settings
-            .email
-            .as_ref()
-            .map(|(from, to)| Arc::new(SesNotifier::new(aws_sdk_ses::Client::new(&sdk), from, to.clone())));
-        let alerter = settings
-            .alert_topic_arn
-            .as_ref()
-            .map(|arn| Arc::new(SnsAlerter::new(aws_sdk_sns::Client::new(&sdk), arn)));
+            s3_path_style: Some(settings.s3_path_style),
+            s3_encryption: settings.s3_encryption.clone(),
+        });
+        aws.config().await;
         let routes = if settings.routes.is_empty() {
-            vec![Route {
-                prefix: String::new(),
-                contract: BUILTIN_CUSTOMER.to_owned(),
-                invalid_prefix: settings.invalid_prefix.clone(),
-            }]
+            vec![Route::catch_all(BUILTIN_CUSTOMER, &settings.invalid_prefix)]
         } else {
             settings.routes.clone()
         };
-        let routes =
-            routes.into_iter().map(|route| LoadedRoute { route, contract: OnceCell::new() }).collect();
+        let contracts = routes.iter().map(|_| OnceCell::new()).collect();
         let app = Self {
             settings,
-            sdk,
-            s3,
-            invalid,
-            notifier,
-            alerter,
+            aws,
             routes,
-            warehouse: OnceCell::new(),
+            contracts,
+            pipeline: OnceCell::new(),
             deadline_warned: Default::default(),
         };
-        if let Err(error) = app.warehouse().await {
+        let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "sift".into());
+        if let Err(error) = app.pipeline(&function_name).await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
         app
     }
 
-    /// The warehouse, connected (and migrated, unless turned off) on first success.
-    async fn warehouse(&self) -> Result<Arc<dyn Warehouse>, Error> {
-        self.warehouse.get_or_try_init(|| self.connect()).await.cloned().map_err(Error::Warehouse)
+    /// The pipeline, built on the first success of connecting (and migrating, unless turned
+    /// off) the warehouse.
+    async fn pipeline(&self, function_name: &str) -> Result<&Pipeline, Error> {
+        self.pipeline.get_or_try_init(|| self.build(function_name)).await.map_err(Error::Warehouse)
     }
 
-    async fn connect(&self) -> Result<Arc<dyn Warehouse>, sift_warehouse::Error> {
-        let retry = sift_warehouse::Retry {
-            attempts: self.settings.db_connect_attempts,
-            ..sift_warehouse::Retry::default()
-        };
-        let warehouse = match &self.settings.database {
-            Database::Url(url) => PgWarehouse::connect(url, retry).await?,
-            Database::SsmParameter(name) => {
-                let source = SsmSecretSource::new(aws_sdk_ssm::Client::new(&self.sdk), name);
-                let credentials = source.db_credentials().await?;
-                PgWarehouse::connect_with(
-                    credentials.connect_options(self.settings.db_ca_bundle.as_deref())?,
-                    retry,
-                )
-                .await?
-            }
-        };
-        if self.settings.auto_migrate {
+    async fn build(&self, function_name: &str) -> Result<Pipeline, sift_shell::Error> {
+        let settings = &self.settings;
+        let warehouse = sift_shell::open_warehouse(
+            &settings.database,
+            settings.db_connect_attempts,
+            settings.db_ca_bundle.as_deref(),
+            &self.aws,
+        )
+        .await?;
+        if settings.auto_migrate {
             warehouse.migrate().await?;
         }
-        tracing::info!(warehouse = %warehouse.describe(), migrated = self.settings.auto_migrate, "warehouse ready");
-        Ok(Arc::new(warehouse))
+        tracing::info!(warehouse = %warehouse.describe(), migrated = settings.auto_migrate, "warehouse ready");
+        let config = Config {
+            function_name: function_name.to_owned(),
+            create_tables: settings.auto_migrate,
+            alert_threshold_pct: settings.alert_invalid_pct,
+            chunk_rows: settings.chunk_rows,
+        };
+        let invalid = Arc::new(self.aws.s3_store(&settings.invalid_bucket).await);
+        let mut pipeline = Pipeline::new(config, invalid, warehouse);
+        if let Some((from, to)) = &settings.email {
+            pipeline = pipeline.with_notifier(Arc::new(self.aws.ses_notifier(from, to.clone()).await));
+        }
+        if let Some(arn) = &settings.alert_topic_arn {
+            pipeline = pipeline.with_alerter(Arc::new(self.aws.sns_alerter(arn).await));
+        }
+        Ok(pipeline)
     }
 
     /// Handles one invocation.
@@ -235,7 +212,7 @@ impl App {
         (deadline, budget): (tokio::time::Instant, Budget),
     ) -> Result<FileResult, Error> {
         let source = object.uri();
-        let route = self.routes.iter().find(|r| object.key.starts_with(&r.route.prefix));
+        let route = Route::find(&self.routes, &object.key);
         let skip = match (self.skip_reason(object), route) {
             (Some(reason), _) => Some(reason),
             (None, None) => Some("no route's prefix matches the key (SIFT_ROUTES)"),
@@ -254,35 +231,22 @@ impl App {
             ));
         }
         let contract = match self.contract(route).await {
-            Ok(contract) => contract.clone(),
-            Err(reason) => {
-                tracing::error!(source = %source, contract = %route.route.contract, error = %reason, "the route's contract is unusable");
+            Ok(contract) => contract,
+            Err(error) => {
+                let reason = ErrorChain(&error).to_string();
+                tracing::error!(source = %source, contract = %route.contract, error = %reason, "the route's contract is unusable");
                 return Ok(FileResult::Failed(
                     None,
                     FileFailure { source, rejected: false, retry: Retry::Never, reason },
                 ));
             }
         };
-        let warehouse = self.warehouse().await?;
-        let config = Config {
-            function_name: function_name.to_owned(),
-            as_of: chrono::Utc::now().date_naive(),
-            contract,
-            create_tables: self.settings.auto_migrate,
-            invalid_prefix: route.route.invalid_prefix.clone(),
-            alert_threshold_pct: self.settings.alert_invalid_pct,
-            chunk_rows: self.settings.chunk_rows,
-        };
-        let sources = Arc::new(S3Store::new(self.s3.clone(), &object.bucket));
-        let mut pipeline =
-            Pipeline::new(config, sources, self.invalid.clone(), warehouse).with_deadline(deadline);
-        if let Some(notifier) = &self.notifier {
-            pipeline = pipeline.with_notifier(notifier.clone());
-        }
-        if let Some(alerter) = &self.alerter {
-            pipeline = pipeline.with_alerter(alerter.clone());
-        }
-        let result = pipeline.run(&object.key).await;
+        let pipeline = self.pipeline(function_name).await?;
+        let sources = Arc::new(self.aws.s3_store(&object.bucket).await);
+        let job =
+            Job::new(sources, &object.key, contract, chrono::Utc::now().date_naive(), &route.invalid_prefix)
+                .with_deadline(deadline);
+        let result = pipeline.run(&job).await;
         if let Ok(summary) = &result {
             // One metrics line per file read to an outcome (processed, held or rejected).
             crate::metrics::emit(summary);
@@ -333,46 +297,27 @@ impl App {
     }
 
     /// The route's contract, read once per container: the built-in one, an object in S3, or
-    /// a file of the deployment package or a layer. `Err` says why it cannot be used.
-    async fn contract<'a>(&self, loaded: &'a LoadedRoute) -> Result<&'a Contract, String> {
-        let source = &loaded.route.contract;
-        loaded
-            .contract
-            .get_or_try_init(|| async {
-                let text = match ContractSource::parse(source) {
-                    ContractSource::BuiltinCustomer => {
-                        return Ok(customer_contract(self.settings.check_country.then_some(ISO_3166_ALPHA2)));
-                    }
-                    ContractSource::S3 { bucket, key } => {
-                        let object =
-                            self.s3.get_object().bucket(bucket).key(key).send().await.map_err(|e| {
-                                format!("reading contract {source}: {}", sift_aws::describe_error(&e))
-                            })?;
-                        let bytes = object
-                            .body
-                            .collect()
-                            .await
-                            .map_err(|e| format!("reading contract {source}: {e}"))?
-                            .into_bytes();
-                        String::from_utf8(bytes.to_vec())
-                            .map_err(|_| format!("contract {source} is not UTF-8 text"))?
-                    }
-                    ContractSource::Path(path) => {
-                        let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
-                        let path = std::path::Path::new(&root).join(path);
-                        std::fs::read_to_string(&path)
-                            .map_err(|e| format!("reading contract {}: {e}", path.display()))?
-                    }
-                };
-                let (contract, unmapped) = ContractSource::contract_from_text(source, &text)
-                    .map_err(|e| format!("contract {source}: {}", ErrorChain(&e)))?;
-                for item in unmapped {
-                    tracing::warn!(contract = %source, field = %item, "not mapped from ODCS");
-                }
-                tracing::info!(contract = %source, dataset = %contract.name, "contract loaded");
-                Ok(contract)
-            })
-            .await
+    /// a file of the deployment package or a layer (relative to `LAMBDA_TASK_ROOT`).
+    async fn contract(&self, route: &Route) -> Result<Arc<Contract>, sift_shell::Error> {
+        let index = self.routes.iter().position(|r| std::ptr::eq(r, route)).unwrap_or_default();
+        let cell = &self.contracts[index];
+        cell.get_or_try_init(|| async {
+            let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
+            let loaded = sift_shell::load_contract(
+                &route.contract,
+                self.settings.check_country,
+                std::path::Path::new(&root),
+                &self.aws,
+            )
+            .await?;
+            for item in &loaded.unmapped {
+                tracing::warn!(contract = %route.contract, field = %item, "not mapped from ODCS");
+            }
+            tracing::info!(contract = %route.contract, dataset = %loaded.contract.name, "contract loaded");
+            Ok(Arc::new(loaded.contract))
+        })
+        .await
+        .cloned()
     }
 
     /// Why an object the Fargate route should have taken fails here: the event's size is
@@ -392,7 +337,7 @@ impl App {
     /// self-triggering loop) or not a CSV (plain or gzip- or zstd-compressed, by suffix).
     fn skip_reason(&self, object: &ObjectRef) -> Option<&'static str> {
         let prefixes = std::iter::once(self.settings.invalid_prefix.as_str())
-            .chain(self.routes.iter().map(|r| r.route.invalid_prefix.as_str()));
+            .chain(self.routes.iter().map(|r| r.invalid_prefix.as_str()));
         if own_output(object, &self.settings.invalid_bucket, prefixes) {
             Some("under the invalid-records prefix (sift's own output)")
         } else if object.key.ends_with('/')

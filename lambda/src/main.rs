@@ -23,7 +23,7 @@ mod metrics;
 mod settings;
 
 /// jemalloc, as polars recommends and as the `sift` binary uses (feature `jemalloc`, on by
-/// default; the README gives its effect on peak RSS).
+/// default; docs/benchmarks.md gives its effect on peak RSS).
 #[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;

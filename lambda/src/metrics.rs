@@ -12,7 +12,7 @@
 //! No customer value is ever in a line: names, counts and times only.
 
 use serde_json::{Map, Value, json};
-use sift_notifier::{Status, Summary};
+use sift_model::{Status, Summary};
 
 /// The metrics' namespace.
 pub(crate) const NAMESPACE: &str = "sift";
@@ -73,7 +73,7 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
     use chrono::NaiveDate;
-    use sift_notifier::{Counts, FileRun, NotificationStatus};
+    use sift_model::{Counts, FileRun, NotificationStatus};
 
     use super::*;
 
@@ -108,7 +108,7 @@ mod tests {
             std::time::Duration::from_millis(250),
         );
         assert_eq!(document(&summary, 0)["Anomalies"].as_u64(), Some(0));
-        let flagged = sift_notifier::AnomalyTest::default().assess("email", 28, 5000, &[0.0; 5]);
+        let flagged = sift_model::AnomalyTest::default().assess("email", 28, 5000, &[0.0; 5]);
         let summary = summary.with_anomalies(&[flagged]);
         let doc = document(&summary, 1_764_144_900_000);
         assert_eq!(doc["Anomalies"].as_u64(), Some(1));

@@ -1,29 +1,11 @@
 //! The Lambda's configuration: environment variables, read once at cold start (SPEC section 5).
-//! Every variable, its default and its meaning is in the README's Lambda table.
+//! Every variable, its default and its meaning is in docs/lambda.md; the values both shells
+//! read are parsed by `sift_shell::settings`, as the command line parses them.
 
-use sift_pipeline::Route;
+use sift_shell::{Database, Route, settings};
 use sift_storage::Encryption;
 
 use crate::error::Error;
-
-/// Where the database credentials come from.
-#[derive(Clone, PartialEq)]
-pub(crate) enum Database {
-    /// `DATABASE_URL`: a full connection URL (used instead of SSM when set).
-    Url(String),
-    /// An SSM Parameter Store SecureString holding the SPEC's credentials JSON.
-    SsmParameter(String),
-}
-
-impl std::fmt::Debug for Database {
-    /// Never prints the URL: it may hold a password.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Database::Url(_) => f.write_str("Url(<DATABASE_URL>)"),
-            Database::SsmParameter(name) => f.debug_tuple("SsmParameter").field(name).finish(),
-        }
-    }
-}
 
 /// Typed settings of the Lambda.
 #[derive(Debug, Clone, PartialEq)]
@@ -113,18 +95,17 @@ impl Settings {
         };
         let alert_invalid_pct = match get("SIFT_ALERT_INVALID_PCT") {
             None => 10.0,
-            Some(v) => match v.parse::<f64>() {
-                Ok(pct) if (0.0..=100.0).contains(&pct) => pct,
-                _ => return Err(setting("SIFT_ALERT_INVALID_PCT", &v, "a percentage from 0 to 100")),
-            },
+            Some(v) => {
+                settings::percent(&v).map_err(|expected| setting("SIFT_ALERT_INVALID_PCT", &v, &expected))?
+            }
         };
         let sse_mode = get("SIFT_S3_SSE").unwrap_or_default();
-        let s3_encryption = Encryption::from_setting(&sse_mode, get("SIFT_S3_SSE_KMS_KEY_ID"))
-            .ok_or_else(|| setting("SIFT_S3_SSE", &sse_mode, "default, aes256 or kms"))?;
+        let s3_encryption = settings::encryption(&sse_mode, get("SIFT_S3_SSE_KMS_KEY_ID"))
+            .map_err(|expected| setting("SIFT_S3_SSE", &sse_mode, &expected))?;
         let endpoint_set = get("AWS_ENDPOINT_URL").is_some();
         let routes = match get("SIFT_ROUTES") {
             None => Vec::new(),
-            Some(v) => Route::parse_list(&v).map_err(|reason| setting("SIFT_ROUTES", &v, &reason))?,
+            Some(v) => settings::routes(&v).map_err(|expected| setting("SIFT_ROUTES", &v, &expected))?,
         };
         Ok(Settings {
             invalid_bucket: get("SIFT_INVALID_BUCKET")
@@ -177,21 +158,14 @@ fn setting(variable: &str, value: &str, expected: &str) -> Error {
 fn flag(get: &impl Fn(&str) -> Option<String>, name: &str, default: bool) -> Result<bool, Error> {
     match get(name) {
         None => Ok(default),
-        Some(v) => match v.to_ascii_lowercase().as_str() {
-            "1" | "true" | "yes" | "on" => Ok(true),
-            "0" | "false" | "no" | "off" => Ok(false),
-            _ => Err(setting(name, &v, "true or false")),
-        },
+        Some(v) => settings::flag(&v).map_err(|expected| setting(name, &v, &expected)),
     }
 }
 
 fn count(get: &impl Fn(&str) -> Option<String>, name: &str, default: u32) -> Result<u32, Error> {
     match get(name) {
         None => Ok(default),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if n >= 1 => Ok(n),
-            _ => Err(setting(name, &v, "a whole number of at least 1")),
-        },
+        Some(v) => settings::count(&v).map_err(|expected| setting(name, &v, &expected)),
     }
 }
 

@@ -102,16 +102,19 @@ pub fn sift_run_json(
     (output.status.code().unwrap(), json)
 }
 
+/// The shipped customer contract, `contracts/customer.toml`, the binaries' built-in default.
+pub fn customer_contract() -> sift_validator::Contract {
+    sift_validator::Contract::from_toml(
+        &std::fs::read_to_string(repo().join("contracts/customer.toml")).unwrap(),
+    )
+    .unwrap()
+}
+
 /// What the validator library gives for `body` under the customer contract on `as_of`: the
 /// oracle the end-to-end suites compare the binaries' counts and invalid records with.
 pub fn oracle(body: &[u8], as_of: chrono::NaiveDate) -> sift_validator::FileReport {
-    sift_validator::validate_bytes(
-        sift_validator::customer_contract(None),
-        as_of,
-        body,
-        sift_validator::DEFAULT_CHUNK_ROWS,
-    )
-    .unwrap()
+    sift_validator::validate_bytes(customer_contract(), as_of, body, sift_validator::DEFAULT_CHUNK_ROWS)
+        .unwrap()
 }
 
 /// `data` gzip-compressed, as `gzip` writes it.

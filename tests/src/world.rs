@@ -203,12 +203,17 @@ impl World {
         sqlx::PgConnection::connect(&self.db_url).await.unwrap()
     }
 
-    /// Rows in `dim_customer`.
+    /// Rows in `dim_customer` (0 before the first load creates it).
     pub async fn rows(&self) -> i64 {
-        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM dim_customer")
-            .fetch_one(&mut self.db().await)
+        let mut db = self.db().await;
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass('dim_customer') IS NOT NULL")
+            .fetch_one(&mut db)
             .await
-            .unwrap()
+            .unwrap();
+        if !exists {
+            return 0;
+        }
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM dim_customer").fetch_one(&mut db).await.unwrap()
     }
 
     /// Drops the fresh database (best effort: the test is over).

@@ -1,22 +1,19 @@
-//! AWS backends for the command line: S3 sources, contracts and invalid records, SSM database
-//! credentials, SES reports, SNS alerts.
-//! The SDK configuration is loaded once, and only when something needs AWS.
+//! The command line's AWS flags: how the shared [`sift_shell::Aws`] clients behave, and S3
+//! URIs as inputs.
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
-use sift_notifier::{SesNotifier, SnsAlerter};
-use sift_storage::{Encryption, ObjectStore as _, S3Store};
-use sift_warehouse::SsmSecretSource;
+use sift_shell::{Aws, AwsOptions, settings};
 
 /// AWS settings (the standard AWS environment applies too: credentials, AWS_REGION,
 /// AWS_ENDPOINT_URL for an emulator).
 #[derive(Debug, Clone, Args)]
 pub(crate) struct AwsArgs {
     /// Attempts per AWS call in the SDK's standard retry mode (exponential backoff, jitter).
-    #[arg(long, env = "SIFT_AWS_MAX_ATTEMPTS", value_name = "N", default_value_t = 5)]
+    #[arg(long, env = "SIFT_AWS_MAX_ATTEMPTS", value_name = "N", default_value = "5", value_parser = settings::count)]
     aws_max_attempts: u32,
     /// Address S3 buckets by path (needed by most emulators) [default: on when AWS_ENDPOINT_URL is set].
-    #[arg(long, env = "SIFT_S3_PATH_STYLE", value_name = "BOOL")]
+    #[arg(long, env = "SIFT_S3_PATH_STYLE", value_name = "BOOL", value_parser = settings::flag)]
     s3_path_style: Option<bool>,
     /// Server-side encryption of written objects.
     #[arg(long, env = "SIFT_S3_SSE", value_name = "MODE", value_enum, default_value_t = SseMode::Default)]
@@ -26,7 +23,8 @@ pub(crate) struct AwsArgs {
     s3_sse_kms_key_id: Option<String>,
 }
 
-/// `--s3-sse`: how S3 encrypts the objects sift writes.
+/// `--s3-sse`: how S3 encrypts the objects sift writes (the names `SIFT_S3_SSE` takes in the
+/// Lambda, read by the same parser).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum SseMode {
     /// The bucket's default encryption.
@@ -38,66 +36,19 @@ pub(crate) enum SseMode {
     Kms,
 }
 
-/// Lazily built SDK configuration.
-#[derive(Debug)]
-pub(crate) struct Clients {
-    args: AwsArgs,
-    config: tokio::sync::OnceCell<aws_config::SdkConfig>,
-}
-
-impl Clients {
-    pub(crate) fn new(args: &AwsArgs) -> Self {
-        Self { args: args.clone(), config: tokio::sync::OnceCell::new() }
-    }
-
-    async fn config(&self) -> &aws_config::SdkConfig {
-        self.config
-            .get_or_init(|| async {
-                let settings =
-                    sift_aws::AwsSettings { max_attempts: self.args.aws_max_attempts, ..Default::default() };
-                sift_aws::sdk_config(&settings).await
-            })
-            .await
-    }
-
-    pub(crate) async fn s3_store(&self, bucket: &str) -> Result<S3Store> {
-        let path_style =
-            self.args.s3_path_style.unwrap_or_else(|| std::env::var_os("AWS_ENDPOINT_URL").is_some());
-        let encryption = match self.args.s3_sse {
-            SseMode::Default => Encryption::BucketDefault,
-            SseMode::Aes256 => Encryption::S3Managed,
-            SseMode::Kms => Encryption::Kms(self.args.s3_sse_kms_key_id.clone()),
-        };
-        let config =
-            aws_sdk_s3::config::Builder::from(self.config().await).force_path_style(path_style).build();
-        Ok(S3Store::new(aws_sdk_s3::Client::from_conf(config), bucket).with_encryption(encryption))
-    }
-
-    pub(crate) async fn ses_notifier(&self, from: &str, to: Vec<String>) -> SesNotifier {
-        SesNotifier::new(aws_sdk_ses::Client::new(self.config().await), from, to)
-    }
-
-    pub(crate) async fn ssm_secret(&self, parameter: &str) -> SsmSecretSource {
-        SsmSecretSource::new(aws_sdk_ssm::Client::new(self.config().await), parameter)
-    }
-
-    /// An object's text (a contract in S3).
-    pub(crate) async fn read_text(&self, bucket: &str, key: &str) -> Result<String> {
-        use futures::TryStreamExt as _;
-        let uri = format!("s3://{bucket}/{key}");
-        let store = self.s3_store(bucket).await?;
-        let chunks: Vec<bytes::Bytes> = store
-            .get(key)
-            .await
-            .with_context(|| format!("reading {uri}"))?
-            .try_collect()
-            .await
-            .with_context(|| format!("reading {uri}"))?;
-        String::from_utf8(chunks.concat()).with_context(|| format!("{uri} is not UTF-8 text"))
-    }
-
-    pub(crate) async fn sns_alerter(&self, topic_arn: &str) -> SnsAlerter {
-        SnsAlerter::new(aws_sdk_sns::Client::new(self.config().await), topic_arn)
+impl AwsArgs {
+    /// The clients these flags describe (nothing is loaded until something needs AWS).
+    pub(crate) fn clients(&self) -> Result<Aws> {
+        let mode = clap::ValueEnum::to_possible_value(&self.s3_sse)
+            .map(|value| value.get_name().to_owned())
+            .unwrap_or_default();
+        let s3_encryption = settings::encryption(&mode, self.s3_sse_kms_key_id.clone())
+            .map_err(|expected| anyhow::anyhow!("--s3-sse (SIFT_S3_SSE) {mode:?}: expected {expected}"))?;
+        Ok(Aws::new(AwsOptions {
+            max_attempts: self.aws_max_attempts,
+            s3_path_style: self.s3_path_style,
+            s3_encryption,
+        }))
     }
 }
 

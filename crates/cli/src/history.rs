@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
-use sift_notifier::{AnomalyTest, Trend, rate_pct};
-use sift_warehouse::{FileHistory, Warehouse};
+use sift_model::{AnomalyTest, FileHistory, Trend, rate_pct};
+use sift_warehouse::Warehouse;
 
 use crate::{aws, warehouse};
 
@@ -35,7 +35,7 @@ pub(crate) struct HistoryArgs {
 
 /// Opens the warehouse and prints its history.
 pub(crate) async fn run(args: HistoryArgs) -> Result<()> {
-    let aws = aws::Clients::new(&args.aws);
+    let aws = args.aws.clients()?;
     let warehouse = args.db.open(&args.out, &aws, warehouse::Default::Existing).await?;
     print(&*warehouse, args.dataset.as_deref(), usize::from(args.files), args.json).await
 }
@@ -67,7 +67,7 @@ async fn print(warehouse: &dyn Warehouse, dataset: Option<&str>, files: usize, j
     let test = AnomalyTest { files, ..AnomalyTest::default() };
     for history in &mut datasets {
         if let Some((newest, past)) = history.files.split_first() {
-            history.trends = sift_pipeline::trends(newest, past, &test);
+            history.trends = sift_model::trends(newest, past, &test);
         }
     }
     // Written whole at the end, through `output` (a closed pipe ends the process quietly).

@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use sift_notifier::{NotificationStatus, Status, Summary};
+use sift_model::{NotificationStatus, Status, Summary};
 use sift_pipeline::Stage;
 
 use crate::output::outln;

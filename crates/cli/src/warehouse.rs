@@ -7,9 +7,8 @@ use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use clap::Args;
-use sift_warehouse::{PgWarehouse, Retry, SecretSource as _, SqliteWarehouse, Warehouse};
-
-use crate::aws;
+use sift_shell::{Aws, Database, settings};
+use sift_warehouse::Warehouse;
 
 /// Where the warehouse is.
 #[derive(Debug, Args)]
@@ -32,7 +31,7 @@ pub(crate) struct WarehouseArgs {
     #[arg(long, env = "SIFT_DB_CA_BUNDLE", value_name = "PEM")]
     pub(crate) db_ca_bundle: Option<std::path::PathBuf>,
     /// Attempts to connect to a PostgreSQL warehouse (with exponential backoff between them).
-    #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value_t = 6)]
+    #[arg(long, env = "SIFT_DB_CONNECT_ATTEMPTS", value_name = "N", default_value = "6", value_parser = settings::count)]
     pub(crate) db_connect_attempts: u32,
 }
 
@@ -48,21 +47,10 @@ pub(crate) enum Default {
 impl WarehouseArgs {
     /// Opens the warehouse these flags name: the URL, else the SSM credentials, else
     /// `<out>/warehouse.db`.
-    pub(crate) async fn open(
-        &self,
-        out: &Path,
-        aws: &aws::Clients,
-        default: Default,
-    ) -> Result<Arc<dyn Warehouse>> {
-        match (&self.warehouse, &self.db_secret_parameter) {
-            (Some(url), _) => connect(url, self.db_connect_attempts).await,
-            (None, Some(parameter)) => {
-                let credentials = aws.ssm_secret(parameter).await.db_credentials().await?;
-                let retry = Retry { attempts: self.db_connect_attempts, ..Retry::default() };
-                let bundle = self.db_ca_bundle.as_deref().filter(|path| !path.as_os_str().is_empty());
-                let options = credentials.connect_options(bundle)?;
-                Ok(Arc::new(PgWarehouse::connect_with(options, retry).await?))
-            }
+    pub(crate) async fn open(&self, out: &Path, aws: &Aws, default: Default) -> Result<Arc<dyn Warehouse>> {
+        let database = match (&self.warehouse, &self.db_secret_parameter) {
+            (Some(url), _) => Database::Url(url.clone()),
+            (None, Some(parameter)) => Database::SsmParameter(parameter.clone()),
             (None, None) => {
                 let path = out.join("warehouse.db");
                 if default == Default::Existing && !path.exists() {
@@ -71,28 +59,25 @@ impl WarehouseArgs {
                         path.display()
                     );
                 }
-                connect(&format!("sqlite://{}", path.display()), self.db_connect_attempts).await
+                Database::Url(format!("sqlite://{}", path.display()))
             }
-        }
+        };
+        open(&database, self.db_connect_attempts, self.db_ca_bundle.as_deref(), aws).await
     }
 }
 
-/// Connects to the warehouse at `url`, trying a PostgreSQL server `attempts` times.
-pub(crate) async fn connect(url: &str, attempts: u32) -> Result<Arc<dyn Warehouse>> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteWarehouse::connect(url).await?))
-    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        if !url.contains("sslmode=") {
-            // A note, not a log line: it says what the connection does, it is no failure.
-            eprintln!(
-                "note: the warehouse URL has no sslmode: connecting with sslmode=prefer (TLS when the server \
-                 offers it, its certificate unverified; plain text when it does not); add ?sslmode=verify-full \
-                 to verify it, or ?sslmode=disable to say plain text is meant"
-            );
-        }
-        Ok(Arc::new(PgWarehouse::connect(url, Retry { attempts, ..Retry::default() }).await?))
-    } else {
-        // Not echoed: the URL may hold a password.
-        bail!("unsupported warehouse URL: use sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB")
+/// Opens `database` as both shells do, saying first (a note, not a log line: it is no failure)
+/// what a PostgreSQL URL without `sslmode` connects with.
+pub(crate) async fn open(
+    database: &Database,
+    attempts: u32,
+    ca_bundle: Option<&Path>,
+    aws: &Aws,
+) -> Result<Arc<dyn Warehouse>> {
+    if let Database::Url(url) = database
+        && let Some(note) = sift_shell::sslmode_note(url)
+    {
+        eprintln!("note: {note}");
     }
+    Ok(sift_shell::open_warehouse(database, attempts, ca_bundle, aws).await?)
 }

@@ -1,13 +1,14 @@
 //! Renders the HTML part of four reports (a normal run, an alert, a held file, a rejected file)
 //! into a folder, for looking at them in a browser: `scripts/report-screenshots` turns them
-//! into the PNGs the README shows.
+//! into the PNGs docs/outputs.md shows.
 //!
 //! ```sh
 //! cargo run -p sift-notifier --example report_gallery -- OUT_DIR
 //! ```
 
 use chrono::{TimeZone, Utc};
-use sift_notifier::{AnomalyTest, Counts, Report, ReportContext, Trend, render};
+use sift_model::{AnomalyTest, Counts, Trend};
+use sift_notifier::{Report, ReportContext, render};
 
 /// The customer contract's failure ids and what they check, as the pipeline passes them.
 fn descriptions() -> Vec<(String, String)> {

@@ -2,8 +2,7 @@
 //!
 //! A [`Report`] holds the counts and locations of one run (never a customer value); its
 //! constructors say what became of the file ([`Report::processed`], [`Report::rejected`],
-//! [`Report::failed`]). The JSON [`Summary`] of SPEC section 4 lives here too, because the report
-//! is built from the same counts.
+//! [`Report::failed`]) from the run's [`Counts`](sift_model::Counts).
 //! [`render`] turns it into a subject, a plain-text part and an HTML part (askama templates
 //! in `templates/`, HTML-escaped), and [`build_mime`] wraps those in a standard
 //! multipart/alternative message. A [`Notifier`] delivers it; [`OutboxNotifier`] writes
@@ -14,7 +13,8 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
-//! use sift_notifier::{Counts, Notifier, OutboxNotifier, Report, ReportContext, render};
+//! use sift_model::Counts;
+//! use sift_notifier::{Notifier, OutboxNotifier, Report, ReportContext, render};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -52,11 +52,9 @@
 mod aws;
 mod error;
 mod escape;
-mod history;
 mod message;
 mod outbox;
 mod report;
-mod summary;
 
 #[cfg(feature = "ses")]
 pub use aws::SesNotifier;
@@ -64,11 +62,9 @@ pub use aws::SesNotifier;
 pub use aws::SnsAlerter;
 pub use error::{Error, Result};
 pub use escape::printable;
-pub use history::{AnomalyTest, Trend, rate_pct};
 pub use message::{RenderedReport, build_mime, render};
 pub use outbox::OutboxNotifier;
 pub use report::{Outcome, Report, ReportContext, RuleCount};
-pub use summary::{Counts, FileRun, NotificationStatus, Status, Summary};
 
 /// What became of a notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +141,7 @@ mod tests {
             executed_at: chrono::DateTime::UNIX_EPOCH,
             alert_threshold_pct: 10.0,
         };
-        let report = Report::processed(&context, "x.csv", &Counts::default(), None, None);
+        let report = Report::processed(&context, "x.csv", &sift_model::Counts::default(), None, None);
         let delivery = notifier.send(&report).await.expect("the mock delivers");
         assert_eq!(delivery, Delivery { id: "msg-1".into() });
     }

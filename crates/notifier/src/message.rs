@@ -204,11 +204,11 @@ impl View {
 }
 
 /// A rule's usual rate from its trend: `median 1.0% over 10 files` (empty with no history).
-fn usual(trend: &crate::Trend) -> String {
+fn usual(trend: &sift_model::Trend) -> String {
     match trend.median_pct {
         Some(median) => {
             let files = if trend.files == 1 { "file" } else { "files" };
-            format!("median {} over {} {files}", crate::history::share(median), trend.files)
+            format!("median {} over {} {files}", crate::report::share(median), trend.files)
         }
         None => String::new(),
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::{Counts, Trend};
+use sift_model::{Counts, Trend};
 
 /// What became of the source file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -92,6 +92,26 @@ fn rule_counts(counts: &[(String, u64)]) -> Vec<RuleCount> {
     counts.iter().map(|(rule, count)| RuleCount { rule: rule.clone(), count: *count }).collect()
 }
 
+/// `email: 10.2% of the rows, 10x its median of 1.0% over the last 10 files`, for alerts.
+pub(crate) fn trend_sentence(trend: &Trend) -> String {
+    let history = match trend.median_pct.filter(|m| *m > 0.0) {
+        Some(median) => format!(
+            "{:.0}x its median of {} over the last {} files",
+            trend.rate_pct / median,
+            share(median),
+            trend.files
+        ),
+        None => format!("it did not fail in any of the last {} files", trend.files),
+    };
+    format!("{}: {} of the rows, {history}", trend.rule, share(trend.rate_pct))
+}
+
+/// A rate for people: one decimal (`1.0%`), two below a tenth of a percent so a small rate
+/// does not read as none (`0.03%`).
+pub(crate) fn share(pct: f64) -> String {
+    if pct > 0.0 && pct < 0.1 { format!("{pct:.2}%") } else { format!("{pct:.1}%") }
+}
+
 /// `part` as a percentage of `total`; 0.0 when `total` is 0.
 pub(crate) fn pct(part: u64, total: u64) -> f64 {
     if total == 0 {
@@ -161,7 +181,7 @@ impl Report {
     /// `Far above their history: <each flagged trend's sentence>.`, when a rule is (the alert
     /// and both report parts say it in these words).
     pub fn anomaly_sentence(&self) -> Option<String> {
-        let far: Vec<String> = self.anomalies().map(Trend::sentence).collect();
+        let far: Vec<String> = self.anomalies().map(trend_sentence).collect();
         (!far.is_empty()).then(|| format!("Far above their history: {}.", far.join("; ")))
     }
 
@@ -275,6 +295,28 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_rates_keep_a_second_decimal() {
+        assert_eq!(
+            (share(0.0), share(0.03), share(0.1), share(12.345)),
+            ("0.0%".into(), "0.03%".into(), "0.1%".into(), "12.3%".into())
+        );
+    }
+
+    #[test]
+    fn a_trend_reads_as_one_sentence() {
+        let test = sift_model::AnomalyTest::default();
+        let history = [1.0, 1.2, 0.9, 1.1, 1.0, 0.8, 1.3, 1.0, 0.9, 1.1];
+        assert!(
+            trend_sentence(&test.assess("email", 100, 1000, &history))
+                .starts_with("email: 10.0% of the rows, 10x its median of 1.0% over the last 10 files")
+        );
+        assert!(
+            trend_sentence(&test.assess("age", 10, 100_000, &[0.0; 8]))
+                .contains("it did not fail in any of the last 8 files")
+        );
+    }
     use chrono::TimeZone;
 
     fn context(threshold: f64) -> ReportContext {

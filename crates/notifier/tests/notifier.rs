@@ -398,7 +398,7 @@ fn the_alert_text_counts_rows_in_words_that_agree() {
 
 /// `sample()` where `email` (12 of 1000 rows) usually fails 0.1% of the rows: flagged.
 fn with_history() -> Report {
-    let test = sift_notifier::AnomalyTest::default();
+    let test = sift_model::AnomalyTest::default();
     let usual = [0.1, 0.1, 0.12, 0.08, 0.1, 0.11];
     Report {
         trends: vec![

@@ -14,6 +14,14 @@ pub enum Error {
     /// The warehouse load failed and was rolled back.
     #[error(transparent)]
     Warehouse(sift_warehouse::Error),
+    /// The run stopped before its load was sealed, for `reason`; nothing of the file is loaded.
+    #[error("loading {source_uri} was abandoned and rolled back (nothing of it is loaded): {reason}")]
+    Abandoned {
+        /// The file being processed.
+        source_uri: String,
+        /// Why the run stopped.
+        reason: String,
+    },
     /// The rule set does not fit the warehouse or the validator failed unexpectedly.
     #[error(transparent)]
     Validator(sift_validator::Error),
@@ -38,7 +46,7 @@ impl Error {
         match self {
             Error::Source(e) | Error::InvalidRecords(e) => e.is_retryable(),
             Error::Warehouse(e) => e.is_retryable(),
-            Error::Validator(_) => false,
+            Error::Validator(_) | Error::Abandoned { .. } => false,
             // A retry may get a fresh, longer budget (a Lambda retried later, a smaller batch).
             Error::Deadline { .. } => true,
         }

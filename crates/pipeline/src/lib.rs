@@ -3,7 +3,9 @@
 //!
 //! [`Pipeline`] composes the four seams ([`ObjectStore`], [`Warehouse`], [`Notifier`] and the
 //! validator) and returns the [`Summary`] of SPEC section 4. The command line and the Lambda
-//! are thin shells around it: they build the backends once and call [`Pipeline::run`] per file.
+//! are thin shells around it: they build the pipeline once from the backends and call
+//! [`Pipeline::run`] with a [`Job`] per file (its source, contract, as-of date and invalid
+//! prefix).
 //!
 //! Reading, validating and loading run at once, with bounded queues between them, so memory
 //! stays bounded whatever the file size. Order of effects, so that a report never claims what
@@ -30,60 +32,66 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::sync::Arc;
-//! use sift_pipeline::{Config, Pipeline};
+//! use sift_pipeline::{Config, Job, Pipeline};
 //! use sift_storage::LocalStore;
+//! use sift_validator::Contract;
 //! use sift_warehouse::{SqliteWarehouse, Warehouse};
 //!
-//! let dir = tempfile::tempdir()?;
-//! std::fs::write(
-//!     dir.path().join("customers.csv"),
-//!     "customer_id,full_name,email,age,date_of_birth,phone_number\n\
-//!      1,Ann Lee,ann@example.com,36,1990-05-17,0123456789\n\
-//!      2,Bo Li,not-an-email,36,1990-05-18,0123456789\n",
+//! let contract = Contract::from_toml(
+//!     r#"
+//!     name = "people"
+//!     table = { name = "people", key = ["id"] }
+//!     columns = [{ name = "id" }, { name = "email" }]
+//!     rules = [
+//!         { id = "id", check = "integer", column = "id", min = 1, max = 1000000 },
+//!         { id = "email", check = "regex", column = "email", pattern = "^[^@ ]+@[^@ ]+$" },
+//!     ]
+//!     "#,
 //! )?;
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(dir.path().join("people.csv"), "id,email\n1,ann@example.com\n2,not-an-email\n")?;
 //! let warehouse = SqliteWarehouse::connect(&format!("sqlite://{}/w.db", dir.path().display())).await?;
 //! warehouse.migrate().await?;
 //! let config = Config {
 //!     function_name: "sift".into(),
-//!     as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-//!     contract: sift_validator::customer_contract(None),
 //!     create_tables: true,
-//!     invalid_prefix: "invalid".into(),
 //!     alert_threshold_pct: 10.0,
 //!     chunk_rows: sift_validator::DEFAULT_CHUNK_ROWS,
 //! };
 //! let store = Arc::new(LocalStore::new(dir.path()));
-//! let pipeline = Pipeline::new(config, store.clone(), store, Arc::new(warehouse));
-//! let summary = pipeline.run("customers.csv").await?;
+//! // Built once, with the invalid records' store and the warehouse; run per file.
+//! let pipeline = Pipeline::new(config, store.clone(), Arc::new(warehouse));
+//! let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("date")?;
+//! let job = Job::new(store, "people.csv", Arc::new(contract), as_of, "invalid");
+//! let summary = pipeline.run(&job).await?;
 //! assert_eq!((summary.valid, summary.invalid, summary.inserted), (1, 1, 1));
-//! let invalid = summary.invalid_records_uri.unwrap();
-//! assert!(invalid.contains("invalid/2026-11-26/customers_") && invalid.ends_with("_invalid_records.csv"));
+//! let invalid = summary.invalid_records_uri.ok_or("no invalid records")?;
+//! assert!(invalid.contains("invalid/2026-11-26/people_") && invalid.ends_with("_invalid_records.csv"));
 //! # Ok(()) }
 //! ```
 
 mod error;
 mod history;
+mod job;
 mod process;
 mod report;
-mod routes;
 mod validate;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
-use sift_notifier::{Alerter, AnomalyTest, FileRun, Notifier, Report, ReportContext};
-use sift_storage::{Compression, ObjectStore};
-use sift_table::TableSpec;
+use chrono::Utc;
+use sift_model::{AnomalyTest, FileRun, Summary};
+use sift_notifier::{Alerter, Notifier, Report, ReportContext};
+use sift_storage::ObjectStore;
 use sift_validator::Contract;
 use sift_warehouse::{LoadMode, Warehouse};
 
 use crate::validate::Stop;
 
+pub use crate::job::Job;
+
 pub use crate::error::{Error, ErrorChain, Result};
-pub use crate::history::trends;
-pub use crate::routes::{BUILTIN_CUSTOMER, ContractSource, Route};
-pub use sift_notifier::Summary;
 
 /// How the key of a file's invalid records ends ([`Pipeline::invalid_key`]): an object whose
 /// key ends so is sift's own output, never a source.
@@ -97,21 +105,14 @@ pub fn is_own_output(key: &str) -> bool {
     key.ends_with(INVALID_RECORDS_SUFFIX) || key.ends_with(WARNINGS_SUFFIX)
 }
 
-/// Typed configuration of a pipeline; the shells fill it from flags or the environment.
+/// What a pipeline does the same for every file; the shells fill it from flags or the
+/// environment. The per-file part is the [`Job`].
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Name in the report subject: `sift` on the command line, the Lambda's function name.
     pub function_name: String,
-    /// Reference date of the date, timestamp and age rules, and the date folder of invalid
-    /// records.
-    pub as_of: NaiveDate,
-    /// The dataset's contract: its rules, and the table its valid rows load (none: validate
-    /// only).
-    pub contract: Contract,
-    /// Create the contract's table when it does not exist (else a missing table is an error).
+    /// Create a contract's table when it does not exist (else a missing table is an error).
     pub create_tables: bool,
-    /// Key prefix of invalid-records files in the invalid store (no trailing slash; may be empty).
-    pub invalid_prefix: String,
     /// Alert when the invalid share is strictly above this percentage.
     pub alert_threshold_pct: f64,
     /// Rows per validation chunk.
@@ -149,15 +150,11 @@ pub type Progress = Arc<dyn Fn(Stage) + Send + Sync>;
 #[derive(Clone)]
 pub struct Pipeline {
     config: Config,
-    /// The contract's table (none: validate only).
-    table: Option<TableSpec>,
-    sources: Arc<dyn ObjectStore>,
     invalid: Arc<dyn ObjectStore>,
     warehouse: Arc<dyn Warehouse>,
     notifier: Option<Arc<dyn Notifier>>,
     alerter: Option<Arc<dyn Alerter>>,
     progress: Option<Progress>,
-    deadline: Option<tokio::time::Instant>,
     anomaly_test: AnomalyTest,
 }
 
@@ -172,24 +169,16 @@ impl std::fmt::Debug for Pipeline {
 }
 
 impl Pipeline {
-    /// A pipeline reading sources from `sources`, writing invalid records to `invalid` and
-    /// loading `warehouse`, with no notifier.
-    pub fn new(
-        config: Config,
-        sources: Arc<dyn ObjectStore>,
-        invalid: Arc<dyn ObjectStore>,
-        warehouse: Arc<dyn Warehouse>,
-    ) -> Self {
+    /// A pipeline writing invalid records to `invalid` and loading `warehouse`, with no
+    /// notifier.
+    pub fn new(config: Config, invalid: Arc<dyn ObjectStore>, warehouse: Arc<dyn Warehouse>) -> Self {
         Self {
-            table: config.contract.table(),
             config,
-            sources,
             invalid,
             warehouse,
             notifier: None,
             alerter: None,
             progress: None,
-            deadline: None,
             anomaly_test: AnomalyTest::default(),
         }
     }
@@ -214,16 +203,6 @@ impl Pipeline {
         self
     }
 
-    /// Stops a run that is still reading or validating at `deadline`: the load is rolled back
-    /// and `run` returns [`Error::Deadline`] after the failure report, so a re-run starts over.
-    /// A run that reached the commit is left to finish. The Lambda sets this a safety margin
-    /// before its own deadline, so that a file too big for the time left fails cleanly instead
-    /// of being killed.
-    pub fn with_deadline(mut self, deadline: tokio::time::Instant) -> Self {
-        self.deadline = Some(deadline);
-        self
-    }
-
     /// Reports reading progress to `progress`.
     pub fn with_progress(mut self, progress: Progress) -> Self {
         self.progress = Some(progress);
@@ -233,42 +212,6 @@ impl Pipeline {
     /// The configuration.
     pub fn config(&self) -> &Config {
         &self.config
-    }
-
-    /// Where the invalid records of source `key` go:
-    /// `<prefix>/<as-of>/<source stem>_<tag>_invalid_records.csv`, where the stem leaves out a
-    /// compression suffix and then the extension (`a.csv.gz` and `a.csv` both give `a`; the
-    /// file is plain CSV either way), and the tag is the first 12 hex digits of the SHA-256 of
-    /// the `source` URI and the content's `checksum`: two sources with the same file name on one
-    /// day, or a corrected file under the same name, never share an object, and a re-run of
-    /// the same file writes the same one.
-    pub fn invalid_key(&self, key: &str, source: &str, checksum: &str) -> String {
-        format!("{}{INVALID_RECORDS_SUFFIX}", self.quarantine_stem(key, source, checksum))
-    }
-
-    /// Where the warnings of source `key` go: beside its invalid records,
-    /// `<prefix>/<as-of>/<source stem>_<tag>_warnings.csv`.
-    pub fn warnings_key(&self, key: &str, source: &str, checksum: &str) -> String {
-        format!("{}{WARNINGS_SUFFIX}", self.quarantine_stem(key, source, checksum))
-    }
-
-    /// `<prefix>/<as-of>/<source stem>_<tag>`, the key of a file's invalid records and warnings
-    /// before their suffixes.
-    fn quarantine_stem(&self, key: &str, source: &str, checksum: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let key = Compression::strip_suffix(key);
-        let name = key.rsplit('/').next().unwrap_or(key);
-        let stem = match name.rsplit_once('.') {
-            Some((stem, _)) if !stem.is_empty() => stem,
-            _ => name,
-        };
-        let digest = Sha256::new().chain_update(source).chain_update([0]).chain_update(checksum).finalize();
-        let tag: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
-        let file = format!("{}/{stem}_{tag}", self.config.as_of.format("%Y-%m-%d"));
-        match self.config.invalid_prefix.trim_matches('/') {
-            "" => file,
-            prefix => format!("{prefix}/{file}"),
-        }
     }
 
     /// Where the invalid records and the warnings were written: the invalid records' URI and
@@ -285,9 +228,8 @@ impl Pipeline {
         )
     }
 
-    /// What each failure id of the contract checks, for the report.
-    fn descriptions(&self) -> Vec<(String, String)> {
-        let contract = &self.config.contract;
+    /// What each failure id of `contract` checks, for the report.
+    fn descriptions(contract: &Contract) -> Vec<(String, String)> {
         contract
             .failure_ids()
             .into_iter()
@@ -298,32 +240,33 @@ impl Pipeline {
             .collect()
     }
 
-    /// Runs the pipeline on the source object `key`. `Ok` for processed and rejected files
-    /// (see [`Summary::status`]); `Err` when infrastructure failed, after a best-effort failure
+    /// Runs the pipeline on one file, `job`. `Ok` for processed, held and rejected files (see
+    /// [`Summary::status`]); `Err` when infrastructure failed, after a best-effort failure
     /// report. Nothing of the file is loaded unless the summary says so.
-    pub async fn run(&self, key: &str) -> Result<Summary> {
+    pub async fn run(&self, job: &Job) -> Result<Summary> {
         let started = Instant::now();
         let context = ReportContext {
             function_name: self.config.function_name.clone(),
             executed_at: Utc::now(),
             alert_threshold_pct: self.config.alert_threshold_pct,
         };
-        let source = self.sources.uri(key);
-        tracing::info!(source = %source, dataset = %self.config.contract.name, "processing file");
+        let source = job.sources.uri(&job.key);
+        let table = job.contract.table();
+        tracing::info!(source = %source, dataset = %job.contract.name, "processing file");
         let file = FileRun {
             source: source.clone(),
-            dataset: self.config.contract.name.clone(),
-            table: self.table.as_ref().map(|t| t.name.clone()),
-            as_of: self.config.as_of,
+            dataset: job.contract.name.clone(),
+            table: table.as_ref().map(|t| t.name.clone()),
+            as_of: job.as_of,
         };
         // Alongside other loads of the table first; a file whose keys a concurrent load was
         // writing too is rolled back and runs again alone (it cannot conflict then).
-        let mut processed = self.process(key, &source, LoadMode::Concurrent).await;
+        let mut processed = self.process(job, table.as_ref(), &source, LoadMode::Concurrent).await;
         if let Err(Stop::Failed(Error::Warehouse(conflict @ sift_warehouse::Error::KeyConflict { .. }))) =
             &processed
         {
             tracing::info!(source = %source, conflict = %ErrorChain(conflict), "loading the file again, alone");
-            processed = self.process(key, &source, LoadMode::Exclusive).await;
+            processed = self.process(job, table.as_ref(), &source, LoadMode::Exclusive).await;
         }
         match processed {
             Ok(done) => {
@@ -342,7 +285,7 @@ impl Pipeline {
                 let (uri, url, warnings_uri) = self.locations(&done.invalid_key, &done.warnings_key);
                 let report = Report::processed(&context, &source, &counts, uri.clone(), url)
                     .with_warnings_uri(warnings_uri.clone())
-                    .with_descriptions(self.descriptions())
+                    .with_descriptions(Self::descriptions(&job.contract))
                     .with_trends(trends);
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;
@@ -358,7 +301,7 @@ impl Pipeline {
                 let (uri, url, warnings_uri) = self.locations(&held.invalid_key, &held.warnings_key);
                 let report = Report::held(&context, &source, &counts, limit.clone(), uri.clone(), url)
                     .with_warnings_uri(warnings_uri.clone())
-                    .with_descriptions(self.descriptions())
+                    .with_descriptions(Self::descriptions(&job.contract))
                     .with_trends(trends);
                 let notification = self.notify(&report, &source).await;
                 self.alert(&report, &source).await;

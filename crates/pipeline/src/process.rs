@@ -4,14 +4,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use sift_notifier::Counts;
+use sift_model::Counts;
 use sift_storage::Compression;
 use sift_warehouse::{FileSeal, LoadEvent, LoadMode, LoadStream};
 
 use sift_validator::InvalidRecords;
 
 use crate::validate::{EventSender, Held, Piece, Stop, Validated, read, validate};
-use crate::{Error, ErrorChain, Pipeline, Stage};
+use crate::{Error, ErrorChain, Job, Pipeline, Stage};
 
 /// Chunks of the source held between the reader and the validator.
 const READ_AHEAD_CHUNKS: usize = 8;
@@ -63,13 +63,15 @@ impl Pipeline {
     /// Reads, validates and loads `key`; nothing is committed unless this returns `Ok`.
     pub(crate) async fn process(
         &self,
-        key: &str,
+        job: &Job,
+        table: Option<&sift_model::TableSpec>,
         source: &str,
         mode: LoadMode,
     ) -> std::result::Result<Processed, Stop> {
+        let key = job.key.as_str();
         // The table first, before anything is read: a contract that does not fit the
         // warehouse stops here (SPEC section 7).
-        if let Some(table) = &self.table {
+        if let Some(table) = table {
             self.warehouse
                 .prepare(table, self.config.create_tables)
                 .await
@@ -77,8 +79,8 @@ impl Pipeline {
         }
         // A store slow to answer is stopped by the deadline too.
         let stream = tokio::select! {
-            stream = self.sources.get(key) => stream.map_err(|e| Stop::Failed(Error::Source(e)))?,
-            () = self.expired() => return Err(Stop::Failed(Error::Deadline { bytes_read: 0, rows_validated: 0 })),
+            stream = job.sources.get(key) => stream.map_err(|e| Stop::Failed(Error::Source(e)))?,
+            () = job.expired() => return Err(Stop::Failed(Error::Deadline { bytes_read: 0, rows_validated: 0 })),
         };
         // A compressed object is decompressed as it streams in; its size is then estimated from
         // the expansion so far (`read` tells the validator). The ledger's checksum is the CSV's.
@@ -95,7 +97,7 @@ impl Pipeline {
         // loads the valid rows in its one transaction. Nothing commits until the seal below.
         // A validate-only contract has no load.
         let (bytes_tx, bytes_rx) = tokio::sync::mpsc::channel::<Piece>(READ_AHEAD_CHUNKS);
-        let load = self.table.clone().map(|table| {
+        let load = table.cloned().map(|table| {
             let (events_tx, events_rx) = tokio::sync::mpsc::channel(LOAD_AHEAD_BATCHES);
             let events: LoadStream = Box::pin(futures::stream::unfold(events_rx, |mut rx| async move {
                 rx.recv().await.map(|event| (event, rx))
@@ -105,18 +107,18 @@ impl Pipeline {
             let task = tokio::spawn(async move { warehouse.load(&table, &load_source, mode, events).await });
             Load { events: events_tx, task }
         });
-        let config = self.config.clone();
+        let validation_setup = (job.contract.as_ref().clone(), job.as_of, self.config.chunk_rows);
         let progress = self.progress.clone();
         let validator_events = load.as_ref().map(|l| l.events.clone());
         let cancelled = Arc::new(AtomicBool::new(false));
         let validator_cancelled = cancelled.clone();
         let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, &config, progress, validator_events.as_ref(), &validator_cancelled)
+            validate(bytes_rx, validation_setup, progress, validator_events.as_ref(), &validator_cancelled)
         });
 
         // The deadline stops the reader (dropping it closes the channel without `End`) and
         // tells the validator to stop at its next piece.
-        let mut expired = std::pin::pin!(self.expired());
+        let mut expired = std::pin::pin!(job.expired());
         let read_error = tokio::select! {
             read_error = read(&mut stream, bytes_tx) => read_error,
             () = &mut expired => {
@@ -146,7 +148,7 @@ impl Pipeline {
                 Stop::Rejected(format!("file rejected: {e}"))
             }
             (Some(e), _) => Stop::Failed(Error::Source(e)),
-            (None, Ok(validated)) => return self.finish(key, source, validated, load).await,
+            (None, Ok(validated)) => return self.finish(job, source, validated, load).await,
             (None, Err(stop)) => stop,
         };
         let reason = match &stop {
@@ -157,10 +159,10 @@ impl Pipeline {
                 // The warehouse stopped taking rows: its error is the reason.
                 return Err(Stop::Failed(match load {
                     Some(load) => load.failure(source).await,
-                    None => Error::Warehouse(sift_warehouse::Error::Aborted {
+                    None => Error::Abandoned {
                         source_uri: source.to_owned(),
                         reason: "rows were sent to a load that does not exist".into(),
-                    }),
+                    },
                 }));
             }
         };
@@ -175,7 +177,7 @@ impl Pipeline {
     /// the load rolled back.
     async fn finish(
         &self,
-        key: &str,
+        job: &Job,
         source: &str,
         validated: Validated,
         load: Option<Load>,
@@ -183,10 +185,10 @@ impl Pipeline {
         let Validated { tally, bytes, checksum, invalid, warnings } = validated;
         let written = async {
             let invalid_key = self
-                .write_records(invalid, self.invalid_key(key, source, &checksum), bytes, tally.total)
+                .write_records(job, invalid, job.invalid_key(source, &checksum), bytes, tally.total)
                 .await?;
             let warnings_key = self
-                .write_records(warnings, self.warnings_key(key, source, &checksum), bytes, tally.total)
+                .write_records(job, warnings, job.warnings_key(source, &checksum), bytes, tally.total)
                 .await?;
             Ok::<_, Error>((invalid_key, warnings_key))
         };
@@ -199,7 +201,7 @@ impl Pipeline {
                 return Err(Stop::Failed(error));
             }
         };
-        if let Some(hold) = self.config.contract.hold(&tally) {
+        if let Some(hold) = job.contract.hold(&tally) {
             let held = Held { hold, tally, checksum, invalid_key, warnings_key };
             if let Some(load) = load {
                 load.abandon(held.reason()).await;
@@ -233,6 +235,7 @@ impl Pipeline {
     /// any; returns the key written. The deadline stops the write.
     async fn write_records(
         &self,
+        job: &Job,
         records: Option<InvalidRecords>,
         file_key: String,
         bytes_read: u64,
@@ -243,17 +246,9 @@ impl Pipeline {
         let put = self.invalid.put(&file_key, records.into_bytes().into(), "text/csv");
         tokio::select! {
             written = put => written.map_err(Error::InvalidRecords)?,
-            () = self.expired() => return Err(Error::Deadline { bytes_read, rows_validated }),
+            () = job.expired() => return Err(Error::Deadline { bytes_read, rows_validated }),
         }
         Ok(Some(file_key))
-    }
-
-    /// Completes at the deadline; never without one.
-    pub(crate) async fn expired(&self) {
-        match self.deadline {
-            Some(deadline) => tokio::time::sleep_until(deadline).await,
-            None => std::future::pending().await,
-        }
     }
 }
 
@@ -277,10 +272,10 @@ impl Load {
         drop(self.events);
         match self.task.await {
             Ok(Err(e)) => Error::Warehouse(e),
-            Ok(Ok(_)) => Error::Warehouse(sift_warehouse::Error::Aborted {
+            Ok(Ok(_)) => Error::Abandoned {
                 source_uri: source.to_owned(),
                 reason: "the warehouse stopped reading rows without an error".into(),
-            }),
+            },
             Err(join) => std::panic::resume_unwind(join.into_panic()),
         }
     }

@@ -2,7 +2,8 @@
 //! too much of a processed file is invalid. Neither can undo a load: a failure is logged and
 //! the summary says `notification: "failed"`.
 
-use sift_notifier::{NotificationStatus, Report};
+use sift_model::NotificationStatus;
+use sift_notifier::Report;
 
 use crate::{ErrorChain, Pipeline, Stage};
 

@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use sift_validator::{FileValidator, InvalidRecords, Tally, ValidatedChunk};
 use sift_warehouse::{AbortReason, LoadEvent};
 
-use crate::{Config, Error, Progress, Stage};
+use crate::{Error, Progress, Stage};
 
 /// Why a run stopped before its load was sealed.
 pub(crate) enum Stop {
@@ -27,9 +27,7 @@ impl Stop {
     /// The error a stop stands for (`process` resolves `LoadGone` into the load's own error; a
     /// rejection is no error, and `run` never asks for one).
     pub(crate) fn into_error(self, source: &str) -> Error {
-        let aborted = |reason: String| {
-            Error::Warehouse(sift_warehouse::Error::Aborted { source_uri: source.to_owned(), reason })
-        };
+        let aborted = |reason: String| Error::Abandoned { source_uri: source.to_owned(), reason };
         match self {
             Stop::Failed(error) => error,
             Stop::Rejected(reason) => aborted(reason),
@@ -52,7 +50,7 @@ pub(crate) struct Held {
 impl Held {
     /// The summary's `error`: `file held: ` and the limit.
     pub(crate) fn reason(&self) -> String {
-        sift_notifier::Summary::held_error(&self.hold.to_string())
+        sift_model::Summary::held_error(&self.hold.to_string())
     }
 }
 
@@ -136,13 +134,12 @@ async fn tell_size(
 /// blocking thread).
 pub(crate) fn validate(
     mut rx: tokio::sync::mpsc::Receiver<Piece>,
-    config: &Config,
+    (contract, as_of, chunk_rows): (sift_validator::Contract, chrono::NaiveDate, usize),
     progress: Option<Progress>,
     events: Option<&EventSender>,
     cancelled: &AtomicBool,
 ) -> Result<Validated, Stop> {
-    let mut file =
-        FileValidator::new(config.contract.clone(), config.as_of, config.chunk_rows).map_err(stop)?;
+    let mut file = FileValidator::new(contract, as_of, chunk_rows).map_err(stop)?;
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut warnings: Option<InvalidRecords> = None;

@@ -9,9 +9,11 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use chrono::NaiveDate;
 use mockall::Sequence;
-use sift_notifier::{Delivery, MockAlerter, MockNotifier, NotificationStatus, Outcome, Report, Status};
-use sift_pipeline::{Config, Error, Pipeline, Stage};
+use sift_model::{NotificationStatus, Status};
+use sift_notifier::{Delivery, MockAlerter, MockNotifier, Outcome, Report};
+use sift_pipeline::{Config, Error, Job, Pipeline, Stage};
 use sift_storage::{ByteStream, MockObjectStore};
+use sift_validator::Contract;
 use sift_warehouse::{LoadEvent, LoadOutcome, MockWarehouse};
 
 const CSV: &str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
@@ -22,13 +24,26 @@ const CSV: &str = "customer_id,full_name,email,age,date_of_birth,phone_number\n\
 fn config() -> Config {
     Config {
         function_name: "sift-test".into(),
-        as_of: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-        contract: sift_validator::customer_contract(None),
         create_tables: true,
-        invalid_prefix: "Curoupt_Records/Customer".into(),
         alert_threshold_pct: 10.0,
         chunk_rows: 2,
     }
+}
+
+/// The customer contract, as the shells embed it.
+fn customer() -> Contract {
+    Contract::from_toml(include_str!("../../../contracts/customer.toml")).unwrap()
+}
+
+/// The job of `key` in `sources` under the customer contract, as of 2026-11-26.
+fn job(sources: MockObjectStore, key: &str) -> Job {
+    Job::new(
+        Arc::new(sources),
+        key,
+        Arc::new(customer()),
+        NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+        "Curoupt_Records/Customer",
+    )
 }
 
 fn body(text: &'static str) -> ByteStream {
@@ -143,10 +158,10 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
 
     let stages = Arc::new(Mutex::new(Vec::new()));
     let s2 = stages.clone();
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse))
         .with_notifier(Arc::new(notifier))
         .with_progress(Arc::new(move |stage| s2.lock().unwrap().push(stage)));
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
 
     let stages = stages.lock().unwrap();
     let n = stages.len();
@@ -194,10 +209,10 @@ async fn a_failing_load_never_leaves_a_report_that_claims_success() {
     invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
+    let pipeline =
+        Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse)).with_notifier(Arc::new(notifier));
 
-    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    let err = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap_err();
     assert!(matches!(err, Error::Warehouse(_)), "{err}");
     let reports = reports.lock().unwrap();
     assert_eq!(reports.len(), 1);
@@ -217,10 +232,10 @@ async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
     invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports, true);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
+    let pipeline =
+        Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse)).with_notifier(Arc::new(notifier));
 
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
     assert_eq!(summary.status, Status::Ok);
     assert_eq!(summary.notification, NotificationStatus::Failed);
     assert_eq!(summary.inserted, 2);
@@ -243,10 +258,10 @@ async fn a_failing_invalid_records_write_loads_nothing() {
     let warehouse = abandoned_load();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
+    let pipeline =
+        Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse)).with_notifier(Arc::new(notifier));
 
-    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    let err = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap_err();
     assert!(matches!(err, Error::InvalidRecords(_)), "{err}");
     assert!(err.is_retryable());
     assert!(reports.lock().unwrap()[0].is_rejected());
@@ -264,10 +279,10 @@ async fn a_rejected_file_writes_and_loads_nothing_and_reports_failed() {
     let warehouse = abandoned_load();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
+    let pipeline =
+        Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse)).with_notifier(Arc::new(notifier));
 
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
     assert_eq!(summary.status, Status::Rejected);
     let error = summary.error.as_deref().unwrap();
     assert!(error.contains("line 3 has 7 fields"), "{error}");
@@ -291,9 +306,9 @@ async fn a_missing_source_is_an_error_and_touches_nothing() {
     warehouse.expect_prepare().returning(|_, _| Ok(()));
     warehouse.expect_load().never();
     warehouse.expect_describe().return_const("mock".to_owned());
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse));
 
-    let err = pipeline.run("incoming/missing.csv").await.unwrap_err();
+    let err = pipeline.run(&job(sources, "incoming/missing.csv")).await.unwrap_err();
     let shown = sift_pipeline::ErrorChain(&err).to_string();
     assert_eq!(
         shown,
@@ -313,9 +328,9 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
     let warehouse = loading(&mut seq, None, |rows| {
         Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
     });
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse));
 
-    let summary = pipeline.run("customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "customers.csv")).await.unwrap();
     assert_eq!((summary.valid, summary.inserted), (1, 1));
     assert_eq!(summary.invalid_records_uri, None);
     assert_eq!(summary.notification, NotificationStatus::Skipped);
@@ -324,12 +339,6 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
 
 #[test]
 fn invalid_keys_use_the_as_of_date_and_the_source_stem_and_are_unique_per_source_and_content() {
-    let pipeline = Pipeline::new(
-        config(),
-        Arc::new(MockObjectStore::new()),
-        Arc::new(MockObjectStore::new()),
-        Arc::new(MockWarehouse::new()),
-    );
     let cases = [
         ("incoming/customers.csv", "Curoupt_Records/Customer/2026-11-26/customers_"),
         ("a/b/my file.v2.csv", "Curoupt_Records/Customer/2026-11-26/my file.v2_"),
@@ -338,19 +347,21 @@ fn invalid_keys_use_the_as_of_date_and_the_source_stem_and_are_unique_per_source
         (".hidden", "Curoupt_Records/Customer/2026-11-26/.hidden_"),
     ];
     for (key, start) in cases {
-        let invalid = pipeline.invalid_key(key, &format!("s3://land/{key}"), "c0ffee");
+        let job = job(MockObjectStore::new(), key);
+        let invalid = job.invalid_key(&format!("s3://land/{key}"), "c0ffee");
         let tag = invalid
             .strip_prefix(start)
             .and_then(|rest| rest.strip_suffix("_invalid_records.csv"))
             .unwrap_or_else(|| panic!("{invalid} is not {start}<tag>_invalid_records.csv"));
         assert!(tag.len() == 12 && tag.bytes().all(|b| b.is_ascii_hexdigit()), "{invalid}");
-        let warnings = pipeline.warnings_key(key, &format!("s3://land/{key}"), "c0ffee");
+        let warnings = job.warnings_key(&format!("s3://land/{key}"), "c0ffee");
         assert_eq!(warnings, format!("{start}{tag}_warnings.csv"));
         assert!(sift_pipeline::is_own_output(&invalid) && sift_pipeline::is_own_output(&warnings));
     }
     // Same name and day: another source, or other content, never shares the object; the same
     // file again writes the same one.
-    let key = |source: &str, checksum: &str| pipeline.invalid_key("customers.csv", source, checksum);
+    let job = job(MockObjectStore::new(), "customers.csv");
+    let key = |source: &str, checksum: &str| job.invalid_key(source, checksum);
     let tenant_a = key("s3://land/tenantA/customers.csv", "aaaa");
     assert_eq!(tenant_a, key("s3://land/tenantA/customers.csv", "aaaa"));
     assert_ne!(tenant_a, key("s3://land/tenantB/customers.csv", "aaaa"));
@@ -375,9 +386,9 @@ async fn an_alert_goes_out_only_above_the_threshold_and_its_failure_changes_noth
             .withf(|r| r.invalid == 1 && r.total == 3)
             .returning(|_| Err(sift_notifier::Error::NoRecipients));
         let config = Config { alert_threshold_pct: threshold, ..config() };
-        let pipeline = Pipeline::new(config, Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-            .with_alerter(Arc::new(alerter));
-        let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+        let pipeline =
+            Pipeline::new(config, Arc::new(invalid), Arc::new(warehouse)).with_alerter(Arc::new(alerter));
+        let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
         assert_eq!((summary.status, summary.inserted), (Status::Ok, 2), "threshold {threshold}");
     }
 }
@@ -398,12 +409,13 @@ async fn the_deadline_stops_a_stalled_run_rolls_back_and_reports_failed() {
     let mut seq = Sequence::new();
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(abandoned_load()))
-        .with_notifier(Arc::new(notifier))
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(abandoned_load()))
+        .with_notifier(Arc::new(notifier));
+    let job = job(sources, "incoming/customers.csv")
         .with_deadline(tokio::time::Instant::now() + std::time::Duration::from_millis(300));
 
     let started = std::time::Instant::now();
-    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    let err = pipeline.run(&job).await.unwrap_err();
     assert!(started.elapsed() < std::time::Duration::from_secs(5), "stopped near the deadline");
     match &err {
         Error::Deadline { bytes_read, rows_validated } => {
@@ -437,9 +449,9 @@ async fn a_read_error_after_rows_streamed_into_the_load_rolls_it_back() {
     });
     let mut invalid = invalid_store();
     invalid.expect_put().never();
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(abandoned_load()));
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(abandoned_load()));
 
-    let err = pipeline.run("incoming/customers.csv").await.unwrap_err();
+    let err = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap_err();
     assert!(matches!(err, Error::Source(_)), "{err}");
     assert!(err.is_retryable());
 }
@@ -480,18 +492,18 @@ async fn a_key_conflict_with_a_concurrent_load_runs_the_file_again_alone() {
             }
         }
     });
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse));
+    let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse));
 
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
     assert_eq!(*modes.lock().unwrap(), [LoadMode::Concurrent, LoadMode::Exclusive]);
     assert_eq!(summary.status, Status::Ok);
     assert_eq!((summary.total, summary.valid, summary.inserted), (3, 2, 2), "counted once, not twice");
 }
 
 /// Ten past files of the customer dataset where 1% of the rows fail `email`.
-fn usual_history() -> Vec<sift_warehouse::FileHistory> {
+fn usual_history() -> Vec<sift_model::FileHistory> {
     (0..10)
-        .map(|i| sift_warehouse::FileHistory {
+        .map(|i| sift_model::FileHistory {
             dataset: "customer".into(),
             source_uri: format!("s3://in/incoming/day-{i}.csv"),
             checksum: format!("{i:064}"),
@@ -499,7 +511,7 @@ fn usual_history() -> Vec<sift_warehouse::FileHistory> {
             total_rows: 1000,
             valid_rows: 990,
             invalid_rows: 10,
-            rules: vec![sift_warehouse::RuleHistory { rule: "email".into(), failures: 10, warnings: 0 }],
+            rules: vec![sift_model::RuleHistory { rule: "email".into(), failures: 10, warnings: 0 }],
             recorded_at: None,
         })
         .collect()
@@ -545,12 +557,12 @@ async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
     let config = Config { alert_threshold_pct: 50.0, ..config() };
-    let test = sift_notifier::AnomalyTest { min_count: 1, ..Default::default() };
-    let pipeline = Pipeline::new(config, Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
+    let test = sift_model::AnomalyTest { min_count: 1, ..Default::default() };
+    let pipeline = Pipeline::new(config, Arc::new(invalid), Arc::new(warehouse))
         .with_notifier(Arc::new(notifier))
         .with_alerter(Arc::new(alerter))
         .with_anomaly_test(test);
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
 
     assert_eq!(summary.rule_anomalies, ["email"]);
     let report = &reports.lock().unwrap()[0];
@@ -568,7 +580,7 @@ async fn a_rule_far_above_its_history_alerts_under_the_threshold_and_the_file_is
     assert_eq!((file.total_rows, file.valid_rows, file.invalid_rows, file.held), (3, 2, 1, false));
     assert_eq!(file.checksum.len(), 64);
     let ids: Vec<&str> = file.rules.iter().map(|r| r.rule.as_str()).collect();
-    assert_eq!(ids, sift_validator::customer_contract(None).failure_ids(), "every id, in contract order");
+    assert_eq!(ids, customer().failure_ids(), "every id, in contract order");
     assert_eq!(file.rules.iter().map(|r| r.failures).sum::<u64>(), 1);
 }
 
@@ -583,9 +595,9 @@ async fn history_trouble_never_fails_the_run() {
     warehouse.expect_record_history().times(1).returning(|_| Err(sift_warehouse::Error::NotMigrated));
     let reports = Arc::new(Mutex::new(Vec::new()));
     let notifier = recording_notifier(&mut seq, reports.clone(), false);
-    let pipeline = Pipeline::new(config(), Arc::new(sources), Arc::new(invalid), Arc::new(warehouse))
-        .with_notifier(Arc::new(notifier));
-    let summary = pipeline.run("incoming/customers.csv").await.unwrap();
+    let pipeline =
+        Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse)).with_notifier(Arc::new(notifier));
+    let summary = pipeline.run(&job(sources, "incoming/customers.csv")).await.unwrap();
     assert_eq!((summary.status, summary.inserted), (Status::Ok, 2));
     assert!(summary.rule_anomalies.is_empty());
     assert!(reports.lock().unwrap()[0].trends.is_empty());

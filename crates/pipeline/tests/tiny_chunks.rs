@@ -8,10 +8,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use chrono::NaiveDate;
-use sift_notifier::Status;
-use sift_pipeline::{Config, Pipeline, Summary};
+use sift_model::{Status, Summary};
+use sift_pipeline::{Config, Job, Pipeline};
 use sift_storage::{ByteStream, LocalStore, MockObjectStore};
 use sift_warehouse::{SqliteWarehouse, Warehouse};
+
+/// The customer contract, as the shells embed it.
+fn customer() -> sift_validator::Contract {
+    sift_validator::Contract::from_toml(include_str!("../../../contracts/customer.toml")).unwrap()
+}
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()
@@ -42,16 +47,15 @@ async fn run(
     warehouse.migrate().await.unwrap();
     let config = Config {
         function_name: "sift-test".into(),
-        as_of: as_of(),
-        contract: sift_validator::customer_contract(None),
         create_tables: true,
-        invalid_prefix: "invalid".into(),
         alert_threshold_pct: 10.0,
         chunk_rows,
     };
     let invalid = Arc::new(LocalStore::new(dir.path()));
-    let pipeline = Pipeline::new(config, Arc::new(source(bytes, piece)), invalid, warehouse.clone());
-    let summary = pipeline.run("customers.csv").await.unwrap();
+    let pipeline = Pipeline::new(config, invalid, warehouse.clone());
+    let job =
+        Job::new(Arc::new(source(bytes, piece)), "customers.csv", Arc::new(customer()), as_of(), "invalid");
+    let summary = pipeline.run(&job).await.unwrap();
     let rows: Vec<(i64, String)> =
         sqlx::query_as("SELECT customer_id, full_name FROM dim_customer ORDER BY customer_id")
             .fetch_all(warehouse.pool())
@@ -75,8 +79,7 @@ const EDGES: &[u8] = b"\xEF\xBB\xBFcustomer_id,full_name,email,age,date_of_birth
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edge_cases_give_the_same_result_in_tiny_pieces_and_chunks() {
-    let whole = sift_validator::validate_bytes(sift_validator::customer_contract(None), as_of(), EDGES, 1024)
-        .unwrap();
+    let whole = sift_validator::validate_bytes(customer(), as_of(), EDGES, 1024).unwrap();
     let expected_invalid = String::from_utf8(whole.invalid_csv).unwrap();
     // Row 2: the quoted line break is one value (kept raw); row 4: the key of row 1 again.
     assert!(

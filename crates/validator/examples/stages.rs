@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use sift_validator::CsvDecoder;
-use sift_validator::{DEFAULT_CHUNK_ROWS, FileValidator, customer_contract};
+use sift_validator::{Contract, DEFAULT_CHUNK_ROWS, FileValidator};
 
 /// The `sift` binary's allocator (and its settings, from `.cargo/config.toml`): the stages run
 /// as they do in `sift run`.
@@ -64,7 +64,12 @@ fn run(stage: &str, path: &str, chunk_rows: usize) -> Result<(u64, f64), Box<dyn
         }
         "validate" => {
             let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).ok_or("bad date")?;
-            let mut validator = FileValidator::new(customer_contract(None), as_of, chunk_rows)?;
+            let mut validator = FileValidator::new(
+                Contract::from_toml(include_str!("../../../contracts/customer.toml"))
+                    .expect("the shipped customer contract parses"),
+                as_of,
+                chunk_rows,
+            )?;
             // As the pipeline does with the object's size.
             validator.expect_bytes(file.metadata()?.len());
             loop {

@@ -3,7 +3,7 @@
 //! A [`Contract`] names the columns a file must (or may) have, the checks it runs in the order
 //! their failure ids are reported, and optionally the target table (SPEC section 7). It is data:
 //! built in Rust or read from TOML ([`Contract::from_toml`]); the customer contract of SPEC
-//! section 3 ([`crate::customer_contract`]) is one instance.
+//! section 3 (`contracts/customer.toml`) is one instance.
 //!
 //! ```toml
 //! name = "orders"
@@ -35,7 +35,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sift_table::{ColumnType, Decimal, TableColumn, TableSpec};
+use sift_model::{ColumnType, Decimal, TableColumn, TableSpec};
 
 use crate::csv::InputLimits;
 use crate::error::{Error, Result};
@@ -533,9 +533,9 @@ impl KeyPart {
 }
 
 /// The default words of a `boolean` check.
-pub const DEFAULT_TRUE_VALUES: &[&str] = &["true", "t", "yes", "y", "1"];
+pub(crate) const DEFAULT_TRUE_VALUES: &[&str] = &["true", "t", "yes", "y", "1"];
 /// The default words of a `boolean` check.
-pub const DEFAULT_FALSE_VALUES: &[&str] = &["false", "f", "no", "n", "0"];
+pub(crate) const DEFAULT_FALSE_VALUES: &[&str] = &["false", "f", "no", "n", "0"];
 
 impl Check {
     /// What the check verifies, in one line (the report's default description of a rule).

@@ -121,7 +121,7 @@ impl Header {
 }
 
 /// Header-name normalisation of SPEC section 2: trim whitespace, ignore ASCII case.
-pub fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     name.trim().to_ascii_lowercase()
 }
 
@@ -625,7 +625,7 @@ fn first_invalid_field(record: &[u8], ends: &[usize], field_lines: &[u64]) -> cr
 /// Writes `value` as one field of `dialect`: quoted when it holds the delimiter, the quote or a
 /// line break, or starts with U+FEFF (unquoted at the start of a file, a reader takes it for a
 /// byte-order mark and drops it).
-pub fn write_field(out: &mut Vec<u8>, value: &str, dialect: Dialect) {
+pub(crate) fn write_field(out: &mut Vec<u8>, value: &str, dialect: Dialect) {
     let Dialect { delimiter, quote } = dialect;
     let special = |b: u8| b == delimiter || b == quote || b == b'\n' || b == b'\r';
     if value.starts_with('\u{feff}') || value.bytes().any(special) {
@@ -643,7 +643,11 @@ pub fn write_field(out: &mut Vec<u8>, value: &str, dialect: Dialect) {
 }
 
 /// Writes one record of `dialect` (LF line end).
-pub fn write_record<'a>(out: &mut Vec<u8>, fields: impl IntoIterator<Item = &'a str>, dialect: Dialect) {
+pub(crate) fn write_record<'a>(
+    out: &mut Vec<u8>,
+    fields: impl IntoIterator<Item = &'a str>,
+    dialect: Dialect,
+) {
     for (i, field) in fields.into_iter().enumerate() {
         if i > 0 {
             out.push(dialect.delimiter);

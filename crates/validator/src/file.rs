@@ -5,7 +5,7 @@ use polars::prelude::DataFrame;
 
 use crate::csv::{self, CsvDecoder, Dialect, Header, RawChunk};
 use crate::encoding::Transcoder;
-use sift_table::{Batch, ROW_NUMBER};
+use sift_model::{Batch, ROW_NUMBER};
 
 use crate::contract::Contract;
 use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES};
@@ -40,7 +40,7 @@ pub struct FileValidator {
 }
 
 /// Raw chunks that may wait for the validating worker.
-pub const CHUNKS_AHEAD: usize = 2;
+pub(crate) const CHUNKS_AHEAD: usize = 2;
 
 /// What the worker is asked to do.
 #[derive(Debug)]

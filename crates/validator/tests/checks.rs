@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 use polars::prelude::AnyValue;
-use sift_table::ColumnType;
+use sift_model::ColumnType;
 use sift_validator::{Check, ColumnSpec, Contract, Rule, TableTarget, validate_bytes};
 
 fn as_of() -> NaiveDate {

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use chrono::NaiveDate;
-use sift_validator::{FileReport, Rejection, customer_contract, validate_bytes};
+use sift_validator::{FileReport, Rejection, validate_bytes};
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 const GOOD: &str = "1,Ann Lee,ann@example.com,36,1990-05-17,0123456789";
@@ -16,11 +18,11 @@ fn as_of() -> NaiveDate {
 /// Validates `bytes` whole, then again pushed in pieces of 1, 2, 3, 7 and 64 bytes with tiny
 /// chunks, and checks that every way gives the same outcome.
 fn run(bytes: &[u8]) -> Result<FileReport, Rejection> {
-    let whole = validate_bytes(customer_contract(None), as_of(), bytes, 1024);
+    let whole = validate_bytes(common::customer(), as_of(), bytes, 1024);
     for piece in [1, 2, 3, 7, 64] {
         for chunk_rows in [1, 3] {
             let mut file =
-                sift_validator::FileValidator::new(customer_contract(None), as_of(), chunk_rows).unwrap();
+                sift_validator::FileValidator::new(common::customer(), as_of(), chunk_rows).unwrap();
             let mut invalid = None;
             let mut outcome = Ok(());
             for part in bytes.chunks(piece) {

@@ -5,6 +5,8 @@
 #![cfg(feature = "fuzzing")]
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 fn fuzz_dir() -> PathBuf {
@@ -27,7 +29,9 @@ fn replay(files: &[PathBuf]) {
     let mut failed = Vec::new();
     for file in files {
         let data = std::fs::read(file).unwrap();
-        if let Err(panic) = std::panic::catch_unwind(|| sift_validator::fuzzing::check(&data)) {
+        if let Err(panic) =
+            std::panic::catch_unwind(|| sift_validator::fuzzing::check(&data, common::customer_for))
+        {
             let why = panic
                 .downcast_ref::<String>()
                 .cloned()

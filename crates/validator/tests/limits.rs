@@ -5,10 +5,12 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use chrono::NaiveDate;
 use sift_validator::{
     Check, ColumnSpec, Contract, FileValidator, Format, InputLimits, NUL_BYTE, Rejection, Rule,
-    customer_contract, validate_bytes,
+    validate_bytes,
 };
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
@@ -19,7 +21,7 @@ fn as_of() -> NaiveDate {
 }
 
 fn with_format(format: Format) -> Contract {
-    Contract { format, ..customer_contract(None) }
+    Contract { format, ..common::customer() }
 }
 
 /// Pushes `bytes` in pieces of `piece` bytes; the rejection, if any.
@@ -101,7 +103,7 @@ fn a_header_over_max_columns_rejects_the_file_and_a_wide_one_within_runs() {
     // A header of empty names (commas only) is counted as it is read.
     let empties = ",".repeat(1_000_000);
     assert_eq!(
-        rejection(customer_contract(None), empties.as_bytes(), 1 << 16),
+        rejection(common::customer(), empties.as_bytes(), 1 << 16),
         Some(Rejection::TooManyColumns { max: InputLimits::DEFAULT_MAX_COLUMNS })
     );
     // 10,000 columns, within the default: every row read, in chunks narrower than the default.
@@ -117,7 +119,7 @@ fn a_header_over_max_columns_rejects_the_file_and_a_wide_one_within_runs() {
             values.join(",")
         ));
     }
-    let report = validate_bytes(customer_contract(None), as_of(), text.as_bytes(), 64 * 1024).unwrap();
+    let report = validate_bytes(common::customer(), as_of(), text.as_bytes(), 64 * 1024).unwrap();
     assert_eq!((report.tally.total, report.tally.valid), (300, 300));
     assert!(report.valid.len() >= 3, "10,000 columns make chunks of about 100 rows: {}", report.valid.len());
 }
@@ -126,7 +128,7 @@ fn a_header_over_max_columns_rejects_the_file_and_a_wide_one_within_runs() {
 fn limits_are_read_from_the_contract_and_checked() {
     let toml = format!(
         "{}\n[format]\nmax_field_bytes = 16\nmax_record_bytes = 1000\nmax_columns = 7\n",
-        customer_contract(None).to_toml()
+        common::customer().to_toml()
     );
     // `to_toml` puts [format] last only when it has one: append ours to a contract without.
     let contract = Contract::from_toml(&toml).unwrap();
@@ -151,7 +153,7 @@ fn limits_are_read_from_the_contract_and_checked() {
 
 #[test]
 fn a_nul_byte_in_a_loaded_text_value_fails_its_row() {
-    let contract = customer_contract(None);
+    let contract = common::customer();
     assert_eq!(contract.failure_ids().last().map(String::as_str), Some(NUL_BYTE));
     let text = format!(
         "{HEADER},note\n{GOOD},\0fine: not loaded\n2,Bo Li,bo@example.com,36,1990-05-18,01234\u{0}56789\n\
@@ -205,7 +207,7 @@ fn rules_failing_together_are_counted_in_linear_time_per_row() {
 #[test]
 fn contracts_that_cannot_work_are_refused_before_any_file() {
     let with_table = |name: &str| {
-        let mut c = customer_contract(None);
+        let mut c = common::customer();
         c.table.as_mut().unwrap().name = name.to_owned();
         c.check().map_err(|e| e.to_string())
     };
@@ -220,7 +222,7 @@ fn contracts_that_cannot_work_are_refused_before_any_file() {
         let err = with_table(name).unwrap_err();
         assert!(err.contains("sift's own"), "{name}: {err}");
     }
-    let mut c = customer_contract(None);
+    let mut c = common::customer();
     c.columns.push(ColumnSpec::optional("é".repeat(32)));
     assert!(c.check().unwrap_err().to_string().contains("64 bytes"), "bytes, not characters");
 
@@ -241,7 +243,7 @@ fn contracts_that_cannot_work_are_refused_before_any_file() {
         &std::fs::read_to_string("../../contracts/odcs/customers.odcs.yaml").unwrap(),
     )
     .unwrap();
-    for dir in ["../../contracts", "../../contracts/odcs", "../../rules"] {
+    for dir in ["../../contracts", "../../contracts/odcs"] {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {

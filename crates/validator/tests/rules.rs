@@ -2,10 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
 
+mod common;
+
 use chrono::NaiveDate;
 use polars::prelude::{DataFrame, DataType};
-use sift_table::{ColumnType, ROW_NUMBER};
-use sift_validator::{Contract, FileValidator, ISO_3166_ALPHA2, ValidatedChunk, customer_contract};
+use sift_model::{ColumnType, ROW_NUMBER};
+use sift_validator::{Contract, FileValidator, ValidatedChunk};
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
 const GOOD: [&str; 6] = ["1", "Ann Lee", "ann@example.com", "36", "1990-05-17", "0123456789"];
@@ -38,7 +40,7 @@ fn failures_with(rules: Contract, as_of: NaiveDate, csv: &str, chunk_rows: usize
 }
 
 fn failures(csv: &str) -> Vec<String> {
-    failures_with(customer_contract(None), as_of(), csv, 1024)
+    failures_with(common::customer(), as_of(), csv, 1024)
 }
 
 /// The good row with field `field` replaced by `value`.
@@ -222,7 +224,7 @@ fn completed_years_counts_birthdays_reached() {
             fields[3] = given.to_string();
             fields[4] = dob.clone();
             let csv = format!("{HEADER}\n{}\n", fields.join(","));
-            let got = failures_with(customer_contract(None), day(ay, am, ad), &csv, 16);
+            let got = failures_with(common::customer(), day(ay, am, ad), &csv, 16);
             assert_eq!(got, [expected], "born {dob}, as of {ay}-{am}-{ad}, age {given}");
         }
     }
@@ -303,14 +305,13 @@ fn duplicates_first_occurrence_claims_the_key() {
     ];
     assert_eq!(failures(&csv), expected);
     // The same across chunk boundaries: chunks of one row.
-    assert_eq!(failures_with(customer_contract(None), as_of(), &csv, 1), expected);
+    assert_eq!(failures_with(common::customer(), as_of(), &csv, 1), expected);
     // Four duplicate rows in three groups: (ann lee, 1990-05-17) twice repeated, rows 5 and 6,
     // rows 9 and 10. The same in one chunk or one row per chunk.
     for chunk_rows in [1, 1000] {
-        let tally =
-            sift_validator::validate_bytes(customer_contract(None), as_of(), csv.as_bytes(), chunk_rows)
-                .unwrap()
-                .tally;
+        let tally = sift_validator::validate_bytes(common::customer(), as_of(), csv.as_bytes(), chunk_rows)
+            .unwrap()
+            .tally;
         let count = |list: &[(String, u64)]| list.iter().find(|(id, _)| id == "duplicate").map(|(_, n)| *n);
         assert_eq!(count(&tally.failures), Some(4), "chunks of {chunk_rows}");
         assert_eq!(count(&tally.duplicate_groups), Some(3), "chunks of {chunk_rows}");
@@ -339,7 +340,7 @@ fn country_rule_is_off_by_default_and_case_insensitive_when_on() {
         row("Di Ng", " GB ")
     );
     assert_eq!(failures(&csv), ["", "", "", ""], "off: country is never checked");
-    let on = customer_contract(Some(ISO_3166_ALPHA2));
+    let on = common::customer_with_country();
     let got = failures_with(on.clone(), as_of(), &csv, 64);
     assert_eq!(got, ["", "country", "not_null:country", ""]);
     // On: the column is required.
@@ -358,7 +359,7 @@ fn valid_rows_are_trimmed_and_typed_for_loading() {
     let csv = format!(
         "{HEADER},country,notes\n 007 , Ann  Lee ,ann@example.com, 036 ,1990-05-17, 0123456789 , us ,hi\n2,Bo Li,b@example.com,36,1990-05-18,0000000001,,\n"
     );
-    let mut file = FileValidator::new(customer_contract(None), as_of(), 16).unwrap();
+    let mut file = FileValidator::new(common::customer(), as_of(), 16).unwrap();
     let mut chunks = file.push(csv.as_bytes()).unwrap();
     chunks.extend(file.finish().unwrap());
     let valid = stacked(&chunks);
@@ -402,7 +403,7 @@ fn trimmed_text_is_right_whether_it_stays_long_becomes_short_or_becomes_null() {
     for (i, (name, email, country)) in rows.iter().enumerate() {
         csv.push_str(&format!("{},{name},{email},36,1990-05-{:02},0123456789,{country}\n", i + 1, i + 10));
     }
-    let mut file = FileValidator::new(customer_contract(None), as_of(), 3).unwrap();
+    let mut file = FileValidator::new(common::customer(), as_of(), 3).unwrap();
     let mut chunks = file.push(csv.as_bytes()).unwrap();
     chunks.extend(file.finish().unwrap());
     let valid = stacked(&chunks);
@@ -429,11 +430,21 @@ fn trimmed_text_is_right_whether_it_stays_long_becomes_short_or_becomes_null() {
 }
 
 #[test]
-fn rule_sets_round_trip_through_toml_and_the_shipped_file_is_the_default() {
-    let set = customer_contract(Some(ISO_3166_ALPHA2));
-    assert_eq!(Contract::from_toml(&set.to_toml()).unwrap(), set);
-    let shipped = include_str!("../../../rules/customer.toml");
-    assert_eq!(Contract::from_toml(shipped).unwrap(), customer_contract(None));
+fn rule_sets_round_trip_through_toml_and_the_country_contract_is_the_customer_one_plus_its_rule() {
+    for set in [common::customer(), common::customer_with_country()] {
+        assert_eq!(Contract::from_toml(&set.to_toml()).unwrap(), set);
+    }
+    // customer_country.toml is customer.toml with `country` required and checked, nothing else.
+    let mut with_country = common::customer_with_country();
+    let rule = with_country.rules.pop().unwrap();
+    assert_eq!(rule.id, "country");
+    assert!(
+        matches!(&rule.check, sift_validator::Check::OneOf { values, case_insensitive: true, .. } if values.len() == 249)
+    );
+    let column = with_country.columns.iter_mut().find(|c| c.name == "country").unwrap();
+    assert!(column.required);
+    column.required = false;
+    assert_eq!(with_country, common::customer());
 }
 
 #[test]
@@ -507,7 +518,7 @@ fn inconsistent_rule_sets_are_refused_with_a_reason() {
 #[test]
 fn the_table_follows_the_checks_so_a_valid_value_always_fits() {
     // The built-in contract derives dim_customer of SPEC section 4.
-    let table = customer_contract(None).table().unwrap();
+    let table = common::customer().table().unwrap();
     let shape: Vec<(&str, ColumnType, bool)> =
         table.columns.iter().map(|c| (c.name.as_str(), c.ty, c.nullable)).collect();
     assert_eq!(
@@ -527,7 +538,7 @@ fn the_table_follows_the_checks_so_a_valid_value_always_fits() {
         ("dim_customer", ["customer_id".to_owned()].as_slice())
     );
     // Ages up to 40000 need a wider integer; without an integer check customer_id is text.
-    let mut set = customer_contract(None);
+    let mut set = common::customer();
     for rule in &mut set.rules {
         if let sift_validator::Check::Integer { column, max, .. } = &mut rule.check
             && column == "age"
@@ -581,7 +592,7 @@ fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
         csv.push_str(&row_with(0, &i.to_string()));
         csv.push('\n');
     }
-    let mut file = FileValidator::new(customer_contract(None), as_of(), 1).unwrap();
+    let mut file = FileValidator::new(common::customer(), as_of(), 1).unwrap();
     let returned = file.push(csv.as_bytes()).unwrap();
     // Whatever came back so far is a prefix of the file, in order.
     let firsts: Vec<u64> = returned.iter().map(|c| c.first_row).collect();
@@ -594,7 +605,7 @@ fn a_file_validator_catches_up_and_stops_its_worker_when_dropped() {
     }
     assert_eq!(file.tally().total, 2000, "every row was in a complete chunk of one");
     // A second file: dropped with chunks still in flight.
-    let mut file = FileValidator::new(customer_contract(None), as_of(), 1).unwrap();
+    let mut file = FileValidator::new(common::customer(), as_of(), 1).unwrap();
     file.push(csv.as_bytes()).unwrap();
     drop(file);
 }
@@ -612,7 +623,7 @@ fn the_expected_size_is_only_a_hint() {
         csv.push('\n');
     }
     let run = |size: Option<u64>| {
-        let mut file = FileValidator::new(customer_contract(None), as_of(), 256).unwrap();
+        let mut file = FileValidator::new(common::customer(), as_of(), 256).unwrap();
         if let Some(size) = size {
             file.expect_bytes(size);
         }
@@ -655,7 +666,7 @@ fn the_pairs_failing_together_are_those_the_failed_rules_lists_name() {
     // gives the tally's pairs.
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/customers.csv");
     let bytes = std::fs::read(path).unwrap();
-    let mut file = FileValidator::new(customer_contract(None), as_of(), 700).unwrap();
+    let mut file = FileValidator::new(common::customer(), as_of(), 700).unwrap();
     let mut chunks = file.push(&bytes).unwrap();
     chunks.extend(file.finish().unwrap());
     let ids = file.tally().failures.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>();

@@ -3,49 +3,7 @@
 //! the same in both backends).
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
-
-/// One validated file's counts, per failure id, as the history keeps them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FileHistory {
-    /// The contract's name: files of one dataset are compared with each other.
-    pub dataset: String,
-    /// Where the file was read.
-    pub source_uri: String,
-    /// SHA-256 of the file's bytes, lower-case hex: with the dataset and URI, a file is
-    /// recorded once however often it is delivered.
-    pub checksum: String,
-    /// Held by a contract limit: nothing of it was loaded.
-    pub held: bool,
-    /// Data rows.
-    pub total_rows: u64,
-    /// Valid rows.
-    pub valid_rows: u64,
-    /// Invalid rows.
-    pub invalid_rows: u64,
-    /// Every failure id of the contract, in the contract's order, zeros included.
-    pub rules: Vec<RuleHistory>,
-    /// When the file was recorded: set by the warehouse (ignored when recording).
-    pub recorded_at: Option<DateTime<Utc>>,
-}
-
-/// One failure id's counts in one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RuleHistory {
-    /// The failure id, e.g. `email` or `not_null:age`.
-    pub rule: String,
-    /// Rows failing it (an `error` rule).
-    pub failures: u64,
-    /// Valid rows warned by it (a `warn` rule).
-    pub warnings: u64,
-}
-
-impl RuleHistory {
-    /// The rows it flagged, failed or warned (a rule is one or the other).
-    pub fn hits(&self) -> u64 {
-        self.failures + self.warnings
-    }
-}
+use sift_model::{FileHistory, RuleHistory};
 
 /// One `(file, rule)` row as both backends read the history: the file's columns, repeated on
 /// each of its rules (the rule's columns `None` for a file without rules).

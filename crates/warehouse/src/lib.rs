@@ -16,7 +16,7 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use polars::prelude::{Column, DataFrame};
-//! use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
+//! use sift_model::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
 //! use sift_warehouse::{FileSeal, LoadMode, SqliteWarehouse, Warehouse, sealed};
 //!
 //! let dir = tempfile::tempdir()?;
@@ -50,16 +50,26 @@ mod sqlite;
 use std::pin::Pin;
 
 use futures::Stream;
-use sift_table::{Batch, TableSpec};
+use sift_model::{Batch, FileHistory, TableSpec};
 
 pub use crate::error::{Error, Result};
-pub use crate::history::{FileHistory, RuleHistory};
 pub use crate::postgres::{PgWarehouse, Retry};
-pub use crate::schema::{Dialect, ddl};
+pub use crate::schema::{SqlDialect, ddl};
 #[cfg(feature = "ssm")]
 pub use crate::secrets::SsmSecretSource;
 pub use crate::secrets::{DbCredentials, SecretSource};
 pub use crate::sqlite::SqliteWarehouse;
+
+/// The embedded `migrations` as sift applies them: a version the database applied but the
+/// binary no longer has is accepted. Version 1 created `dim_customer` before contracts created
+/// their own tables; it is retired, and a database migrated by an earlier release keeps its
+/// table (checked against the contract like any other by [`Warehouse::prepare`]). sqlx still
+/// refuses a migration whose text changed after it was applied.
+pub(crate) fn migrator(migrations: &sqlx::migrate::Migrator) -> sqlx::migrate::Migrator {
+    let mut migrator = sqlx::migrate::Migrator::with_migrations(migrations.iter().cloned().collect());
+    migrator.set_ignore_missing(true);
+    migrator
+}
 
 /// Why a producer abandoned a load (the load is then rolled back).
 pub type AbortReason = Box<dyn std::error::Error + Send + Sync>;
@@ -153,7 +163,7 @@ pub trait Warehouse: Send + Sync {
     /// grouped by dataset, newest first, each with its failure ids in contract order.
     async fn history<'a>(&self, dataset: Option<&'a str>, files: usize) -> Result<Vec<FileHistory>>;
 
-    /// Applies the embedded migrations of sift's own tables and `dim_customer` (idempotent,
+    /// Applies the embedded migrations of sift's own tables (idempotent,
     /// safe under concurrency).
     async fn migrate(&self) -> Result<()>;
 

@@ -2,7 +2,7 @@
 //! of an existing table against it (SPEC section 7). sift creates a missing table and never
 //! alters or drops an existing one: a mismatch is refused with every difference listed.
 
-use sift_table::{ColumnType, TableSpec};
+use sift_model::{ColumnType, TableSpec};
 
 /// An identifier quoted for SQL (both PostgreSQL and SQLite): `"name"`, `"` doubled.
 pub(crate) fn quote(name: &str) -> String {
@@ -105,7 +105,7 @@ pub(crate) struct ExistingTable {
 
 /// The SQL dialect of a warehouse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
+pub enum SqlDialect {
     /// PostgreSQL ([`crate::PgWarehouse`]).
     Postgres,
     /// SQLite ([`crate::SqliteWarehouse`]).
@@ -114,19 +114,19 @@ pub enum Dialect {
 
 /// The `CREATE` statements sift runs for `table` in `dialect` (a schema first when the
 /// PostgreSQL name is qualified), as `sift contract check` prints them.
-pub fn ddl(table: &TableSpec, dialect: Dialect) -> Vec<String> {
+pub fn ddl(table: &TableSpec, dialect: SqlDialect) -> Vec<String> {
     match dialect {
-        Dialect::Postgres => pg_create(table),
-        Dialect::Sqlite => vec![sqlite_create(table)],
+        SqlDialect::Postgres => pg_create(table),
+        SqlDialect::Sqlite => vec![sqlite_create(table)],
     }
 }
 
 /// Whether a column declared `existing` holds every value of `ty`.
-fn compatible(dialect: Dialect, ty: ColumnType, existing: &str) -> bool {
+fn compatible(dialect: SqlDialect, ty: ColumnType, existing: &str) -> bool {
     let existing = existing.trim().to_ascii_lowercase();
     match dialect {
-        Dialect::Sqlite => affinity(&existing) == affinity(&sqlite_type(ty).to_ascii_lowercase()),
-        Dialect::Postgres => match ty {
+        SqlDialect::Sqlite => affinity(&existing) == affinity(&sqlite_type(ty).to_ascii_lowercase()),
+        SqlDialect::Postgres => match ty {
             ColumnType::Int16 => matches!(existing.as_str(), "smallint" | "integer" | "bigint"),
             ColumnType::Int32 => matches!(existing.as_str(), "integer" | "bigint"),
             ColumnType::Int64 => existing == "bigint",
@@ -172,12 +172,12 @@ fn affinity(declared: &str) -> &'static str {
 /// column missing or of an incompatible type, or NOT NULL where the contract's column is
 /// optional; `source_uri` or `loaded_at` missing; a NOT NULL column without a default that
 /// the contract does not load; a key no primary key or unique constraint backs.
-pub(crate) fn differences(dialect: Dialect, spec: &TableSpec, existing: &ExistingTable) -> Vec<String> {
+pub(crate) fn differences(dialect: SqlDialect, spec: &TableSpec, existing: &ExistingTable) -> Vec<String> {
     let mut out = Vec::new();
     let find = |name: &str| existing.columns.iter().find(|c| c.name == name);
     let want = |ty: ColumnType| match dialect {
-        Dialect::Postgres => pg_type(ty),
-        Dialect::Sqlite => format!("{} affinity", sqlite_type(ty)),
+        SqlDialect::Postgres => pg_type(ty),
+        SqlDialect::Sqlite => format!("{} affinity", sqlite_type(ty)),
     };
     for column in &spec.columns {
         match find(&column.name) {
@@ -201,7 +201,7 @@ pub(crate) fn differences(dialect: Dialect, spec: &TableSpec, existing: &Existin
     }
     for (name, ty) in [("source_uri", ColumnType::Text), ("loaded_at", ColumnType::Timestamp)] {
         let fits = |found: &ExistingColumn| match (dialect, name) {
-            (Dialect::Sqlite, "loaded_at") => affinity(&found.ty.to_ascii_lowercase()) == "TEXT",
+            (SqlDialect::Sqlite, "loaded_at") => affinity(&found.ty.to_ascii_lowercase()) == "TEXT",
             _ => compatible(dialect, ty, &found.ty),
         };
         match find(name) {
@@ -237,7 +237,7 @@ pub(crate) fn differences(dialect: Dialect, spec: &TableSpec, existing: &Existin
 
 #[cfg(test)]
 mod tests {
-    use sift_table::TableColumn;
+    use sift_model::TableColumn;
 
     use super::*;
 
@@ -304,7 +304,7 @@ mod tests {
 
     #[test]
     fn a_fitting_table_has_no_difference_and_each_mismatch_is_named() {
-        assert_eq!(differences(Dialect::Postgres, &orders(), &fitting()), Vec::<String>::new());
+        assert_eq!(differences(SqlDialect::Postgres, &orders(), &fitting()), Vec::<String>::new());
         let mut wrong = fitting();
         wrong.columns[0].ty = "text".into(); // order_id
         wrong.columns[2].ty = "numeric(12,3)".into(); // amount: another scale
@@ -312,7 +312,7 @@ mod tests {
         wrong.columns.retain(|c| c.name != "paid");
         wrong.columns.push(column("region", "text", true));
         wrong.unique_keys.clear();
-        let found = differences(Dialect::Postgres, &orders(), &wrong);
+        let found = differences(SqlDialect::Postgres, &orders(), &wrong);
         let expected = [
             "column `order_id` is text, but the contract loads BIGINT into it",
             "column `amount` is numeric(12,3), but the contract loads NUMERIC(12, 2) into it",
@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn type_compatibility_follows_the_spec() {
         use ColumnType::*;
-        let pg = |ty, existing| compatible(Dialect::Postgres, ty, existing);
+        let pg = |ty, existing| compatible(SqlDialect::Postgres, ty, existing);
         assert!(pg(Int16, "integer") && pg(Int16, "bigint") && pg(Int32, "bigint") && !pg(Int64, "integer"));
         assert!(!pg(Int64, "text") && !pg(Text, "bigint"));
         assert!(
@@ -344,7 +344,7 @@ mod tests {
         assert!(
             !pg(Timestamp, "timestamp without time zone") && pg(Date, "date") && !pg(Boolean, "smallint")
         );
-        let lite = |ty, existing| compatible(Dialect::Sqlite, ty, existing);
+        let lite = |ty, existing| compatible(SqlDialect::Sqlite, ty, existing);
         assert!(lite(Int64, "INTEGER") && lite(Boolean, "int") && lite(Int16, "BIGINT"));
         assert!(
             lite(Text, "VARCHAR(20)")

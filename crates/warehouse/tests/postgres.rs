@@ -38,8 +38,12 @@ fn in_file_order(mut batches: Vec<Customers>) -> Vec<Customers> {
     batches
 }
 
+/// The warehouse of a database sqlx migrated, with the tests' customer table created as a
+/// contract's table is (`prepare`).
 async fn warehouse(connect: PgConnectOptions) -> PgWarehouse {
-    PgWarehouse::connect_with(connect, Retry::default()).await.unwrap()
+    let w = PgWarehouse::connect_with(connect, Retry::default()).await.unwrap();
+    w.prepare(&customers(), true).await.unwrap();
+    w
 }
 
 /// Loads a file as the pipeline does: alongside other loads first, and alone after a key
@@ -198,8 +202,13 @@ async fn values_full_of_sql_metacharacters_are_stored_literally(_: PgPoolOptions
 #[sqlx::test(migrations = "../../migrations/postgres")]
 async fn a_server_error_midway_leaves_nothing_of_the_file(_: PgPoolOptions, connect: PgConnectOptions) {
     let w = warehouse(connect).await;
+    // A constraint the table's owner added: the server refuses the second batch.
+    sqlx::query("ALTER TABLE dim_customer ADD CONSTRAINT age_range CHECK (age BETWEEN 1 AND 120)")
+        .execute(w.pool())
+        .await
+        .unwrap();
     let mut bad = batch(&[(3, "Cy Ma"), (4, "Di Ng")]);
-    bad.age[1] = 500; // violates the CHECK constraint of dim_customer
+    bad.age[1] = 500; // violates the CHECK constraint
     let file = in_file_order(vec![batch(&[(1, "Ann Lee"), (2, "Bo Li")]), bad]);
     let err = w
         .load(&customers(), "in.csv", LoadMode::Concurrent, sealed_customers(file, seal("x")))

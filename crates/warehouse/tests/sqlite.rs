@@ -19,6 +19,8 @@ async fn warehouse(dir: &tempfile::TempDir) -> SqliteWarehouse {
     let w = SqliteWarehouse::connect(&url).await.unwrap();
     w.migrate().await.unwrap();
     w.migrate().await.unwrap(); // idempotent
+    // The tests' customer table, created as a contract's table is.
+    w.prepare(&customers(), true).await.unwrap();
     w
 }
 
@@ -93,8 +95,16 @@ async fn an_aborted_stream_rolls_back_everything_of_the_file() {
 async fn a_failing_statement_rolls_back_and_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let w = warehouse(&dir).await;
+    // A rule the table's owner added: the database refuses the second batch.
+    sqlx::query(
+        "CREATE TRIGGER age_range BEFORE INSERT ON dim_customer WHEN NEW.age NOT BETWEEN 1 AND 120 \
+         BEGIN SELECT RAISE(ABORT, 'age out of range'); END",
+    )
+    .execute(w.pool())
+    .await
+    .unwrap();
     let mut bad = batch(&[(1, "Ann Lee"), (2, "Bo Li")]);
-    bad.age[1] = 500; // violates the CHECK constraint
+    bad.age[1] = 500; // fails the trigger
     let err = w
         .load(&customers(), "in/d.csv", LoadMode::Concurrent, batches(vec![batch(&[(5, "Eve")]), bad]))
         .await

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use polars::prelude::{Column, StringChunked};
 use rayon::prelude::*;
-use sift_table::Decimal;
+use sift_model::Decimal;
 
 use super::plan::{BooleanWords, Step, ToParse, bound};
 use crate::calendar::{Day, parse_day};

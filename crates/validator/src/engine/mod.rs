@@ -16,7 +16,7 @@
 //! The kernels are plain loops over column slices rather than polars lazy expressions: polars'
 //! `strip_chars` copies every column, its `str.contains` sets up a regex search per value, and
 //! `failed_rules` was joined for every row; that made read + validate cost 4.3 times the read
-//! alone (the benchmark table in the README, under `sift run`). Independent steps run on
+//! alone (docs/benchmarks.md). Independent steps run on
 //! rayon's pool.
 
 mod kernels;
@@ -27,7 +27,7 @@ use chrono::NaiveDate;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use crate::calendar::{Day, parse_day};
+use crate::calendar::parse_day;
 use crate::contract::Contract;
 use crate::csv::{Header, RawChunk, column_name};
 use crate::error::{Error, Rejection, Result};
@@ -36,10 +36,10 @@ use self::kernels::{Columns, trim_column};
 use self::plan::{Bound, Plan, Step};
 
 /// Name of the `;`-joined failure ids column in the invalid rows.
-pub const FAILED_RULES: &str = "failed_rules";
+pub(crate) const FAILED_RULES: &str = "failed_rules";
 
 /// Name of the `;`-joined warning ids column in the warned rows.
-pub const WARNED_RULES: &str = "warned_rules";
+pub(crate) const WARNED_RULES: &str = "warned_rules";
 
 /// The rules failing together are counted among the first this many `error` ids an invalid
 /// row fails, in report order (at most 28 pairs a row).
@@ -52,15 +52,15 @@ pub struct ValidatedChunk {
     pub first_row: u64,
     /// Rows in the chunk.
     pub rows: usize,
-    /// Valid rows as a [`sift_table::Batch`] of the contract's table columns (the loaded
+    /// Valid rows as a [`sift_model::Batch`] of the contract's table columns (the loaded
     /// columns, typed by their checks; all of them, a file lacking an optional one gets
-    /// nulls), then [`sift_table::ROW_NUMBER`].
-    pub valid: sift_table::Batch,
+    /// nulls), then [`sift_model::ROW_NUMBER`].
+    pub valid: sift_model::Batch,
     /// Invalid rows: the raw file columns (named by [`crate::csv::column_name`]), then
-    /// [`sift_table::ROW_NUMBER`] and [`FAILED_RULES`] (the `error` rules they fail).
+    /// [`sift_model::ROW_NUMBER`] and [`FAILED_RULES`] (the `error` rules they fail).
     pub invalid: DataFrame,
     /// Valid rows that fail a `warn` rule: the raw file columns, then
-    /// [`sift_table::ROW_NUMBER`] and [`WARNED_RULES`].
+    /// [`sift_model::ROW_NUMBER`] and [`WARNED_RULES`].
     pub warned: DataFrame,
     /// Rows failing each id, in [`Validator::failure_ids`] order (0 for a `warn` rule).
     pub failures: Vec<u64>,
@@ -306,7 +306,7 @@ impl Validator {
         Ok(ValidatedChunk {
             first_row,
             rows,
-            valid: sift_table::Batch::new(valid?),
+            valid: sift_model::Batch::new(valid?),
             invalid: invalid?,
             warned: warned?,
             failures,
@@ -322,10 +322,4 @@ pub use crate::calendar::date_from_days;
 /// Parses exactly `YYYY-MM-DD` as a real calendar date (as the date rules read it).
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
     parse_day(text).and_then(|day| date_from_days(day.days))
-}
-
-/// Completed years from `born` to `as_of`: a birthday not yet reached this year does not count,
-/// so a 29 February birthday is reached on 1 March in a non-leap year.
-pub fn completed_years(born: NaiveDate, as_of: NaiveDate) -> i64 {
-    Day::from_date(born).completed_years_at(Day::from_date(as_of))
 }

@@ -4,7 +4,7 @@
 
 use polars::prelude::*;
 use rayon::prelude::*;
-use sift_table::ROW_NUMBER;
+use sift_model::ROW_NUMBER;
 
 use super::kernels::Columns;
 use super::plan::{Output, Plan};
@@ -197,7 +197,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use sift_table::ColumnType;
+    use sift_model::ColumnType;
 
     use super::*;
 

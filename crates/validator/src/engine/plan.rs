@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
-use sift_table::{ColumnType, Decimal};
+use sift_model::{ColumnType, Decimal};
 
 use super::kernels::Parsed;
 use crate::calendar::Day;

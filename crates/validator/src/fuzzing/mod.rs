@@ -1,4 +1,5 @@
-//! The fuzz checks (feature `fuzzing`): [`check`] (the customer contract) and
+//! The fuzz checks (feature `fuzzing`): [`check`] (a contract the caller gives: the fuzz target
+//! and the regression test give the shipped customer contract) and
 //! [`check_contract`] (a contract drawn from the input), shared by the cargo-fuzz targets in
 //! `fuzz/` and the stable regression tests `tests/fuzz_corpus.rs` and
 //! `tests/fuzz_contracts.rs`, so a crash the fuzzer finds is replayed by `cargo test` with
@@ -17,19 +18,19 @@ use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
 use crate::csv::{CsvDecoder, DEFAULT_CHUNK_ROWS, RawChunk};
-use sift_table::ROW_NUMBER;
+use sift_model::ROW_NUMBER;
 
+use crate::Contract;
 use crate::engine::FAILED_RULES;
 use crate::error::{Error, Rejection};
 use crate::file::{FileValidator, InvalidRecords, Tally, validate_bytes};
-use crate::{Contract, ISO_3166_ALPHA2, customer_contract};
 
 pub use contracts::{check_contract, sample_input};
 
 /// How one fuzz input is run, taken from its first two bytes; the rest is the CSV file.
 ///
 /// Byte 0: bits 0-5 give `chunk_rows - 1` (1 to 64 rows per chunk), bit 6 turns the optional
-/// country rule on. Byte 1 gives `piece - 1` (the file is pushed in pieces of 1 to 256 bytes).
+/// country rule on (the caller's contract with its country rule). Byte 1 gives `piece - 1` (the file is pushed in pieces of 1 to 256 bytes).
 /// An input shorter than two bytes uses 0 for the missing bytes and is an empty file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setup {
@@ -37,7 +38,7 @@ pub struct Setup {
     pub chunk_rows: usize,
     /// Bytes per `push` of the streamed run.
     pub piece: usize,
-    /// The country rule is on (with the ISO 3166 list).
+    /// The country rule is on: the contract asked for with `true`.
     pub country: bool,
 }
 
@@ -71,8 +72,8 @@ struct Streamed {
     valid: Vec<DataFrame>,
 }
 
-/// Runs one fuzz input (see [`Setup`] for its layout) and panics when the validator breaks its
-/// contract:
+/// Runs one fuzz input (see [`Setup`] for its layout) under `contract(country)` and panics when
+/// the validator breaks its contract:
 ///
 /// - the file pushed in pieces with small chunks and the same file validated whole with
 ///   [`validate_bytes`] must agree: both accepted with the same header, tally, invalid-records
@@ -87,9 +88,9 @@ struct Streamed {
 /// Panics inside the validator itself (index out of range, overflow, polars) surface as they
 /// are; a hang is caught by the fuzzer's per-input timeout.
 #[doc(hidden)]
-pub fn check(data: &[u8]) {
+pub fn check(data: &[u8], contract: impl Fn(bool) -> Contract) {
     let (setup, csv) = Setup::split(data);
-    compare(|| customer_contract(setup.country.then_some(ISO_3166_ALPHA2)), csv, setup);
+    compare(|| contract(setup.country), csv, setup);
 }
 
 /// Validates `csv` streamed (as `setup` says) and whole under the contract `contract` builds,

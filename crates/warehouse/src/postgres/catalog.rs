@@ -2,7 +2,7 @@
 //! `format_type`, NOT NULL and defaults) and the column sets of its unique indexes (a primary
 //! key is one).
 
-use sift_table::TableSpec;
+use sift_model::TableSpec;
 use sqlx::PgConnection;
 
 use crate::error::{Error, Result};

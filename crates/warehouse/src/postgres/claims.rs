@@ -41,10 +41,10 @@
 use std::time::Duration;
 
 use hashbrown::HashSet;
-use sift_table::{Batch, TableSpec};
+use sift_model::{Batch, TableSpec};
 use sqlx::PgPool;
 
-use super::keys::{ClaimKeys, SeenKeys, key_hash};
+use super::keys::{ClaimKeys, FileKeys, key_hash};
 use crate::error::{Error, Result};
 use crate::stable_hash;
 
@@ -185,7 +185,7 @@ impl Peers {
         &mut self,
         pool: &PgPool,
         table: &TableSpec,
-        seen: &SeenKeys,
+        seen: &FileKeys,
     ) -> Result<Vec<Rows>> {
         self.publish(pool, seen).await.map_err(|e| self.error(e))?;
         if self.older.is_none() {
@@ -305,16 +305,16 @@ impl Peers {
     }
 
     /// Publishes this load's keys (see the module docs for when a claim is waived).
-    async fn publish(&self, pool: &PgPool, seen: &SeenKeys) -> sqlx::Result<()> {
+    async fn publish(&self, pool: &PgPool, seen: &FileKeys) -> sqlx::Result<()> {
         let blob = match seen {
-            SeenKeys::None => vec![WAIVED],
-            SeenKeys::Integer(bitmap) => {
+            FileKeys::None => vec![WAIVED],
+            FileKeys::Integer(bitmap) => {
                 let mut blob = Vec::with_capacity(bitmap.serialized_size() + 1);
                 blob.push(BITMAP);
                 bitmap.serialize_into(&mut blob).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
                 blob
             }
-            SeenKeys::Bytes(keys) => {
+            FileKeys::Bytes(keys) => {
                 let younger = sqlx::query_scalar!(
                     r#"SELECT EXISTS (SELECT 1 FROM sift_load_claims WHERE table_name = $1 AND seq > $2
                        AND pg_xact_status(xid::text::xid8) = 'in progress') AS "younger!""#,

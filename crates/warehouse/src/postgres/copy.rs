@@ -5,7 +5,7 @@
 use bytes::{BufMut, BytesMut};
 use polars::prelude::*;
 use polars_arrow::array::{Array, BooleanArray, PrimitiveArray, Utf8ViewArray};
-use sift_table::{Batch, ColumnType, TableSpec};
+use sift_model::{Batch, ColumnType, TableSpec};
 
 use super::numeric::put_numeric;
 use crate::error::{Error, Result};

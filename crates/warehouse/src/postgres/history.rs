@@ -4,8 +4,9 @@ use sqlx::PgPool;
 
 use super::not_migrated_or;
 use crate::error::{Error, Result};
-use crate::history::{self, FileHistory};
+use crate::history;
 use crate::to_i64;
+use sift_model::FileHistory;
 
 /// Records `file` and its rules in one transaction; `false` when it is there already.
 pub(super) async fn record(pool: &PgPool, file: &FileHistory) -> Result<bool> {

@@ -4,7 +4,7 @@
 
 use hashbrown::HashSet;
 use polars::prelude::*;
-use sift_table::{Batch, ColumnType, TableSpec};
+use sift_model::{Batch, ColumnType, TableSpec};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 
 use crate::error::Result;
@@ -13,7 +13,7 @@ use crate::schema::{pg_table, quote};
 
 /// The keys of a file's valid rows seen so far.
 #[derive(Debug)]
-pub(crate) enum SeenKeys {
+pub(crate) enum FileKeys {
     /// An append-only table: every row is new.
     None,
     /// One integer key column (the customer contract's `customer_id`): a compressed bitmap,
@@ -24,26 +24,26 @@ pub(crate) enum SeenKeys {
     Bytes(HashSet<Vec<u8>>),
 }
 
-impl SeenKeys {
+impl FileKeys {
     pub(super) fn for_table(table: &TableSpec) -> Self {
         match table.key_positions().as_deref() {
-            None => SeenKeys::None,
+            None => FileKeys::None,
             Some([k]) if table.columns[*k].ty.is_integer() => {
-                SeenKeys::Integer(roaring::RoaringTreemap::new())
+                FileKeys::Integer(roaring::RoaringTreemap::new())
             }
-            Some(_) => SeenKeys::Bytes(HashSet::new()),
+            Some(_) => FileKeys::Bytes(HashSet::new()),
         }
     }
 }
 
 /// The rows of `batch` whose key is new to the file, in order (all rows for an append-only
 /// table), recording their keys in `seen`.
-pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut SeenKeys) -> Result<Vec<usize>> {
+pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut FileKeys) -> Result<Vec<usize>> {
     let rows = batch.len();
     let positions = table.key_positions().unwrap_or_default();
     Ok(match seen {
-        SeenKeys::None => (0..rows).collect(),
-        SeenKeys::Integer(bitmap) => {
+        FileKeys::None => (0..rows).collect(),
+        FileKeys::Integer(bitmap) => {
             let ids = key_column(batch, positions[0])?.i64()?.rechunk();
             ids.iter()
                 .enumerate()
@@ -52,9 +52,9 @@ pub(crate) fn first_occurrences(batch: &Batch, table: &TableSpec, seen: &mut See
                 .map(|(i, _)| i)
                 .collect()
         }
-        SeenKeys::Bytes(set) => {
-            let parts: Vec<KeyPart> =
-                positions.iter().map(|&p| KeyPart::of(key_column(batch, p)?)).collect::<Result<_>>()?;
+        FileKeys::Bytes(set) => {
+            let parts: Vec<KeyArray> =
+                positions.iter().map(|&p| KeyArray::of(key_column(batch, p)?)).collect::<Result<_>>()?;
             let mut key = Vec::new();
             let mut first = Vec::new();
             for i in 0..rows {
@@ -84,7 +84,7 @@ pub(crate) enum ClaimKeys {
     /// One integer key column.
     Ids(Int64Chunked),
     /// Any other key's columns.
-    Hashed(Vec<KeyPart>),
+    Hashed(Vec<KeyArray>),
 }
 
 impl ClaimKeys {
@@ -96,7 +96,7 @@ impl ClaimKeys {
                 ClaimKeys::Ids(key_column(batch, *k)?.i64()?.rechunk().into_owned())
             }
             _ => ClaimKeys::Hashed(
-                positions.iter().map(|&p| KeyPart::of(key_column(batch, p)?)).collect::<Result<_>>()?,
+                positions.iter().map(|&p| KeyArray::of(key_column(batch, p)?)).collect::<Result<_>>()?,
             ),
         })
     }
@@ -130,20 +130,20 @@ fn key_column(batch: &Batch, position: usize) -> Result<&Column> {
 
 /// One key column of a batch, rechunked into one typed array (read by index without going
 /// through polars' `AnyValue`).
-pub(crate) enum KeyPart {
+pub(crate) enum KeyArray {
     Int(Int64Chunked),
     Date(Int32Chunked),
     Bool(BooleanChunked),
     Text(StringChunked),
 }
 
-impl KeyPart {
+impl KeyArray {
     fn of(column: &Column) -> Result<Self> {
         Ok(match column.dtype() {
-            DataType::Int64 => KeyPart::Int(column.i64()?.rechunk().into_owned()),
-            DataType::Date => KeyPart::Date(column.cast(&DataType::Int32)?.i32()?.rechunk().into_owned()),
-            DataType::Boolean => KeyPart::Bool(column.bool()?.rechunk().into_owned()),
-            DataType::String => KeyPart::Text(column.str()?.rechunk().into_owned()),
+            DataType::Int64 => KeyArray::Int(column.i64()?.rechunk().into_owned()),
+            DataType::Date => KeyArray::Date(column.cast(&DataType::Int32)?.i32()?.rechunk().into_owned()),
+            DataType::Boolean => KeyArray::Bool(column.bool()?.rechunk().into_owned()),
+            DataType::String => KeyArray::Text(column.str()?.rechunk().into_owned()),
             other => {
                 return Err(crate::error::Error::Batch(format!(
                     "a key column of type {other}, which sift does not key on"
@@ -157,25 +157,25 @@ impl KeyPart {
     /// of a valid row) as its own tag.
     fn encode(&self, i: usize, out: &mut Vec<u8>) {
         match self {
-            KeyPart::Int(ca) => match ca.get(i) {
+            KeyArray::Int(ca) => match ca.get(i) {
                 Some(v) => {
                     out.push(1);
                     out.extend_from_slice(&v.to_be_bytes());
                 }
                 None => out.push(0),
             },
-            KeyPart::Date(ca) => match ca.get(i) {
+            KeyArray::Date(ca) => match ca.get(i) {
                 Some(v) => {
                     out.push(2);
                     out.extend_from_slice(&i64::from(v).to_be_bytes());
                 }
                 None => out.push(0),
             },
-            KeyPart::Bool(ca) => match ca.get(i) {
+            KeyArray::Bool(ca) => match ca.get(i) {
                 Some(v) => out.extend_from_slice(&[3, u8::from(v)]),
                 None => out.push(0),
             },
-            KeyPart::Text(ca) => match ca.get(i) {
+            KeyArray::Text(ca) => match ca.get(i) {
                 Some(s) => {
                     out.push(4);
                     out.extend_from_slice(&(s.len() as u64).to_be_bytes());

@@ -27,33 +27,11 @@
 //!   it commits. Every file completes, first occurrence wins (in start order across files),
 //!   and each key lands exactly once.
 //!
-//! Measured with `scripts/bench-concurrent` (2 cores, PostgreSQL 15, 250,000-row files; wall
-//! time of the files at once over one after another; "shared": a quarter of each file's ids
-//! are the next file's):
-//!
-//! | design | 4 files, disjoint ids | 8, disjoint | 4, a quarter shared | 8, a quarter shared |
-//! |---|---:|---:|---:|---:|
-//! | claims, then optimistic `COPY` as the safety net (this) | 0.58, 0.61 | 0.62, 0.57 | 0.81, 0.74 | 0.59, 0.66 |
-//! | optimistic only: collisions settled per batch, waiting in place | 0.63 | 0.63 | 1.10 | 1.12 |
-//! | the same, but a batch waiting over 100 ms (`lock_timeout`) put aside for the end | 0.62, 0.63 | 0.61, 0.61 | 1.06, 1.11 | 1.24, 1.36 |
-//!
-//! With the table's lock held exclusively by every load (the first design), four files at
-//! once took 2.2 to 2.6 s against 1.9 s in turn: each load held the lock through its
-//! validation and `COPY`. The optimistic designs ran disjoint files in parallel, but files
-//! sharing keys formed a chain: a load cannot commit a key another running load holds until
-//! that one commits, and when each holds keys the other wants (keys in opposite orders) no
-//! order of commits fits both, so one waits for the other's whole file or is rolled back.
-//! Agreeing on the winner of every shared key before writing (the claims) removes that
-//! chain; what it costs is a younger load writing only once the older ones have read their
-//! files.
-//!
 //! An append-only table (no key) takes every valid row. A contract's table is created from
 //! the contract, or checked against the catalog (`catalog.rs`, `crate::schema`), before
 //! anything is read ([`Warehouse::prepare`]).
 //!
-//! Measured on 1,000,000 rows (2 cores): `COPY` into `dim_customer` 1.6 s; binary `COPY` into a
-//! staging table then `INSERT ... SELECT ... ON CONFLICT DO NOTHING` 4.2 to 5.6 s (the insert
-//! alone 2.4 s without `ON CONFLICT`). Hence this design; see the README's benchmark.
+//! Why this design, and the designs measured against it: `docs/design/postgres-loads.md`.
 
 mod catalog;
 mod claims;
@@ -65,18 +43,20 @@ mod numeric;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use chrono::NaiveDate;
-use sift_table::TableSpec;
+use sift_model::TableSpec;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use self::claims::Peers;
 use self::copy::Rows;
-use self::keys::{ExistingKeys, SeenKeys, already_in_table, first_occurrences};
+use self::keys::{ExistingKeys, FileKeys, already_in_table, first_occurrences};
 use crate::error::{Error, Result};
-use crate::schema::{Dialect, differences, pg_create, pg_table, quote};
+use crate::schema::{SqlDialect, differences, pg_create, pg_table, quote};
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, stable_hash, to_i64};
 
+/// sift's own tables (the ledger, the claims, the history). Version 1 (`dim_customer`) is
+/// retired: a contract's table is created from the contract ([`Warehouse::prepare`]), and a
+/// database that applied it keeps working (see [`crate::migrator`]).
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// Longest wait for one connection attempt.
@@ -104,7 +84,7 @@ impl Default for Retry {
     }
 }
 
-/// `dim_customer` in PostgreSQL.
+/// A PostgreSQL warehouse: any contract's table, and sift's own tables.
 #[derive(Debug, Clone)]
 pub struct PgWarehouse {
     pool: PgPool,
@@ -172,20 +152,6 @@ impl PgWarehouse {
     /// The pool, for tests and tools that inspect the table.
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-
-    /// Checks that `dim_customer` has the columns and types the `COPY` writes (compile-checked
-    /// against `.sqlx`, and run against the live schema after migrating).
-    async fn check_shape(&self) -> Result<()> {
-        sqlx::query_as!(
-            DimCustomerRow,
-            "SELECT customer_id, full_name, email, age, date_of_birth, phone_number, country, source_uri \
-             FROM dim_customer WHERE false"
-        )
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(|source| Error::Load { source_uri: "(schema check)".into(), source })?;
-        Ok(())
     }
 }
 
@@ -260,7 +226,7 @@ impl Warehouse for PgWarehouse {
         let existing = catalog::existing(&mut conn, table)
             .await?
             .ok_or_else(|| Error::TableMissing { table: table.name.clone() })?;
-        let found = differences(Dialect::Postgres, table, &existing);
+        let found = differences(SqlDialect::Postgres, table, &existing);
         if !found.is_empty() {
             return Err(Error::SchemaMismatch { table: table.name.clone(), differences: found });
         }
@@ -319,7 +285,7 @@ impl Warehouse for PgWarehouse {
             ),
             _ => None,
         };
-        let mut seen = SeenKeys::for_table(table);
+        let mut seen = FileKeys::for_table(table);
         let mut outcome = LoadOutcome::default();
         let mut valid_rows = 0u64;
         let mut buf = BytesMut::with_capacity(COPY_FLUSH_BYTES + 64 * 1024);
@@ -386,17 +352,21 @@ impl Warehouse for PgWarehouse {
         Ok(outcome)
     }
 
-    async fn record_history(&self, file: &crate::FileHistory) -> Result<bool> {
+    async fn record_history(&self, file: &sift_model::FileHistory) -> Result<bool> {
         history::record(&self.pool, file).await
     }
 
-    async fn history<'a>(&self, dataset: Option<&'a str>, files: usize) -> Result<Vec<crate::FileHistory>> {
+    async fn history<'a>(
+        &self,
+        dataset: Option<&'a str>,
+        files: usize,
+    ) -> Result<Vec<sift_model::FileHistory>> {
         history::recent(&self.pool, dataset, files).await
     }
 
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await?;
-        self.check_shape().await
+        crate::migrator(&MIGRATOR).run(&self.pool).await?;
+        Ok(())
     }
 
     fn describe(&self) -> String {
@@ -447,7 +417,7 @@ async fn send(
     tx: &mut sqlx::PgConnection,
     job: &CopyJob<'_>,
     mode: LoadMode,
-    batch: &sift_table::Batch,
+    batch: &sift_model::Batch,
     new: Vec<usize>,
     buf: &mut BytesMut,
     copy_err: &impl Fn(sqlx::Error) -> Error,
@@ -466,7 +436,7 @@ async fn send(
 async fn send_beside_others(
     tx: &mut sqlx::PgConnection,
     job: &CopyJob<'_>,
-    batch: &sift_table::Batch,
+    batch: &sift_model::Batch,
     mut new: Vec<usize>,
     buf: &mut BytesMut,
 ) -> std::result::Result<u64, CopyError> {
@@ -538,25 +508,9 @@ fn not_migrated_or(other: impl Fn(sqlx::Error) -> Error) -> impl Fn(sqlx::Error)
     move |e| if has_state(&e, "42P01") { Error::NotMigrated } else { other(e) }
 }
 
-/// A row of `dim_customer` as the binary `COPY` writes it. The compile-checked query in
-/// [`PgWarehouse::check_shape`] pins these names and types to the live schema: if the table
-/// changes shape, the build fails instead of the `COPY`.
-#[derive(Debug)]
-#[allow(dead_code)] // Read by the compile-time check only; the encoder mirrors its fields.
-struct DimCustomerRow {
-    customer_id: i64,
-    full_name: String,
-    email: String,
-    age: i16,
-    date_of_birth: NaiveDate,
-    phone_number: String,
-    country: Option<String>,
-    source_uri: String,
-}
-
 #[cfg(test)]
 mod tests {
-    use sift_table::{ColumnType, TableColumn};
+    use sift_model::{ColumnType, TableColumn};
 
     use super::*;
 
@@ -573,10 +527,7 @@ mod tests {
     }
 
     #[test]
-    fn the_customer_copy_writes_the_columns_dim_customer_row_pins() {
-        // The customer contract's table, as `Contract::table` derives it; `DimCustomerRow`
-        // (checked against the schema at compile time and after every migration) has these
-        // columns, in this order, with these types.
+    fn the_copy_names_the_loaded_columns_in_order_then_the_source() {
         let text = |name| TableColumn::new(name, ColumnType::Text, false);
         let spec = TableSpec {
             name: "dim_customer".into(),

@@ -3,7 +3,7 @@
 use bytes::BufMut;
 
 /// Appends the binary COPY field (length, then the value) of `text`, a canonical decimal
-/// (`-?[0-9]+(\.[0-9]+)?` with `scale` digits after the point, as `sift_table::Decimal`
+/// (`-?[0-9]+(\.[0-9]+)?` with `scale` digits after the point, as `sift_model::Decimal`
 /// writes it): `ndigits`, `weight`, `sign`, `dscale`, then the base-10000 digits, the first
 /// of which is worth 10000^weight.
 pub(crate) fn put_numeric(buf: &mut impl BufMut, text: &str, scale: u16) {

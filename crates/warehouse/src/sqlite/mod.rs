@@ -11,16 +11,16 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use polars::prelude::*;
-use sift_table::{Batch, ColumnType, TableSpec};
+use sift_model::{Batch, ColumnType, TableSpec};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
-use crate::history::FileHistory;
 use crate::schema::{
-    Dialect, ExistingColumn, ExistingTable, differences, quote, sqlite_create, sqlite_table,
+    ExistingColumn, ExistingTable, SqlDialect, differences, quote, sqlite_create, sqlite_table,
 };
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
+use sift_model::FileHistory;
 use sift_sqlite_queries as queries;
 
 mod history;
@@ -89,7 +89,7 @@ impl Warehouse for SqliteWarehouse {
         let found = existing(&mut conn, table)
             .await?
             .ok_or_else(|| Error::TableMissing { table: table.name.clone() })?;
-        let differences = differences(Dialect::Sqlite, table, &found);
+        let differences = differences(SqlDialect::Sqlite, table, &found);
         if !differences.is_empty() {
             return Err(Error::SchemaMismatch { table: table.name.clone(), differences });
         }
@@ -151,7 +151,7 @@ impl Warehouse for SqliteWarehouse {
     }
 
     async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await?;
+        crate::migrator(&MIGRATOR).run(&self.pool).await?;
         Ok(())
     }
 

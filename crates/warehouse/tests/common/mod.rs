@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 use polars::prelude::*;
-use sift_table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
-use sift_warehouse::{FileHistory, FileSeal, LoadStream, RuleHistory, Warehouse};
+use sift_model::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
+use sift_model::{FileHistory, RuleHistory};
+use sift_warehouse::{FileSeal, LoadStream, Warehouse};
 
 /// `dim_customer` as the built-in customer contract derives it.
 pub(crate) fn customers() -> TableSpec {

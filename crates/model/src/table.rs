@@ -1,33 +1,6 @@
-//! The shape of a dataset's table and the valid rows that load it, shared by the validator
-//! (which derives the table from a contract and fills the batches) and the warehouses (which
-//! create, check and load the table). Nothing here names a dataset or an SQL dialect.
-//!
-//! A [`TableSpec`] is a target table: its name, its loaded columns with their [`ColumnType`]
-//! (the type the contract's checks prove, SPEC section 7) and its key. A [`Batch`] is a run of
-//! valid rows, in file order, as typed polars columns in the spec's column order, each column's
-//! physical type fixed by its [`ColumnType`] (see [`ColumnType::physical`]).
-//!
-//! ```
-//! use sift_table::{ColumnType, TableColumn, TableSpec};
-//!
-//! let table = TableSpec {
-//!     name: "sales.fact_order".into(),
-//!     columns: vec![
-//!         TableColumn::new("order_id", ColumnType::Int64, false),
-//!         TableColumn::new("amount", ColumnType::Decimal { precision: 12, scale: 2 }, false),
-//!         TableColumn::new("note", ColumnType::Text, true),
-//!     ],
-//!     key: vec!["order_id".into()],
-//! };
-//! assert_eq!(table.key_positions(), Some(vec![0]));
-//! assert_eq!(table.unqualified_name(), "fact_order");
-//! ```
-
-mod decimal;
+//! A dataset's target table ([`TableSpec`]) and the typed valid rows that load it ([`Batch`]).
 
 use polars::prelude::{Column, DataFrame, DataType};
-
-pub use crate::decimal::Decimal;
 
 /// Name of the 1-based data-row number column of a [`Batch`] (after the table's columns).
 pub const ROW_NUMBER: &str = "row_number";

@@ -1,6 +1,5 @@
 //! The JSON summary of one file: the Lambda's return value and the CLI's `--json` output
-//! (SPEC section 4). It lives here, the lowest crate that needs it, because the report email is
-//! built from it.
+//! (SPEC section 4), with the counts the report email is built from.
 
 use chrono::NaiveDate;
 use serde::ser::SerializeMap;

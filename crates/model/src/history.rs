@@ -14,7 +14,79 @@
 //! A rule that never failed before (`m = 0`, `MAD = 0`) is flagged as soon as it fails on
 //! `min_count` rows.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
+
+/// One validated file's counts, per failure id, as the history keeps them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileHistory {
+    /// The contract's name: files of one dataset are compared with each other.
+    pub dataset: String,
+    /// Where the file was read.
+    pub source_uri: String,
+    /// SHA-256 of the file's bytes, lower-case hex: with the dataset and URI, a file is
+    /// recorded once however often it is delivered.
+    pub checksum: String,
+    /// Held by a contract limit: nothing of it was loaded.
+    pub held: bool,
+    /// Data rows.
+    pub total_rows: u64,
+    /// Valid rows.
+    pub valid_rows: u64,
+    /// Invalid rows.
+    pub invalid_rows: u64,
+    /// Every failure id of the contract, in the contract's order, zeros included.
+    pub rules: Vec<RuleHistory>,
+    /// When the file was recorded: set by the warehouse (ignored when recording).
+    pub recorded_at: Option<DateTime<Utc>>,
+}
+
+/// One failure id's counts in one file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleHistory {
+    /// The failure id, e.g. `email` or `not_null:age`.
+    pub rule: String,
+    /// Rows failing it (an `error` rule).
+    pub failures: u64,
+    /// Valid rows warned by it (a `warn` rule).
+    pub warnings: u64,
+}
+
+impl RuleHistory {
+    /// The rows it flagged, failed or warned (a rule is one or the other).
+    pub fn hits(&self) -> u64 {
+        self.failures + self.warnings
+    }
+}
+
+/// Each failure id's trend in `file` against `past`, other files of its dataset, newest first.
+/// The baseline is the newest `test.files` of them that were not held and are not `file` itself
+/// (same URI and checksum); a rule is compared with the files that had it.
+pub fn trends(file: &FileHistory, past: &[FileHistory], test: &AnomalyTest) -> Vec<Trend> {
+    let baseline: Vec<&FileHistory> = past
+        .iter()
+        .filter(|p| {
+            p.dataset == file.dataset
+                && !p.held
+                && p.total_rows > 0
+                && (p.source_uri != file.source_uri || p.checksum != file.checksum)
+        })
+        .take(test.files)
+        .collect();
+    file.rules
+        .iter()
+        .map(|rule| {
+            let rates: Vec<f64> = baseline
+                .iter()
+                .filter_map(|p| {
+                    let past_rule = p.rules.iter().find(|r| r.rule == rule.rule)?;
+                    Some(rate_pct(past_rule.hits(), p.total_rows))
+                })
+                .collect();
+            test.assess(&rule.rule, rule.hits(), file.total_rows, &rates)
+        })
+        .collect()
+}
 
 /// How a rule's rate in a file compares with the dataset's recent files.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,28 +105,6 @@ pub struct Trend {
     pub files: usize,
     /// Far above its history, by [`AnomalyTest`].
     pub flagged: bool,
-}
-
-impl Trend {
-    /// `email: 10.2% of the rows, 10x its median of 1.0% over the last 10 files`, for alerts.
-    pub fn sentence(&self) -> String {
-        let history = match self.median_pct.filter(|m| *m > 0.0) {
-            Some(median) => format!(
-                "{:.0}x its median of {} over the last {} files",
-                self.rate_pct / median,
-                share(median),
-                self.files
-            ),
-            None => format!("it did not fail in any of the last {} files", self.files),
-        };
-        format!("{}: {} of the rows, {history}", self.rule, share(self.rate_pct))
-    }
-}
-
-/// A rate for people: one decimal (`1.0%`), two below a tenth of a percent so a small rate
-/// does not read as none (`0.03%`).
-pub(crate) fn share(pct: f64) -> String {
-    if pct > 0.0 && pct < 0.1 { format!("{pct:.2}%") } else { format!("{pct:.1}%") }
 }
 
 /// When a rule's rate is far above its history (see the module docs).
@@ -105,7 +155,7 @@ impl AnomalyTest {
 
 /// A rule's rate: `count` of `rows` rows, in percent (0.0 when `rows` is 0).
 pub fn rate_pct(count: u64, rows: u64) -> f64 {
-    crate::report::pct(count, rows)
+    if rows == 0 { 0.0 } else { count as f64 * 100.0 / rows as f64 }
 }
 
 /// The median of `values` (the mean of the middle two for an even count); `None` when empty.
@@ -125,14 +175,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn small_rates_keep_a_second_decimal() {
-        assert_eq!(
-            (share(0.0), share(0.03), share(0.1), share(12.345)),
-            ("0.0%".into(), "0.03%".into(), "0.1%".into(), "12.3%".into())
-        );
-    }
-
-    #[test]
     fn median_of_odd_even_and_empty() {
         assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(median(&[4.0, 1.0, 3.0, 2.0]), Some(2.5));
@@ -146,10 +188,6 @@ mod tests {
         let jump = test.assess("email", 100, 1000, &history);
         assert!(jump.flagged, "{jump:?}");
         assert_eq!(jump.median_pct, Some(1.0));
-        assert!(
-            jump.sentence()
-                .starts_with("email: 10.0% of the rows, 10x its median of 1.0% over the last 10 files")
-        );
         // Noise: twice the median is under 3x.
         assert!(!test.assess("email", 20, 1000, &history).flagged);
         // Too few rows flagged to say anything, whatever the rate.
@@ -176,10 +214,52 @@ mod tests {
         let test = AnomalyTest::default();
         assert!(test.assess("age", 10, 100_000, &history).flagged);
         assert!(!test.assess("age", 9, 100_000, &history).flagged);
-        assert!(
-            test.assess("age", 10, 100_000, &history)
-                .sentence()
-                .contains("it did not fail in any of the last 8 files")
-        );
+    }
+
+    fn file(uri: &str, held: bool, total: u64, email: u64) -> FileHistory {
+        FileHistory {
+            dataset: "customer".into(),
+            source_uri: uri.into(),
+            checksum: format!("sum of {uri}"),
+            held,
+            total_rows: total,
+            valid_rows: total - email,
+            invalid_rows: email,
+            rules: vec![
+                RuleHistory { rule: "email".into(), failures: email, warnings: 0 },
+                RuleHistory { rule: "phone".into(), failures: 0, warnings: 3 },
+            ],
+            recorded_at: None,
+        }
+    }
+
+    #[test]
+    fn the_baseline_leaves_out_held_files_the_file_itself_and_other_datasets() {
+        let today = file("in/11.csv", false, 1000, 100);
+        let mut past: Vec<FileHistory> =
+            (1..=10).map(|i| file(&format!("in/{i}.csv"), false, 1000, 10)).collect();
+        past.insert(0, file("in/held.csv", true, 1000, 900));
+        past.insert(0, today.clone());
+        let mut other = file("in/x.csv", false, 1000, 500);
+        other.dataset = "orders".into();
+        past.push(other);
+        let trends = trends(&today, &past, &AnomalyTest::default());
+        let email = &trends[0];
+        assert_eq!((email.rule.as_str(), email.files, email.median_pct), ("email", 10, Some(1.0)));
+        assert!(email.flagged);
+        // Warnings count as the rule's hits: 3 of 1000 every time, nothing unusual.
+        let phone = &trends[1];
+        assert_eq!((phone.count, phone.median_pct, phone.flagged), (3, Some(0.3), false));
+    }
+
+    #[test]
+    fn the_window_takes_the_newest_files() {
+        let test = AnomalyTest { files: 3, ..AnomalyTest::default() };
+        let today = file("in/now.csv", false, 1000, 10);
+        // Newest first: three files at 1%, then older ones at 50%.
+        let past: Vec<FileHistory> =
+            (0..8).map(|i| file(&format!("in/{i}.csv"), false, 1000, if i < 3 { 10 } else { 500 })).collect();
+        let email = &trends(&today, &past, &test)[0];
+        assert_eq!((email.files, email.median_pct), (3, Some(1.0)));
     }
 }

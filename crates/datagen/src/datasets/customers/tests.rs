@@ -177,7 +177,7 @@ fn dates_round_trip_and_ages() {
 #[test]
 fn permutation_is_a_bijection() {
     for n in [1u64, 2, 3, 10, 1000, 4097] {
-        let perm = rng::Permutation::new(n, 99);
+        let perm = Permutation::new(n, 99);
         let images: HashSet<u64> = (0..n).map(|x| perm.apply(x)).collect();
         assert_eq!(images.len() as u64, n);
         assert!(images.iter().all(|&y| y < n));
