@@ -93,11 +93,11 @@ pub use crate::job::Job;
 
 pub use crate::error::{Error, ErrorChain, Result};
 
-/// How the key of a file's invalid records ends ([`Pipeline::invalid_key`]): an object whose
+/// How the key of a file's invalid records ends ([`Job::invalid_key`]): an object whose
 /// key ends so is sift's own output, never a source.
 pub const INVALID_RECORDS_SUFFIX: &str = "_invalid_records.csv";
 
-/// How the key of a file's warnings ends ([`Pipeline::warnings_key`]).
+/// How the key of a file's warnings ends ([`Job::warnings_key`]).
 pub const WARNINGS_SUFFIX: &str = "_warnings.csv";
 
 /// Whether `key` names an object sift writes (invalid records or warnings), by its suffix.

@@ -80,6 +80,7 @@ pub(crate) type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortR
 fn stop(error: sift_validator::Error) -> Stop {
     match error {
         sift_validator::Error::Rejected(r) => Stop::Rejected(format!("file rejected: {r}")),
+        sift_validator::Error::RowsRefused => Stop::LoadGone,
         other => Stop::Failed(Error::Validator(other)),
     }
 }
@@ -129,9 +130,8 @@ async fn tell_size(
     }
 }
 
-/// Validates the bytes arriving on `rx` and
-/// streams the valid rows to the load through `events`, when there is a load (runs on a
-/// blocking thread).
+/// Validates the bytes arriving on `rx` (runs on a blocking thread); the validator's worker
+/// streams the valid rows to the load through `events`, when there is a load.
 pub(crate) fn validate(
     mut rx: tokio::sync::mpsc::Receiver<Piece>,
     (contract, as_of, chunk_rows): (sift_validator::Contract, chrono::NaiveDate, usize),
@@ -140,6 +140,14 @@ pub(crate) fn validate(
     cancelled: &AtomicBool,
 ) -> Result<Validated, Stop> {
     let mut file = FileValidator::new(contract, as_of, chunk_rows).map_err(stop)?;
+    if let Some(events) = events {
+        // The worker sends the valid rows to the load itself, in file order, as it validates
+        // them; a load that stopped taking rows stops the file (`RowsRefused`: `LoadGone`).
+        let events = events.clone();
+        file = file.with_rows_to(Box::new(move |rows| {
+            events.blocking_send(Ok(LoadEvent::Rows(rows))).map_err(|_| ())
+        }));
+    }
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut warnings: Option<InvalidRecords> = None;
@@ -158,11 +166,6 @@ pub(crate) fn validate(
                         .append(&chunk.warned)
                         .map_err(stop)?;
                 }
-            }
-            if let Some(events) = events
-                && !chunk.valid.is_empty()
-            {
-                events.blocking_send(Ok(LoadEvent::Rows(chunk.valid))).map_err(|_| Stop::LoadGone)?;
             }
         }
         Ok(())

@@ -159,6 +159,10 @@ pub enum Error {
     /// The file's validating thread could not start or stopped answering.
     #[error("the validating thread failed: {0}")]
     Worker(String),
+    /// The sink of the valid rows ([`crate::FileValidator::with_rows_to`]) took no more: the
+    /// load it feeds has ended.
+    #[error("the valid rows' receiver has ended")]
+    RowsRefused,
 }
 
 impl Error {

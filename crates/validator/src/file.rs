@@ -11,18 +11,22 @@ use crate::contract::Contract;
 use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES};
 use crate::error::{Error, Result};
 
+/// Where the worker sends each chunk's valid rows, in file order, as soon as they are
+/// validated ([`FileValidator::with_rows_to`]); `Err` when it takes no more.
+pub type RowSink = Box<dyn FnMut(Batch) -> std::result::Result<(), ()> + Send>;
+
 /// Validates one file pushed as bytes, in pieces of any size, and yields validated chunks.
 ///
 /// Reading and validating overlap: the bytes are decoded into raw chunks on the caller's
 /// thread while a worker thread of the file's own validates the chunks before them (the rule
 /// engine's state, the seen keys, lives there). Chunks come back in file order, each from a
-/// later `push` or from [`FileValidator::finish`]; at most [`CHUNKS_AHEAD`] raw chunks wait
-/// for the worker, so memory stays bounded.
+/// later `push` or from [`FileValidator::finish`]; at most `CHUNKS_AHEAD` raw chunks wait
+/// for the worker, so memory stays bounded. With a [`RowSink`], the worker sends the valid
+/// rows straight to it (a load), and the chunks come back without them.
 ///
 /// Nothing here is final until [`FileValidator::finish`] returns `Ok`: a file-level rejection
 /// can come from the last byte, so callers keep what they do with earlier chunks undoable
 /// (one database transaction, an unwritten invalid-records file).
-#[derive(Debug)]
 pub struct FileValidator {
     /// Converts a file in another encoding to UTF-8 before the reader; `None` for UTF-8.
     transcoder: Option<Transcoder>,
@@ -36,6 +40,8 @@ pub struct FileValidator {
     bound: Option<(Header, Worker)>,
     /// The file's size in bytes, until the validator's state has been sized from it.
     expected_bytes: Option<u64>,
+    /// Where the worker sends the valid rows (none: they come back in the chunks).
+    rows_to: Option<RowSink>,
     tally: Tally,
 }
 
@@ -64,7 +70,7 @@ struct Worker {
 }
 
 impl Worker {
-    fn spawn(mut validator: Validator) -> Result<Self> {
+    fn spawn(mut validator: Validator, mut rows_to: Option<RowSink>) -> Result<Self> {
         let (chunks, inbox) = std::sync::mpsc::sync_channel::<Job>(CHUNKS_AHEAD);
         // Unbounded, but never longer than the chunks in flight: `push` drains it.
         let (outbox, validated) = std::sync::mpsc::channel();
@@ -79,7 +85,13 @@ impl Worker {
                         }
                         Job::Chunk(chunk) => chunk,
                     };
-                    let result = validator.validate(chunk);
+                    let mut result = validator.validate(chunk);
+                    if let (Ok(chunk), Some(sink)) = (&mut result, &mut rows_to)
+                        && !chunk.valid.is_empty()
+                        && sink(std::mem::take(&mut chunk.valid)).is_err()
+                    {
+                        result = Err(Error::RowsRefused);
+                    }
                     let failed = result.is_err();
                     if outbox.send(result).is_err() || failed {
                         break;
@@ -181,6 +193,18 @@ impl Drop for Worker {
     }
 }
 
+impl std::fmt::Debug for FileValidator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileValidator")
+            .field("dialect", &self.dialect)
+            .field("bytes_in", &self.bytes_in)
+            .field("bound", &self.bound.is_some())
+            .field("rows_to", &self.rows_to.is_some())
+            .field("tally", &self.tally)
+            .finish_non_exhaustive()
+    }
+}
+
 impl FileValidator {
     /// A validator for one file with chunks of `chunk_rows` rows.
     pub fn new(contract: Contract, as_of: NaiveDate, chunk_rows: usize) -> Result<Self> {
@@ -195,8 +219,18 @@ impl FileValidator {
             unbound: Some(Box::new(validator)),
             bound: None,
             expected_bytes: None,
+            rows_to: None,
             tally,
         })
+    }
+
+    /// The same validator, its worker sending each chunk's valid rows to `sink` as soon as
+    /// they are validated (a load's channel), instead of handing them back in the chunks: the
+    /// rows do not wait for the caller's thread, which may be waiting for bytes. A sink that
+    /// fails stops the file with [`Error::RowsRefused`].
+    pub fn with_rows_to(mut self, sink: RowSink) -> Self {
+        self.rows_to = Some(sink);
+        self
     }
 
     /// The file's size in bytes, when known before reading (an object store's metadata). Once
@@ -254,7 +288,7 @@ impl FileValidator {
             let header = header.clone();
             validator.bind(&header)?;
             if let Some(validator) = self.unbound.take() {
-                self.bound = Some((header, Worker::spawn(*validator)?));
+                self.bound = Some((header, Worker::spawn(*validator, self.rows_to.take())?));
             }
         }
         let raw = raw?;
@@ -357,7 +391,8 @@ impl Tally {
 
     fn add(&mut self, chunk: &ValidatedChunk) {
         self.total += chunk.rows as u64;
-        self.valid += chunk.valid.len() as u64;
+        // Every row not invalid is valid (the valid rows may have gone to a sink already).
+        self.valid += (chunk.rows - chunk.invalid.height()) as u64;
         self.invalid += chunk.invalid.height() as u64;
         self.warned += chunk.warned.height() as u64;
         for ((_, n), add) in self.failures.iter_mut().zip(&chunk.failures) {

@@ -55,7 +55,7 @@ pub use crate::contract::{
     Rule, Severity, TableTarget,
 };
 pub use crate::csv::{CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, InputLimits, RawChunk, column_name};
-pub use crate::engine::{ValidatedChunk, Validator, date_from_days, parse_date};
+pub use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES, date_from_days, parse_date};
 pub use crate::error::{Error, Rejection, Result};
-pub use crate::file::{FileReport, FileValidator, InvalidRecords, Tally, validate_bytes};
+pub use crate::file::{FileReport, FileValidator, InvalidRecords, RowSink, Tally, validate_bytes};
 pub use crate::odcs::{Imported, import_odcs};

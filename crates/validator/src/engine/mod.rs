@@ -36,10 +36,10 @@ use self::kernels::{Columns, trim_column};
 use self::plan::{Bound, Plan, Step};
 
 /// Name of the `;`-joined failure ids column in the invalid rows.
-pub(crate) const FAILED_RULES: &str = "failed_rules";
+pub const FAILED_RULES: &str = "failed_rules";
 
 /// Name of the `;`-joined warning ids column in the warned rows.
-pub(crate) const WARNED_RULES: &str = "warned_rules";
+pub const WARNED_RULES: &str = "warned_rules";
 
 /// The rules failing together are counted among the first this many `error` ids an invalid
 /// row fails, in report order (at most 28 pairs a row).
