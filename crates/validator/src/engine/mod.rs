@@ -16,8 +16,7 @@
 //! The kernels are plain loops over column slices rather than polars lazy expressions: polars'
 //! `strip_chars` copies every column, its `str.contains` sets up a regex search per value, and
 //! `failed_rules` was joined for every row; that made read + validate cost 4.3 times the read
-//! alone (docs/benchmarks.md). Independent steps run on
-//! rayon's pool.
+//! alone (docs/benchmarks.md, "Earlier builds"). Independent steps run on rayon's pool.
 
 mod kernels;
 mod outputs;
