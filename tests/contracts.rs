@@ -327,3 +327,54 @@ fn sift_contract_check_into_a_closed_pipe_ends_quietly() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// A contract whose checks are on optional columns, and a file exercising them.
+const OPTIONAL_CONTRACT: &str = r#"
+name = "members"
+table = { name = "members", key = ["id"] }
+columns = [{ name = "id" }, { name = "email", required = false }, { name = "points", required = false }]
+rules = [
+    { id = "id", check = "integer", column = "id", min = 1, max = 1000000 },
+    { id = "email", check = "regex", column = "email", pattern = "^[^@ ]+@[^@ ]+$" },
+    { id = "points", check = "integer", column = "points", min = 0, max = 1000 },
+]
+"#;
+const OPTIONAL_CSV: &str =
+    "id,email,points\n1,ann@example.com,10\n2,,\n3,not-an-email,5\n4,bo@example.com,-1\n";
+
+/// Runs the optional-column contract on its file into `warehouse` (SQLite when `None`): the
+/// null email and points load as NULLs, each bad present value is quarantined with its id.
+fn run_optional(dir: &Path, warehouse: Option<&str>) {
+    let (contract, input) = (dir.join("members.toml"), dir.join("members.csv"));
+    std::fs::write(&contract, OPTIONAL_CONTRACT).unwrap();
+    std::fs::write(&input, OPTIONAL_CSV).unwrap();
+    let (code, json) = run(&input, &contract, &dir.join("out"), warehouse);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(
+        (&json["valid"], &json["invalid"], &json["inserted"]),
+        (&2.into(), &2.into(), &2.into()),
+        "{json}"
+    );
+    assert_eq!(json["rule_failures"], serde_json::json!({"email": 1, "points": 1}));
+    let invalid = std::fs::read_to_string(json["invalid_records_uri"].as_str().unwrap()).unwrap();
+    assert!(invalid.contains("not-an-email") && invalid.contains(",-1,"), "{invalid}");
+}
+
+#[tokio::test]
+async fn checks_on_optional_columns_pass_nulls_and_quarantine_bad_values_in_both_backends() {
+    let dir = tempfile::tempdir().unwrap();
+    run_optional(dir.path(), None);
+    let url = format!("sqlite://{}/out/warehouse.db", dir.path().display());
+    let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let rows: Vec<(i64, Option<String>, Option<i64>)> =
+        sqlx::query_as("SELECT id, email, points FROM members ORDER BY id").fetch_all(&mut db).await.unwrap();
+    assert_eq!(rows, [(1, Some("ann@example.com".into()), Some(10)), (2, None, None)]);
+
+    let url = fresh_database("sift_optional_checks").await;
+    let pg_dir = tempfile::tempdir().unwrap();
+    run_optional(pg_dir.path(), Some(&url));
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let rows: Vec<(i32, Option<String>, Option<i16>)> =
+        sqlx::query_as("SELECT id, email, points FROM members ORDER BY id").fetch_all(&mut db).await.unwrap();
+    assert_eq!(rows, [(1, Some("ann@example.com".into()), Some(10)), (2, None, None)]);
+}

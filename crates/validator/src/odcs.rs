@@ -23,8 +23,10 @@
 //! bitol-io/open-data-contract-standard): the field names, the per-type `logicalTypeOptions`,
 //! `metric` replacing `rule`, and the operators.
 //!
-//! Checks apply to required columns only (as in a TOML contract): the checks of an optional
-//! property are listed as not mapped.
+//! Every property's checks are mapped, required or not: a null passes a check (SQL `CHECK`
+//! semantics), so an optional column's present values are checked and its nulls load. A YAML
+//! `null` (or an empty string) in `validValues` allows the null, which passes anyway: it is
+//! left out of the allowed set, never read as the text `null`.
 
 use std::collections::BTreeMap;
 
@@ -178,25 +180,17 @@ impl Importer {
         let logical = p.get("logicalType").and_then(Value::as_str).unwrap_or("string");
         let checks =
             self.type_checks(path, &name, logical, p.get("physicalType").and_then(Value::as_str), &options);
-        if !required {
-            for (id, _) in &checks {
-                self.unmapped.push(format!(
-                    "{path}: check `{id}` on optional column `{name}` (sift checks required columns)"
-                ));
-            }
-        } else {
-            for (id, check) in checks {
-                self.rules.push(Rule::new(id, check));
-            }
+        for (id, check) in checks {
+            self.rules.push(Rule::new(id, check));
         }
-        if flag("unique") && required {
+        if flag("unique") {
             self.rules.push(Rule::new(
                 format!("unique_{name}"),
                 Check::Unique { key: vec![KeyPart::exact(&name)] },
             ));
         }
         for (i, rule) in quality.iter().enumerate() {
-            self.property_quality(&format!("{path}.quality[{i}]"), &name, required, rule);
+            self.property_quality(&format!("{path}.quality[{i}]"), &name, rule);
         }
         Ok(primary.then(|| (p.get("primaryKeyPosition").and_then(Value::as_i64).unwrap_or(i64::MAX), name)))
     }
@@ -306,7 +300,7 @@ impl Importer {
     }
 
     /// A property's quality rule.
-    fn property_quality(&mut self, path: &str, column: &str, required: bool, rule: &Value) {
+    fn property_quality(&mut self, path: &str, column: &str, rule: &Value) {
         let Some((kind, threshold, severity)) = self.quality_terms(path, rule) else { return };
         match kind.as_str() {
             "nullValues" => match threshold {
@@ -315,7 +309,7 @@ impl Importer {
                     self.null_limits.insert(format!("not_null:{column}"), pct);
                 }
             },
-            "invalidValues" if required => {
+            "invalidValues" => {
                 let arguments = rule.get("arguments").and_then(Value::as_object);
                 let check = match (
                     arguments.and_then(|a| a.get("validValues")).and_then(Value::as_array),
@@ -323,8 +317,10 @@ impl Importer {
                 ) {
                     (Some(values), _) => Check::OneOf {
                         column: column.to_owned(),
+                        // A null (or empty) valid value allows the null, which passes anyway.
                         values: values
                             .iter()
+                            .filter(|v| !v.is_null() && v.as_str().is_none_or(|t| !t.trim().is_empty()))
                             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
                             .collect(),
                         case_insensitive: false,
@@ -343,11 +339,15 @@ impl Importer {
                         return;
                     }
                 };
+                if matches!(&check, Check::OneOf { values, .. } if values.is_empty()) {
+                    self.unmapped.push(format!("{path}: validValues of `{column}` hold only null"));
+                    return;
+                }
                 let mut new = Rule::new(format!("{column}_valid"), check);
                 apply(path, &mut new, threshold, severity, &mut self.unmapped);
                 self.rules.push(new);
             }
-            "duplicateValues" if required => {
+            "duplicateValues" => {
                 let mut new = Rule::new(
                     format!("duplicate_{column}"),
                     Check::Unique { key: vec![KeyPart::exact(column)] },

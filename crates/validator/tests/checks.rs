@@ -242,3 +242,55 @@ fn contract_errors_name_the_problem() {
         "name = \"x\"\n[table]\nname = \"t\"\nkey = [\"v\"]\n[[columns]]\nname = \"v\"\nload = false";
     assert!(Contract::from_toml(unloaded).unwrap_err().to_string().contains("key columns must load"));
 }
+
+/// Checks on optional columns (SQL `CHECK` semantics): a null passes, a present value is
+/// checked, a type-proving check still types the column (nullable), and a uniqueness rule
+/// treats nulls as distinct. A file without the column passes them all and loads nulls.
+#[test]
+fn optional_columns_are_checked_when_present_and_their_nulls_pass() {
+    let contract = Contract::from_toml(
+        r#"
+        name = "people"
+        table = { name = "people", key = ["id"] }
+        columns = [{ name = "id" }, { name = "email", required = false }, { name = "score", required = false }]
+        rules = [
+            { id = "id", check = "integer", column = "id", min = 1, max = 1000 },
+            { id = "email", check = "regex", column = "email", pattern = "^[^@ ]+@[^@ ]+$" },
+            { id = "score", check = "integer", column = "score", min = 0, max = 100 },
+            { id = "one_email", check = "unique", key = [{ column = "email" }] },
+        ]
+        "#,
+    )
+    .unwrap();
+    let table = contract.table().unwrap();
+    let score = table.columns.iter().find(|c| c.name == "score").unwrap();
+    assert_eq!((score.ty, score.nullable), (ColumnType::Int16, true), "typed by its check, nullable");
+
+    let csv = "id,email,score\n1,a@x.io,5\n2,,\n3,not-an-email,7\n4,a@x.io,200\n5,,abc\n6,b@x.io,\n";
+    let report = validate_bytes(contract.clone(), as_of(), csv.as_bytes(), 2).unwrap();
+    let failures: Vec<(&str, u64)> = report.tally.nonzero_failures().collect();
+    // Row 3's email, row 4's score and repeated email, row 5's score; the two null emails
+    // (rows 2 and 5) are neither invalid nor duplicates of each other.
+    assert_eq!(failures, [("email", 1), ("score", 2), ("one_email", 1)]);
+    assert_eq!((report.tally.valid, report.tally.invalid), (3, 3));
+    let mut loaded: Vec<(u64, Option<String>, Option<i64>)> = Vec::new();
+    for batch in &report.valid {
+        let frame = batch.frame();
+        let rows = frame.column("row_number").unwrap().u64().unwrap().clone();
+        let emails = frame.column("email").unwrap().str().unwrap().clone();
+        let scores = frame.column("score").unwrap().i64().unwrap().clone();
+        for i in 0..frame.height() {
+            loaded.push((rows.get(i).unwrap(), emails.get(i).map(str::to_owned), scores.get(i)));
+        }
+    }
+    assert_eq!(
+        loaded,
+        [(1, Some("a@x.io".into()), Some(5)), (2, None, None), (6, Some("b@x.io".into()), None)]
+    );
+
+    // Without the optional columns: nothing to check, every row loads them as nulls.
+    let report = validate_bytes(contract, as_of(), b"id\n1\n2\n", 2).unwrap();
+    assert_eq!((report.tally.valid, report.tally.invalid), (2, 0));
+    let frame = report.valid[0].frame();
+    assert_eq!(frame.column("score").unwrap().null_count(), 2);
+}

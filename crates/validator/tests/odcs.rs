@@ -106,3 +106,26 @@ fn v3_1_metric_and_the_deprecated_rule_read_the_same_and_bounds_map_as_the_schem
     // A date's upper bound has no sift check: listed.
     assert_eq!(v31.unmapped, ["schema[0].properties[1].logicalTypeOptions.exclusiveMaximum"]);
 }
+
+#[test]
+fn an_optional_property_keeps_its_checks_and_a_yaml_null_in_valid_values_is_a_null() {
+    let yaml = "apiVersion: v3.1.0\nkind: DataContract\nname: t\nschema:\n  - name: t\n    properties:\n      - name: id\n        required: true\n        logicalType: integer\n      - name: email\n        logicalType: string\n        logicalTypeOptions: {format: email}\n        unique: true\n      - name: status\n        logicalType: string\n        quality:\n          - {type: library, metric: invalidValues, mustBe: 0, arguments: {validValues: [open, closed, null, '']}}\n";
+    let imported = import_odcs(yaml).unwrap();
+    let contract = &imported.contract;
+    assert!(!contract.column("email").unwrap().required && !contract.column("status").unwrap().required);
+    let ids = contract.failure_ids();
+    assert!(ids.contains(&"email".to_owned()) && ids.contains(&"unique_email".to_owned()), "{ids:?}");
+    let status = contract.rules.iter().find(|r| r.id == "status_valid").unwrap();
+    assert!(
+        matches!(&status.check, sift_validator::Check::OneOf { values, .. } if values == &["open", "closed"]),
+        "a null valid value is no text: {:?}",
+        status.check
+    );
+    assert!(imported.unmapped.iter().all(|u| !u.contains("optional")), "{:?}", imported.unmapped);
+    // The word `null` is an invalid status; an empty one is a null, and passes.
+    let csv = b"id,email,status\n1,a@x.io,open\n2,,\n3,b@x.io,null\n4,a@x.io,closed\n";
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let report = sift_validator::validate_bytes(contract.clone(), as_of, csv, 16).unwrap();
+    let failures: Vec<(&str, u64)> = report.tally.nonzero_failures().collect();
+    assert_eq!(failures, [("unique_email", 1), ("status_valid", 1)]);
+}

@@ -11,8 +11,8 @@ use crate::error::{Error, Result};
 impl Contract {
     /// Checks that the contract is consistent; the error names the first problem.
     ///
-    /// Columns: at least one, unique names. Rules: unique ids, reading declared required
-    /// columns only, compilable patterns, non-empty ranges and sets, at most one type-proving
+    /// Columns: at least one, unique names. Rules: unique ids, reading declared columns
+    /// (required or optional: a null passes a check), compilable patterns, non-empty ranges and sets, at most one type-proving
     /// check per column, preconditions naming earlier column rules. Table: a name, key
     /// columns that are declared, required and loaded, each once. Format: the delimiter one of
     /// `,` `;` tab `|`, the quote `"` or `'`.
@@ -83,14 +83,8 @@ impl Contract {
                 return bad(format!("rule id `{id}` is used twice"));
             }
             for col in rule.check.columns() {
-                match self.column(col) {
-                    Some(c) if c.required => {}
-                    Some(_) => {
-                        return bad(format!(
-                            "rule `{id}` checks column `{col}`, which is optional; mark it required"
-                        ));
-                    }
-                    None => return bad(format!("rule `{id}` reads column `{col}`, which is not declared")),
+                if self.column(col).is_none() {
+                    return bad(format!("rule `{id}` reads column `{col}`, which is not declared"));
                 }
             }
             if let Some((column, _)) = rule.check.proves()

@@ -173,6 +173,7 @@ impl Step {
                         && matches!((p, born), (Some(p), Some(born)) if *p != born.completed_years_at(c.as_of));
                 }
             }
+            Step::Absent => {}
             Step::Unique { parts, seen } => {
                 // A row that takes no part has no key and never fails.
                 seen.check(parts, c.values, guards, &mut fail);

@@ -92,6 +92,9 @@ pub(super) enum Step {
     NulByte {
         columns: Vec<usize>,
     },
+    /// A check on an optional column the file does not have: every value is null, and a null
+    /// passes every check (SQL `CHECK` semantics), so no row fails.
+    Absent,
 }
 
 /// A step and its preconditions: the ids (positions) whose failure means the step is not
@@ -193,7 +196,11 @@ impl Plan {
         }
         let n_not_null = steps.len();
         for rule in &contract.rules {
+            // `Contract::check` makes every column a rule reads a declared one, and a required
+            // column the file lacks rejects it: an unbound column is an optional one, absent.
+            let absent = rule.check.columns().iter().any(|name| columns.iter().all(|b| b.name != *name));
             let step = match &rule.check {
+                _ if absent => Step::Absent,
                 Check::Regex { column, pattern } => Step::Regex {
                     column: at(column)?,
                     pattern: Box::new(

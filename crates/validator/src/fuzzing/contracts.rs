@@ -71,7 +71,7 @@ struct DrawnContract {
 /// Per column, two bytes `k` and `f`. `k % 9` picks the kind (integer, wide integer, decimal,
 /// boolean, date, timestamp, text, one-of, free text); `k` bit 4 picks the kind's variant, bit 5
 /// upper-cases the header name and bit 6 pads it with spaces. `f` bit 0 makes the column
-/// optional (free text then: checks read required columns only), bit 1 leaves it unloaded,
+/// optional (free text then: the generator checks required columns only), bit 1 leaves it unloaded,
 /// bit 2 puts it in the table key (required and loaded then), bit 3 in the `unique` rule's key
 /// (bit 4: folded), bit 5 runs its check only where the previous column's check passes, and
 /// bit 6 adds an undeclared column after it in the header.
