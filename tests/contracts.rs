@@ -294,6 +294,16 @@ fn an_odcs_contract_runs_directly_with_the_outcome_of_its_hand_written_twin() {
         stderr.contains("not mapped from") && stderr.contains("schema[0].properties[5].classification"),
         "{stderr}"
     );
+    // It ends with one line of counts.
+    let twin = sift_validator::Contract::from_toml(&std::fs::read_to_string(&twin).unwrap()).unwrap();
+    let last = stderr.lines().last().unwrap();
+    let expected = format!(
+        "{} checks, {} columns ({} required); 4 fields not mapped",
+        twin.rules.len(),
+        twin.columns.len(),
+        twin.columns.iter().filter(|c| c.required).count()
+    );
+    assert!(last.starts_with("imported ") && last.ends_with(&expected), "{last}");
 }
 
 #[test]

@@ -105,13 +105,22 @@ pub(crate) fn import_contract(path: &Path, out: Option<&Path>) -> Result<()> {
         Some(out) => std::fs::write(out, &toml).with_context(|| format!("writing {}", out.display()))?,
         None => out!("{toml}"),
     }
-    if imported.unmapped.is_empty() {
-        eprintln!("every field of {} is mapped", path.display());
-    } else {
+    if !imported.unmapped.is_empty() {
         eprintln!("not mapped from {} ({}):", path.display(), imported.unmapped.len());
         for item in &imported.unmapped {
             eprintln!("  {item}");
         }
     }
+    // One line to end on: what was mapped, and what was not.
+    let contract = &imported.contract;
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    eprintln!(
+        "imported {}: {}, {} ({} required); {} not mapped",
+        path.display(),
+        plural(contract.rules.len(), "check", "checks"),
+        plural(contract.columns.len(), "column", "columns"),
+        contract.columns.iter().filter(|c| c.required).count(),
+        plural(imported.unmapped.len(), "field", "fields"),
+    );
     Ok(())
 }

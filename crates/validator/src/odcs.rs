@@ -206,7 +206,7 @@ impl Importer {
     ) -> Vec<(String, Check)> {
         let column = column.to_owned();
         let used: &[&str] = match logical {
-            "integer" => &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"],
+            "integer" => &["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "format"],
             "number" => &["minimum", "maximum"],
             "string" => &["pattern", "format", "minLength", "maxLength"],
             "date" => &["minimum", "exclusiveMinimum", "format"],
@@ -223,12 +223,31 @@ impl Importer {
                 let max = [num("maximum").map(|v| v.floor()), num("exclusiveMaximum").map(|v| v.ceil() - 1.0)];
                 let min = min.into_iter().flatten().reduce(f64::max);
                 let max = max.into_iter().flatten().reduce(f64::min);
+                // The type's own range: `logicalTypeOptions.format`, else an integer
+                // `physicalType`, else the schema's default format, i32.
+                let format = options.get("format").and_then(Value::as_str);
+                let (type_min, type_max) = match format.map(integer_format) {
+                    Some(Some(range)) => range,
+                    Some(None) => {
+                        self.unmapped.push(format!(
+                            "{path}.logicalTypeOptions.format: {} (not one of i8 to i128, u8 to u128)",
+                            format.unwrap_or_default()
+                        ));
+                        (i64::MIN, i64::MAX)
+                    }
+                    None => physical.and_then(integer_physical).unwrap_or((i32::MIN.into(), i32::MAX.into())),
+                };
+                if let Some(f @ ("i128" | "u64" | "u128")) = format {
+                    self.unmapped.push(format!(
+                        "{path}.logicalTypeOptions.format: {f} beyond 64 bits (sift checks integers as i64)"
+                    ));
+                }
                 checks.push((
                     column.clone(),
                     Check::Integer {
                         column,
-                        min: min.map_or(i64::MIN, |v| v as i64),
-                        max: max.map_or(i64::MAX, |v| v as i64),
+                        min: min.map_or(type_min, |v| (v as i64).max(type_min)),
+                        max: max.map_or(type_max, |v| (v as i64).min(type_max)),
                     },
                 ));
             }
@@ -277,7 +296,7 @@ impl Importer {
                 checks.push((column.clone(), Check::Timestamp { column, after, before_as_of: false }));
             }
             "string" => {
-                let pattern = options.get("pattern").and_then(Value::as_str).map(str::to_owned);
+                let pattern = options.get("pattern").and_then(Value::as_str).map(ecma_pattern);
                 let email = options.get("format").and_then(Value::as_str) == Some("email");
                 if let Some(format) = options.get("format").and_then(Value::as_str).filter(|f| *f != "email") {
                     self.unmapped.push(format!("{path}.logicalTypeOptions.format: {format} (sift maps email only)"));
@@ -285,9 +304,11 @@ impl Importer {
                 if let Some(pattern) = pattern.or_else(|| email.then(|| EMAIL.to_owned())) {
                     checks.push((column.clone(), Check::Regex { column: column.clone(), pattern }));
                 }
+                // A `varchar(n)` / `char(n)` physical type bounds the length too (the tighter wins).
+                let physical_max = physical.and_then(char_length);
                 let (min, max) = (
                     options.get("minLength").and_then(Value::as_u64),
-                    options.get("maxLength").and_then(Value::as_u64),
+                    [options.get("maxLength").and_then(Value::as_u64), physical_max].into_iter().flatten().min(),
                 );
                 if min.is_some() || max.is_some() {
                     let id = if checks.is_empty() { column.clone() } else { format!("{column}_length") };
@@ -326,7 +347,7 @@ impl Importer {
                         case_insensitive: false,
                     },
                     (None, Some(pattern)) => {
-                        Check::Regex { column: column.to_owned(), pattern: pattern.to_owned() }
+                        Check::Regex { column: column.to_owned(), pattern: ecma_pattern(pattern) }
                     }
                     // No argument: the threshold and severity apply to the column's own check.
                     (None, None) => {
@@ -449,10 +470,123 @@ fn apply(path: &str, rule: &mut Rule, threshold: Threshold, severity: Severity, 
 }
 
 /// `(p, s)` of a `decimal(p,s)` or `numeric(p,s)` physical type.
+/// An ODCS pattern (ECMA-262, as JSON Schema's `pattern`) in the regex crate's syntax, with
+/// ECMA's meaning of its class escapes: `\d` is `[0-9]` and `\w` `[0-9A-Za-z_]` (ASCII, where
+/// the regex crate's are Unicode: `\d` would match `١٢٣`), `\b` the boundary of those, `\s`
+/// ECMA's white space and line terminators, and `[\b]` a backspace. Everything else is passed
+/// on as written.
+fn ecma_pattern(pattern: &str) -> String {
+    const SPACE: &str = "\\t\\n\\x0B\\x0C\\r \\u{A0}\\u{1680}\\u{2000}-\\u{200A}\\u{2028}\\u{2029}\\u{202F}\\u{205F}\\u{3000}\\u{FEFF}";
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') => out.push_str("[0-9]"),
+                Some('D') => out.push_str("[^0-9]"),
+                Some('w') => out.push_str("[0-9A-Za-z_]"),
+                Some('W') => out.push_str("[^0-9A-Za-z_]"),
+                Some('s') => out.push_str(&format!("[{SPACE}]")),
+                Some('S') => out.push_str(&format!("[^{SPACE}]")),
+                Some('b') if in_class => out.push_str("\\x08"),
+                Some('b') => out.push_str("(?-u:\\b)"),
+                Some('B') if !in_class => out.push_str("(?-u:\\B)"),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            // Literal inside an ECMA class; a nested class or a set operator in the regex crate's.
+            '[' | '&' | '~' if in_class => {
+                out.push('\\');
+                out.push(c);
+            }
+            '[' => {
+                in_class = true;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The range of an ODCS integer `format` (the JSON Schema's enum: Rust's integer types), within
+/// i64; `None` for another value.
+fn integer_format(format: &str) -> Option<(i64, i64)> {
+    Some(match format {
+        "i8" => (i8::MIN.into(), i8::MAX.into()),
+        "i16" => (i16::MIN.into(), i16::MAX.into()),
+        "i32" => (i32::MIN.into(), i32::MAX.into()),
+        "i64" | "i128" => (i64::MIN, i64::MAX),
+        "u8" => (0, u8::MAX.into()),
+        "u16" => (0, u16::MAX.into()),
+        "u32" => (0, u32::MAX.into()),
+        "u64" | "u128" => (0, i64::MAX),
+        _ => return None,
+    })
+}
+
+/// The range of an SQL integer `physicalType` (`tinyint`, `smallint`, `int`, `bigint` and their
+/// aliases); `None` for anything else.
+fn integer_physical(physical: &str) -> Option<(i64, i64)> {
+    match physical.trim().to_ascii_lowercase().as_str() {
+        "tinyint" | "byte" => integer_format("i8"),
+        "smallint" | "int2" | "short" => integer_format("i16"),
+        "int" | "integer" | "int4" | "serial" => integer_format("i32"),
+        "bigint" | "int8" | "long" | "bigserial" => integer_format("i64"),
+        _ => None,
+    }
+}
+
+/// The `n` of a `varchar(n)`, `char(n)`, `character varying(n)` or `nvarchar(n)` physical type.
+fn char_length(physical: &str) -> Option<u64> {
+    let lower = physical.trim().to_ascii_lowercase();
+    let (name, rest) = lower.split_once('(')?;
+    let known = ["varchar", "char", "character varying", "character", "nvarchar", "nchar", "string"];
+    known.contains(&name.trim()).then_some(())?;
+    rest.strip_suffix(')')?.trim().parse().ok()
+}
+
 fn decimal_type(physical: &str) -> Option<(u8, u8)> {
     let lower = physical.trim().to_ascii_lowercase();
     let inner =
         lower.strip_prefix("decimal(").or_else(|| lower.strip_prefix("numeric("))?.strip_suffix(')')?;
     let (p, s) = inner.split_once(',')?;
     Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
+
+    use super::*;
+
+    #[test]
+    fn ecma_class_escapes_keep_their_ecma_meaning() {
+        let matches =
+            |pattern: &str, text: &str| regex::Regex::new(&ecma_pattern(pattern)).unwrap().is_match(text);
+        // `\d` and `\w` are ASCII: Arabic-Indic digits and accented letters are not in them.
+        assert!(matches(r"^\d{3}$", "123") && !matches(r"^\d{3}$", "١٢٣"));
+        assert!(matches(r"^\w+$", "ab_9") && !matches(r"^\w+$", "é"));
+        assert!(matches(r"^\D$", "é") && matches(r"^\W$", "é"));
+        // Inside a class too, and with a literal `[` there.
+        assert!(matches(r"^[\d.]+$", "1.5") && !matches(r"^[\d.]+$", "١.٥"));
+        assert!(matches(r"^[[a]+$", "[a[") && matches(r"^[a&&b]$", "&"));
+        // `\b` is the boundary of ASCII words; `[\b]` a backspace.
+        assert!(matches(r"\bé", "xé") && matches(r"\bx", "éx"));
+        assert!(matches(r"^[\b]$", "\u{8}"));
+        // `\s` is ECMA's white space: a no-break space and a BOM are in it, NEL is not.
+        assert!(matches(r"^\s$", "\u{a0}") && matches(r"^\s$", "\u{feff}") && !matches(r"^\s$", "\u{85}"));
+        assert!(matches(r"^\S$", "\u{85}"));
+        // Other escapes and text pass through.
+        assert_eq!(ecma_pattern(r"^[A-Z]{2}\.\-x$"), r"^[A-Z]{2}\.\-x$");
+    }
 }

@@ -129,3 +129,61 @@ fn an_optional_property_keeps_its_checks_and_a_yaml_null_in_valid_values_is_a_nu
     let failures: Vec<(&str, u64)> = report.tally.nonzero_failures().collect();
     assert_eq!(failures, [("unique_email", 1), ("status_valid", 1)]);
 }
+
+#[test]
+fn integer_formats_and_physical_types_bound_the_values_and_varchar_bounds_the_length() {
+    let property = |extra: &str| {
+        let yaml = format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nname: t\nschema:\n  - name: t\n    properties:\n      - name: v\n        required: true\n{extra}"
+        );
+        let imported = import_odcs(&yaml).unwrap();
+        (imported.contract.rules[0].check.clone(), imported.unmapped)
+    };
+    let range = |extra: &str| match property(extra).0 {
+        sift_validator::Check::Integer { min, max, .. } => (min, max),
+        other => panic!("{other:?}"),
+    };
+    // No format and no physical type: the JSON Schema's default format, i32.
+    assert_eq!(range("        logicalType: integer\n"), (i32::MIN.into(), i32::MAX.into()));
+    assert_eq!(range("        logicalType: integer\n        physicalType: smallint\n"), (-32768, 32767));
+    assert_eq!(range("        logicalType: integer\n        physicalType: BIGINT\n"), (i64::MIN, i64::MAX));
+    assert_eq!(
+        range("        logicalType: integer\n        physicalType: int\n"),
+        (i32::MIN.into(), i32::MAX.into())
+    );
+    // The format wins over the physical type; explicit bounds narrow the type's range.
+    assert_eq!(
+        range(
+            "        logicalType: integer\n        physicalType: bigint\n        logicalTypeOptions: {format: u16, minimum: 10}\n"
+        ),
+        (10, 65535)
+    );
+    assert_eq!(
+        range("        logicalType: integer\n        logicalTypeOptions: {format: u8, maximum: 1000}\n"),
+        (0, 255)
+    );
+    let (check, unmapped) =
+        property("        logicalType: integer\n        logicalTypeOptions: {format: u128}\n");
+    assert!(matches!(check, sift_validator::Check::Integer { min: 0, max: i64::MAX, .. }));
+    assert!(unmapped.iter().any(|u| u.contains("u128 beyond 64 bits")), "{unmapped:?}");
+    // 3,000,000,000 fails an `int` column; 40,000 a `smallint` one.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    for (physical, value) in [("int", "3000000000"), ("smallint", "40000")] {
+        let yaml = format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nname: t\nschema:\n  - name: t\n    properties:\n      - name: v\n        required: true\n        logicalType: integer\n        physicalType: {physical}\n"
+        );
+        let contract = import_odcs(&yaml).unwrap().contract;
+        let csv = format!("v\n{value}\n1\n");
+        let report = sift_validator::validate_bytes(contract, as_of, csv.as_bytes(), 8).unwrap();
+        assert_eq!((report.tally.valid, report.tally.invalid), (1, 1), "{physical} {value}");
+    }
+    // varchar(n) bounds the length, with maxLength the tighter one wins.
+    assert!(matches!(
+        property("        logicalType: string\n        physicalType: varchar(12)\n").0,
+        sift_validator::Check::Length { min: None, max: Some(12), .. }
+    ));
+    assert!(matches!(
+        property("        logicalType: string\n        physicalType: VARCHAR(12)\n        logicalTypeOptions: {maxLength: 8}\n").0,
+        sift_validator::Check::Length { max: Some(8), .. }
+    ));
+}
