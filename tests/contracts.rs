@@ -388,3 +388,31 @@ async fn checks_on_optional_columns_pass_nulls_and_quarantine_bad_values_in_both
         sqlx::query_as("SELECT id, email, points FROM members ORDER BY id").fetch_all(&mut db).await.unwrap();
     assert_eq!(rows, [(1, Some("ann@example.com".into()), Some(10)), (2, None, None)]);
 }
+
+#[test]
+fn sift_runs_and_imports_one_object_of_an_odcs_document_of_several() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = dir.path().join("shop.odcs.yaml");
+    std::fs::write(
+        &yaml,
+        "apiVersion: v3.1.0\nkind: DataContract\nname: shop\nschema:\n  - name: orders\n    properties:\n      - {name: order_id, required: true, logicalType: integer, primaryKey: true}\n  - name: lines\n    properties:\n      - {name: line_no, required: true, logicalType: integer, primaryKey: true, logicalTypeOptions: {format: u8}}\n",
+    )
+    .unwrap();
+    let input = dir.path().join("lines.csv");
+    std::fs::write(&input, "line_no\n1\n2\n300\n").unwrap();
+    let located = PathBuf::from(format!("{}#lines", yaml.display()));
+    let (code, json) = run(&input, &located, &dir.path().join("out"), None);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(
+        (&json["dataset"], &json["table"], &json["valid"], &json["invalid"]),
+        (&"lines".into(), &"lines".into(), &2.into(), &1.into())
+    );
+    // Without naming one, the error lists the objects.
+    let output = sift().args(["contract", "import"]).arg(&yaml).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("2 objects (orders, lines)") && stderr.contains("--object NAME"), "{stderr}");
+    let output = sift().args(["contract", "import", "--object", "orders"]).arg(&yaml).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("name = \"orders\""));
+}

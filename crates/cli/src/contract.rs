@@ -83,7 +83,8 @@ pub(crate) fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
 /// sift cannot map are listed on stderr.
 pub(crate) fn read_contract(path: &Path) -> Result<Contract> {
     let location = path.display().to_string();
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {location}"))?;
+    let file = sift_shell::split_object(&location).0;
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
     let loaded = sift_shell::contract_from_text(&location, &text)?;
     note_unmapped(&location, &loaded.unmapped);
     Ok(loaded.contract)
@@ -97,9 +98,13 @@ pub(crate) fn note_unmapped(location: &str, unmapped: &[String]) {
 }
 
 /// `sift contract import`: an ODCS contract as sift TOML.
-pub(crate) fn import_contract(path: &Path, out: Option<&Path>) -> Result<()> {
+pub(crate) fn import_contract(path: &Path, object: Option<&str>, out: Option<&Path>) -> Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let imported = sift_validator::import_odcs(&text).with_context(|| format!("in {}", path.display()))?;
+    let imported = match object {
+        Some(object) => sift_validator::import_odcs_object(&text, object),
+        None => sift_validator::import_odcs(&text),
+    }
+    .with_context(|| format!("in {}", path.display()))?;
     let toml = imported.contract.to_toml();
     match out {
         Some(out) => std::fs::write(out, &toml).with_context(|| format!("writing {}", out.display()))?,

@@ -90,6 +90,10 @@ enum ContractCommand {
         /// Write the TOML here instead of stdout.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
+        /// The schema object to import (its name or physicalName), when the document has
+        /// several; `--contract FILE.yaml#NAME` names one the same way.
+        #[arg(long, value_name = "NAME")]
+        object: Option<String>,
     },
 }
 
@@ -135,8 +139,9 @@ fn main() -> ExitCode {
             Command::Migrate { warehouse, contract } => {
                 migrate(&warehouse, &contract).await.map(|()| ExitCode::SUCCESS)
             }
-            Command::Contract(ContractCommand::Import { file, out }) => {
-                contract::import_contract(&file, out.as_deref()).map(|()| ExitCode::SUCCESS)
+            Command::Contract(ContractCommand::Import { file, out, object }) => {
+                contract::import_contract(&file, object.as_deref(), out.as_deref())
+                    .map(|()| ExitCode::SUCCESS)
             }
             Command::Contract(ContractCommand::Check { file, dialect }) => {
                 contract::check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)

@@ -69,13 +69,30 @@ pub fn builtin_contract(name: &str, check_country: bool) -> Result<Contract, Err
     Contract::from_toml(text).map_err(|source| Error::Contract { location: location.into(), source })
 }
 
-/// The contract in `text`, read from `location`: ODCS YAML when the name ends in `.yaml` or
-/// `.yml`, else sift TOML.
-pub fn contract_from_text(location: &str, text: &str) -> Result<LoadedContract, Error> {
+/// `location` without the ODCS schema object it names, and the object: `orders.yaml#lines`
+/// reads object `lines` of `orders.yaml`. A `#` in any other name is part of the name.
+pub fn split_object(location: &str) -> (&str, Option<&str>) {
+    match location.rsplit_once('#') {
+        Some((base, object)) if is_odcs(base) && !object.is_empty() => (base, Some(object)),
+        _ => (location, None),
+    }
+}
+
+fn is_odcs(location: &str) -> bool {
     let lower = location.to_ascii_lowercase();
-    let loaded = if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-        sift_validator::import_odcs(text)
-            .map(|imported| LoadedContract { contract: imported.contract, unmapped: imported.unmapped })
+    lower.ends_with(".yaml") || lower.ends_with(".yml")
+}
+
+/// The contract in `text`, read from `location`: ODCS YAML when the name ends in `.yaml` or
+/// `.yml` (its schema object named after a `#`, when the document has several), else sift TOML.
+pub fn contract_from_text(location: &str, text: &str) -> Result<LoadedContract, Error> {
+    let (base, object) = split_object(location);
+    let loaded = if is_odcs(base) {
+        let imported = match object {
+            Some(object) => sift_validator::import_odcs_object(text, object),
+            None => sift_validator::import_odcs(text),
+        };
+        imported.map(|imported| LoadedContract { contract: imported.contract, unmapped: imported.unmapped })
     } else {
         Contract::from_toml(text).map(|contract| LoadedContract { contract, unmapped: Vec::new() })
     };
@@ -90,7 +107,7 @@ pub async fn load_contract(
     root: &Path,
     aws: &Aws,
 ) -> Result<LoadedContract, Error> {
-    let text = match ContractSource::parse(source) {
+    let text = match ContractSource::parse(split_object(source).0) {
         ContractSource::Builtin(name) => {
             return Ok(LoadedContract {
                 contract: builtin_contract(&name, check_country)?,
@@ -131,6 +148,17 @@ mod tests {
             ContractSource::parse("contracts/orders.toml"),
             ContractSource::Path("contracts/orders.toml".into())
         );
+    }
+
+    #[test]
+    fn an_odcs_location_may_name_its_schema_object_after_a_hash() {
+        assert_eq!(split_object("s3://cfg/shop.yaml#lines"), ("s3://cfg/shop.yaml", Some("lines")));
+        assert_eq!(split_object("shop.YML#orders"), ("shop.YML", Some("orders")));
+        assert_eq!(split_object("odd#name.toml"), ("odd#name.toml", None));
+        assert_eq!(split_object("shop.yaml#"), ("shop.yaml#", None));
+        let yaml = "apiVersion: v3.1.0\nkind: DataContract\nname: shop\nschema:\n  - name: a\n    properties: [{name: x, required: true}]\n  - name: b\n    properties: [{name: y, required: true}]\n";
+        assert_eq!(contract_from_text("shop.yaml#b", yaml).unwrap().contract.name, "b");
+        assert!(contract_from_text("shop.yaml", yaml).is_err());
     }
 
     #[test]

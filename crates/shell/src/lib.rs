@@ -25,7 +25,7 @@ mod warehouse;
 pub use crate::aws::{Aws, AwsOptions};
 pub use crate::contracts::{
     BUILTIN_CUSTOMER, CUSTOMER_CONTRACT, CUSTOMER_COUNTRY_CONTRACT, ContractSource, LoadedContract,
-    builtin_contract, contract_from_text, load_contract,
+    builtin_contract, contract_from_text, load_contract, split_object,
 };
 pub use crate::error::Error;
 pub use crate::routes::Route;

@@ -48,8 +48,20 @@ pub struct Imported {
 /// The email pattern of `format: email` (the customer contract's).
 const EMAIL: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
 
-/// Reads an ODCS v3 contract (YAML or JSON text).
+/// Reads an ODCS v3 contract (YAML or JSON text) of one schema object as a sift contract, with
+/// what it could not map. A document of several objects names the one to read: [`import_odcs_object`].
 pub fn import_odcs(text: &str) -> Result<Imported> {
+    import(text, None)
+}
+
+/// Reads the schema object named `object` (its `name`, or its `physicalName`) of an ODCS v3
+/// contract as a sift contract. The dataset is the document's `name` when the document has one
+/// object, else the object's name: two objects of one document are two datasets.
+pub fn import_odcs_object(text: &str, object: &str) -> Result<Imported> {
+    import(text, Some(object))
+}
+
+fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
     crate::contract::check_text_shape(text, "YAML")?;
     let doc: Value =
         serde_norway::from_str(text).map_err(|e| Error::Contract(format!("not ODCS YAML: {e}")))?;
@@ -69,21 +81,43 @@ pub fn import_odcs(text: &str) -> Result<Imported> {
         &["apiVersion", "kind", "id", "name", "version", "status", "schema", "description"],
     );
     let schema = root.get("schema").and_then(Value::as_array).cloned().unwrap_or_default();
-    let [object] = schema.as_slice() else {
-        return Err(Error::Contract(format!(
-            "a sift contract describes one dataset: `schema` has {} objects, expected 1",
-            schema.len()
-        )));
+    let names: Vec<String> =
+        schema.iter().map(|o| o.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()).collect();
+    let index = match (wanted, schema.len()) {
+        (_, 0) => {
+            return Err(Error::Contract(
+                "a sift contract describes a dataset: `schema` has no object".into(),
+            ));
+        }
+        (None, 1) => 0,
+        (None, n) => {
+            return Err(Error::Contract(format!(
+                "`schema` has {n} objects ({}); name the one to read: `--object NAME` (sift contract \
+                 import), or FILE.yaml#NAME (--contract, a route's contract)",
+                names.join(", ")
+            )));
+        }
+        (Some(wanted), _) => schema
+            .iter()
+            .position(|o| {
+                ["name", "physicalName"].iter().any(|k| o.get(*k).and_then(Value::as_str) == Some(wanted))
+            })
+            .ok_or_else(|| {
+                Error::Contract(format!("`schema` has no object {wanted:?}; it has {}", names.join(", ")))
+            })?,
     };
-    let Value::Object(object) = object else {
-        return Err(Error::Contract("schema[0] is not a mapping".into()));
+    let Value::Object(object) = &schema[index] else {
+        return Err(Error::Contract(format!("schema[{index}] is not a mapping")));
     };
-    let object_name = object.get("name").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let name =
-        root.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| object_name.clone());
+    let at = format!("schema[{index}]");
+    let object_name = names[index].clone();
+    let name = match (schema.len(), root.get("name").and_then(Value::as_str)) {
+        (1, Some(name)) => name.to_owned(),
+        _ => object_name.clone(),
+    };
     let table = object.get("physicalName").and_then(Value::as_str).map(str::to_owned).unwrap_or(object_name);
     out.unknown(
-        "schema[0].",
+        &format!("{at}."),
         object,
         &["name", "physicalName", "logicalType", "physicalType", "description", "properties", "quality"],
     );
@@ -91,14 +125,14 @@ pub fn import_odcs(text: &str) -> Result<Imported> {
     let mut keys: Vec<(i64, String)> = Vec::new();
     for (i, property) in properties.iter().enumerate() {
         let Value::Object(property) = property else {
-            return Err(Error::Contract(format!("schema[0].properties[{i}] is not a mapping")));
+            return Err(Error::Contract(format!("{at}.properties[{i}] is not a mapping")));
         };
-        if let Some(key) = out.property(&format!("schema[0].properties[{i}]"), property)? {
+        if let Some(key) = out.property(&format!("{at}.properties[{i}]"), property)? {
             keys.push(key);
         }
     }
     for (i, rule) in object.get("quality").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        out.object_quality(&format!("schema[0].quality[{i}]"), rule);
+        out.object_quality(&format!("{at}.quality[{i}]"), rule);
     }
     keys.sort();
     let contract = Contract {

@@ -187,3 +187,22 @@ fn integer_formats_and_physical_types_bound_the_values_and_varchar_bounds_the_le
         sift_validator::Check::Length { max: Some(8), .. }
     ));
 }
+
+#[test]
+fn a_document_of_several_schema_objects_imports_the_one_it_is_asked_for() {
+    let yaml = "apiVersion: v3.1.0\nkind: DataContract\nname: shop\nschema:\n  - name: orders\n    physicalName: fact_order\n    properties:\n      - name: order_id\n        required: true\n        logicalType: integer\n        primaryKey: true\n  - name: lines\n    properties:\n      - name: line_no\n        required: true\n        logicalType: integer\n        logicalTypeOptions: {format: u8}\n        tags: [x]\n";
+    let err = import_odcs(yaml).unwrap_err().to_string();
+    assert!(err.contains("2 objects (orders, lines)") && err.contains("--object NAME"), "{err}");
+    let lines = sift_validator::import_odcs_object(yaml, "lines").unwrap();
+    assert_eq!(lines.contract.name, "lines", "each object of a document is its own dataset");
+    assert_eq!(lines.contract.table().unwrap().name, "lines");
+    assert_eq!(lines.unmapped, ["schema[1].properties[0].tags"]);
+    // By its physical name too.
+    let orders = sift_validator::import_odcs_object(yaml, "fact_order").unwrap();
+    assert_eq!(
+        (orders.contract.name.as_str(), orders.contract.table().unwrap().key),
+        ("orders", vec!["order_id".to_owned()])
+    );
+    let err = sift_validator::import_odcs_object(yaml, "refunds").unwrap_err().to_string();
+    assert!(err.contains("no object \"refunds\"; it has orders, lines"), "{err}");
+}
