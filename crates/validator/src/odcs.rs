@@ -6,8 +6,9 @@
 //! - `name` (or the schema object's `name`) is the dataset; the one schema object's
 //!   `physicalName` (else its `name`) is the table, keyed by the properties with
 //!   `primaryKey: true` in `primaryKeyPosition` order;
-//! - each property is a column, `required` as given; its `logicalType` and
-//!   `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`, `exclusiveMinimum`,
+//! - each property is a column, named by its `physicalName` when it has one (the name in the
+//!   file's header and in the table; its `name` otherwise), `required` as given; its
+//!   `logicalType` and `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`, `exclusiveMinimum`,
 //!   `exclusiveMaximum`), `number` with a `physicalType` of `decimal(p,s)` or `numeric(p,s)`
 //!   (`minimum`, `maximum`), `boolean`, `date` (`minimum`, `exclusiveMinimum`, `format:
 //!   yyyy-MM-dd`), `timestamp` (`exclusiveMinimum`), `string` (`pattern`, `format: email`,
@@ -153,6 +154,8 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
 
 #[derive(Default)]
 struct Importer {
+    /// Each property's column name (its `physicalName`, else its name), by its name.
+    physical: BTreeMap<String, String>,
     columns: Vec<ColumnSpec>,
     rules: Vec<Rule>,
     null_limits: BTreeMap<String, f64>,
@@ -177,11 +180,15 @@ impl Importer {
 
     /// Maps one property; returns its primary key position when it is part of the key.
     fn property(&mut self, path: &str, p: &Map<String, Value>) -> Result<Option<(i64, String)>> {
-        let name = p
+        let logical = p
             .get("name")
             .and_then(Value::as_str)
             .ok_or_else(|| Error::Contract(format!("{path} has no name")))?
             .to_owned();
+        // The physical name is the column's name in the file's header and in the table.
+        let name =
+            p.get("physicalName").and_then(Value::as_str).map_or_else(|| logical.clone(), str::to_owned);
+        self.physical.insert(logical, name.clone());
         self.unknown(
             &format!("{path}."),
             p,
@@ -420,7 +427,12 @@ impl Importer {
         let properties: Vec<String> = rule
             .pointer("/arguments/properties")
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(|p| self.physical.get(p).cloned().unwrap_or_else(|| p.to_owned()))
+                    .collect()
+            })
             .unwrap_or_default();
         if kind != "duplicateValues" || properties.is_empty() {
             self.unmapped.push(format!("{path}: rule {kind}"));

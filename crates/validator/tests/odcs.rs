@@ -206,3 +206,17 @@ fn a_document_of_several_schema_objects_imports_the_one_it_is_asked_for() {
     let err = sift_validator::import_odcs_object(yaml, "refunds").unwrap_err().to_string();
     assert!(err.contains("no object \"refunds\"; it has orders, lines"), "{err}");
 }
+
+#[test]
+fn a_property_physical_name_is_the_column_in_the_header_and_the_table() {
+    let yaml = "apiVersion: v3.1.0\nkind: DataContract\nname: shipments\nschema:\n  - name: shipments\n    properties:\n      - {name: shipment_id, physicalName: sid, required: true, logicalType: integer, primaryKey: true}\n      - {name: order_id, physicalName: oid, required: true, logicalType: integer}\n    quality:\n      - {type: library, metric: duplicateValues, mustBe: 0, arguments: {properties: [order_id]}}\n";
+    let contract = import_odcs(yaml).unwrap().contract;
+    let names: Vec<&str> = contract.columns.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["sid", "oid"]);
+    assert_eq!(contract.table().unwrap().key, ["sid"]);
+    // A file whose header has the physical names is read, the object's rule on `order_id`
+    // reads `oid`.
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let report = sift_validator::validate_bytes(contract, as_of, b"sid,oid\n1,10\n2,10\n", 8).unwrap();
+    assert_eq!((report.tally.valid, report.tally.invalid), (1, 1));
+}
