@@ -25,6 +25,9 @@ pub(crate) fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
     let delimiter =
         if format.delimiter == '\t' { "tab".to_owned() } else { format!("{:?}", format.delimiter) };
     outln!("format: delimiter {delimiter}, quote {:?}, encoding {}", format.quote, format.encoding.name());
+    if format.extra_columns == sift_validator::ExtraColumns::Reject {
+        outln!("extra header columns: the file is rejected (extra_columns = \"reject\")");
+    }
     outln!(
         "input limits: {} bytes a value, {} bytes a record, {} columns (past one, a file is rejected)",
         format.max_field_bytes,

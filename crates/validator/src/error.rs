@@ -15,6 +15,11 @@ pub enum Rejection {
         /// The missing required column names, in rule-set order.
         columns: Vec<String>,
     },
+    /// Header columns the contract does not declare, under `[format] extra_columns = "reject"`.
+    ExtraColumns {
+        /// The header names, as written, in header order.
+        columns: Vec<String>,
+    },
     /// Two header names normalise to the same required column.
     DuplicateColumn {
         /// The required column name both normalise to.
@@ -82,6 +87,14 @@ impl fmt::Display for Rejection {
             Rejection::NoHeader => write!(
                 f,
                 "the file has no header line (only blank lines); the first line must name the columns"
+            ),
+            Rejection::ExtraColumns { columns } => write!(
+                f,
+                "the header has column{} the contract does not declare: {} (its [format] extra_columns = \"reject\"); \
+                 declare {} in the contract, or fix the file",
+                if columns.len() == 1 { "" } else { "s" },
+                columns.join(", "),
+                if columns.len() == 1 { "it" } else { "them" }
             ),
             Rejection::MissingColumns { columns } => write!(
                 f,

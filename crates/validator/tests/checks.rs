@@ -294,3 +294,30 @@ fn optional_columns_are_checked_when_present_and_their_nulls_pass() {
     let frame = report.valid[0].frame();
     assert_eq!(frame.column("score").unwrap().null_count(), 2);
 }
+
+/// `[format] extra_columns`: a header column the contract does not declare is read past by
+/// default, and rejects the file, naming it, under `"reject"`.
+#[test]
+fn an_undeclared_header_column_is_ignored_or_rejects_the_file_as_the_contract_says() {
+    let text = |policy: &str| {
+        format!(
+            "name = \"p\"\ncolumns = [{{ name = \"id\" }}, {{ name = \"note\", required = false }}]\n\
+             rules = [{{ id = \"id\", check = \"integer\", column = \"id\", min = 1, max = 9 }}]\n{policy}"
+        )
+    };
+    let csv = b"id,Note,added_by_producer,renamed\n1,x,y,z\n";
+    let ignored = Contract::from_toml(&text("")).unwrap();
+    assert_eq!(validate_bytes(ignored.clone(), as_of(), csv, 8).unwrap().tally.valid, 1);
+    assert!(!ignored.to_toml().contains("extra_columns"), "the default is not written out");
+    let strict = Contract::from_toml(&text("[format]\nextra_columns = \"reject\"\n")).unwrap();
+    assert_eq!(Contract::from_toml(&strict.to_toml()).unwrap(), strict);
+    let err = validate_bytes(strict.clone(), as_of(), csv, 8).unwrap_err().to_string();
+    assert!(
+        err.contains("columns the contract does not declare: added_by_producer, renamed")
+            && err.contains("extra_columns = \"reject\""),
+        "{err}"
+    );
+    // The declared columns alone (the optional one absent) pass.
+    assert_eq!(validate_bytes(strict, as_of(), b"id\n1\n", 8).unwrap().tally.valid, 1);
+    assert!(Contract::from_toml(&text("[format]\nextra_columns = \"hold\"\n")).is_err());
+}

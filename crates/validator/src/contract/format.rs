@@ -28,6 +28,27 @@ pub struct Format {
     /// Most columns in the header; a wider one rejects the file.
     #[serde(default = "default_max_columns", skip_serializing_if = "is_default_max_columns")]
     pub max_columns: usize,
+    /// What a header column the contract does not declare does: ignored (the default), or the
+    /// file rejected, so that a producer's added or renamed column stops the load on purpose.
+    #[serde(default, skip_serializing_if = "ExtraColumns::is_default")]
+    pub extra_columns: ExtraColumns,
+}
+
+/// `[format] extra_columns`: header drift as policy.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExtraColumns {
+    /// Columns the contract does not declare are read past and kept in the invalid records.
+    #[default]
+    Ignore,
+    /// A column the contract does not declare rejects the file, naming it.
+    Reject,
+}
+
+impl ExtraColumns {
+    fn is_default(&self) -> bool {
+        *self == Self::Ignore
+    }
 }
 
 fn default_delimiter() -> char {
@@ -72,6 +93,7 @@ impl Default for Format {
             max_field_bytes: limits.max_field_bytes,
             max_record_bytes: limits.max_record_bytes,
             max_columns: limits.max_columns,
+            extra_columns: ExtraColumns::Ignore,
         }
     }
 }

@@ -48,7 +48,7 @@ use sift_model::ColumnType;
 use crate::error::{Error, Result};
 
 pub use self::check::{Check, KeyPart, Rule, Severity};
-pub use self::format::{Encoding, Format};
+pub use self::format::{Encoding, ExtraColumns, Format};
 pub use self::limits::{Hold, HoldLimit, Limits};
 pub use self::table::{ColumnSpec, OnConflict, TableTarget};
 pub(crate) use self::validity::check_text_shape;

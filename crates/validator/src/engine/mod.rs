@@ -140,6 +140,17 @@ impl Validator {
         if !missing.is_empty() {
             return Err(Rejection::MissingColumns { columns: missing }.into());
         }
+        if self.contract.format.extra_columns == crate::contract::ExtraColumns::Reject {
+            let declared: std::collections::HashSet<usize> =
+                self.contract.columns.iter().flat_map(|spec| header.find_all(&spec.name)).copied().collect();
+            let extra: Vec<String> = (0..header.len())
+                .filter(|i| !declared.contains(i))
+                .map(|i| header.raw()[i].clone())
+                .collect();
+            if !extra.is_empty() {
+                return Err(Rejection::ExtraColumns { columns: extra }.into());
+            }
+        }
         self.plan = Some(Plan::compile(&self.contract, &self.ids, self.as_of, header.clone(), columns)?);
         Ok(())
     }

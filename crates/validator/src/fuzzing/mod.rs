@@ -369,8 +369,8 @@ fn check_rejection(r: &Rejection, csv: &[u8]) {
     let max_line = 1 + csv.iter().filter(|&&b| b == b'\n' || b == b'\r').count() as u64;
     let line = match r {
         Rejection::Empty | Rejection::NoHeader => None,
-        Rejection::MissingColumns { columns } => {
-            assert!(!columns.is_empty(), "MissingColumns with no column");
+        Rejection::MissingColumns { columns } | Rejection::ExtraColumns { columns } => {
+            assert!(!columns.is_empty(), "{r:?} with no column");
             None
         }
         Rejection::DuplicateColumn { positions: (a, b), .. } => {
