@@ -212,13 +212,14 @@ impl App {
         (deadline, budget): (tokio::time::Instant, Budget),
     ) -> Result<FileResult, Error> {
         let source = object.uri();
-        let route = Route::find(&self.routes, &object.key);
+        let index = Route::position(&self.routes, &object.key);
+        let route = index.map(|i| &self.routes[i]);
         let skip = match (self.skip_reason(object), route) {
             (Some(reason), _) => Some(reason),
             (None, None) => Some("no route's prefix matches the key (SIFT_ROUTES)"),
             (None, Some(_)) => None,
         };
-        let (Some(route), None) = (route, skip) else {
+        let (Some(index), Some(route), None) = (index, route, skip) else {
             let reason = skip.unwrap_or_default();
             tracing::info!(source = %source, reason, "skipped");
             return Ok(FileResult::Skipped(Skipped { source, reason }));
@@ -230,7 +231,7 @@ impl App {
                 FileFailure { source, rejected: false, retry: Retry::Never, reason },
             ));
         }
-        let contract = match self.contract(route).await {
+        let contract = match self.contract(index).await {
             Ok(contract) => contract,
             Err(error) => {
                 let reason = ErrorChain(&error).to_string();
@@ -296,11 +297,10 @@ impl App {
         budget
     }
 
-    /// The route's contract, read once per container: the built-in one, an object in S3, or
+    /// The contract of route `index` (of [`Route::position`]), read once per container: the built-in one, an object in S3, or
     /// a file of the deployment package or a layer (relative to `LAMBDA_TASK_ROOT`).
-    async fn contract(&self, route: &Route) -> Result<Arc<Contract>, sift_shell::Error> {
-        let index = self.routes.iter().position(|r| std::ptr::eq(r, route)).unwrap_or_default();
-        let cell = &self.contracts[index];
+    async fn contract(&self, index: usize) -> Result<Arc<Contract>, sift_shell::Error> {
+        let (route, cell) = (&self.routes[index], &self.contracts[index]);
         cell.get_or_try_init(|| async {
             let root = std::env::var("LAMBDA_TASK_ROOT").unwrap_or_else(|_| ".".into());
             let loaded = sift_shell::load_contract(

@@ -52,7 +52,12 @@ impl Route {
 
     /// The first route whose prefix starts `key`.
     pub fn find<'a>(routes: &'a [Route], key: &str) -> Option<&'a Route> {
-        routes.iter().find(|r| key.starts_with(&r.prefix))
+        Self::position(routes, key).map(|i| &routes[i])
+    }
+
+    /// The index of [`Route::find`]'s route in `routes` (for what a caller keeps per route).
+    pub fn position(routes: &[Route], key: &str) -> Option<usize> {
+        routes.iter().position(|r| key.starts_with(&r.prefix))
     }
 }
 
@@ -75,6 +80,10 @@ mod tests {
         assert_eq!(Route::find(&routes, "orders/us/1.csv").unwrap().invalid_prefix, "bad/orders");
         assert_eq!(Route::find(&routes, "x.csv").unwrap().contract, crate::BUILTIN_CUSTOMER);
         assert_eq!(Route::find(&routes[..2], "x.csv"), None);
+        assert_eq!(
+            (Route::position(&routes, "orders/us/1.csv"), Route::position(&routes[..2], "x.csv")),
+            (Some(1), None)
+        );
         for bad in [
             "{}",
             r#"[{"prefix": "a/"}]"#,
