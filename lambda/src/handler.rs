@@ -101,8 +101,7 @@ impl App {
             pipeline: OnceCell::new(),
             deadline_warned: Default::default(),
         };
-        let function_name = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "sift".into());
-        if let Err(error) = app.pipeline(&function_name).await {
+        if let Err(error) = app.pipeline().await {
             tracing::error!(error = %ErrorChain(&error), "the warehouse is not ready at cold start; invocations will retry");
         }
         app
@@ -110,11 +109,11 @@ impl App {
 
     /// The pipeline, built on the first success of connecting (and migrating, unless turned
     /// off) the warehouse.
-    async fn pipeline(&self, function_name: &str) -> Result<&Pipeline, Error> {
-        self.pipeline.get_or_try_init(|| self.build(function_name)).await.map_err(Error::Warehouse)
+    async fn pipeline(&self) -> Result<&Pipeline, Error> {
+        self.pipeline.get_or_try_init(|| self.build()).await.map_err(Error::Warehouse)
     }
 
-    async fn build(&self, function_name: &str) -> Result<Pipeline, sift_shell::Error> {
+    async fn build(&self) -> Result<Pipeline, sift_shell::Error> {
         let settings = &self.settings;
         let warehouse = sift_shell::open_warehouse(
             &settings.database,
@@ -128,7 +127,7 @@ impl App {
         }
         tracing::info!(warehouse = %warehouse.describe(), migrated = settings.auto_migrate, "warehouse ready");
         let config = Config {
-            function_name: function_name.to_owned(),
+            function_name: settings.function_name.clone(),
             create_tables: settings.auto_migrate,
             alert_threshold_pct: settings.alert_invalid_pct,
             chunk_rows: settings.chunk_rows,
@@ -146,24 +145,21 @@ impl App {
 
     /// Handles one invocation.
     pub(crate) async fn handle(&self, event: LambdaEvent<Value>) -> Result<Response, Error> {
-        let function_name = event.context.env_config.function_name.clone();
         let budget = self.budget(event.context.deadline);
         let deadline = tokio::time::Instant::now() + budget.working();
         let mut response = Response::default();
         match event::parse(event.payload)? {
             Invocation::Objects(objects) => {
-                let failures =
-                    self.process_all(&objects, &function_name, (deadline, budget), &mut response).await?;
+                let failures = self.process_all(&objects, (deadline, budget), &mut response).await?;
                 if failures.is_empty() { Ok(response) } else { Err(Error::Files(failures)) }
             }
             Invocation::Sqs(items) => {
                 let mut failed = Vec::new();
                 for item in items {
                     let ok = match &item.objects {
-                        Ok(objects) => self
-                            .process_all(objects, &function_name, (deadline, budget), &mut response)
-                            .await?
-                            .is_empty(),
+                        Ok(objects) => {
+                            self.process_all(objects, (deadline, budget), &mut response).await?.is_empty()
+                        }
                         Err(reason) => {
                             tracing::error!(message_id = %item.message_id, reason = %reason, "unreadable SQS message");
                             false
@@ -186,13 +182,12 @@ impl App {
     async fn process_all(
         &self,
         objects: &[ObjectRef],
-        function_name: &str,
         time: (tokio::time::Instant, Budget),
         response: &mut Response,
     ) -> Result<Vec<FileFailure>, Error> {
         let mut failures = Vec::new();
         for object in objects {
-            match self.process(object, function_name, time).await? {
+            match self.process(object, time).await? {
                 FileResult::Processed(summary) => response.files.push(*summary),
                 FileResult::Skipped(skipped) => response.skipped.push(skipped),
                 FileResult::Failed(summary, failure) => {
@@ -208,22 +203,19 @@ impl App {
     async fn process(
         &self,
         object: &ObjectRef,
-        function_name: &str,
         (deadline, budget): (tokio::time::Instant, Budget),
     ) -> Result<FileResult, Error> {
         let source = object.uri();
         let index = Route::position(&self.routes, &object.key);
-        let route = index.map(|i| &self.routes[i]);
-        let skip = match (self.skip_reason(object), route) {
-            (Some(reason), _) => Some(reason),
-            (None, None) => Some("no route's prefix matches the key (SIFT_ROUTES)"),
-            (None, Some(_)) => None,
-        };
-        let (Some(index), Some(route), None) = (index, route, skip) else {
+        let skip = self
+            .skip_reason(object)
+            .or_else(|| index.is_none().then_some("no route's prefix matches the key (SIFT_ROUTES)"));
+        let (Some(index), None) = (index, skip) else {
             let reason = skip.unwrap_or_default();
             tracing::info!(source = %source, reason, "skipped");
             return Ok(FileResult::Skipped(Skipped { source, reason }));
         };
+        let route = &self.routes[index];
         if let Some(reason) = self.too_large(object) {
             tracing::error!(source = %source, error = %reason, "too large for the function");
             return Ok(FileResult::Failed(
@@ -242,7 +234,7 @@ impl App {
                 ));
             }
         };
-        let pipeline = self.pipeline(function_name).await?;
+        let pipeline = self.pipeline().await?;
         let sources = Arc::new(self.aws.s3_store(&object.bucket).await);
         let job =
             Job::new(sources, &object.key, contract, chrono::Utc::now().date_naive(), &route.invalid_prefix)
@@ -297,8 +289,9 @@ impl App {
         budget
     }
 
-    /// The contract of route `index` (of [`Route::position`]), read once per container: the built-in one, an object in S3, or
-    /// a file of the deployment package or a layer (relative to `LAMBDA_TASK_ROOT`).
+    /// The contract of route `index` ([`Route::position`]), read once per container: the
+    /// built-in one, an object in S3, or a file of the deployment package or a layer (relative
+    /// to `LAMBDA_TASK_ROOT`).
     async fn contract(&self, index: usize) -> Result<Arc<Contract>, sift_shell::Error> {
         let (route, cell) = (&self.routes[index], &self.contracts[index]);
         cell.get_or_try_init(|| async {

@@ -10,6 +10,9 @@ use crate::error::Error;
 /// Typed settings of the Lambda.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Settings {
+    /// `AWS_LAMBDA_FUNCTION_NAME` (set by the runtime): the function named in the report's
+    /// subject.
+    pub function_name: String,
     /// `SIFT_INVALID_BUCKET`: bucket of the invalid-records files.
     pub invalid_bucket: String,
     /// `SIFT_INVALID_PREFIX`: their key prefix (no leading or trailing slash); objects under it
@@ -108,6 +111,7 @@ impl Settings {
             Some(v) => settings::routes(&v).map_err(|expected| setting("SIFT_ROUTES", &v, &expected))?,
         };
         Ok(Settings {
+            function_name: get("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|| "sift".into()),
             invalid_bucket: get("SIFT_INVALID_BUCKET")
                 .unwrap_or_else(|| "data-engineering-generic-bkt".into()),
             invalid_prefix: get("SIFT_INVALID_PREFIX")

@@ -17,8 +17,8 @@ pub(crate) enum DialectArg {
 }
 
 /// `sift contract check`: the contract as sift reads it, without data.
-pub(crate) fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
-    let contract = read_contract(path)?;
+pub(crate) async fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
+    let contract = read_contract(path).await?;
     outln!("contract {} is valid", path.display());
     outln!("dataset: {}", contract.name);
     let format = contract.format;
@@ -82,13 +82,12 @@ pub(crate) fn check_contract(path: &Path, dialect: DialectArg) -> Result<()> {
     Ok(())
 }
 
-/// Reads and checks a contract file: TOML, or ODCS YAML (`.yaml`, `.yml`), whose fields
-/// sift cannot map are listed on stderr.
-pub(crate) fn read_contract(path: &Path) -> Result<Contract> {
+/// Reads and checks a contract as a route names one (a file, TOML or ODCS YAML, `s3://...` or
+/// `builtin:customer`), listing on stderr the ODCS fields sift cannot map.
+pub(crate) async fn read_contract(path: &Path) -> Result<Contract> {
     let location = path.display().to_string();
-    let file = sift_shell::split_object(&location).0;
-    let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
-    let loaded = sift_shell::contract_from_text(&location, &text)?;
+    let aws = sift_shell::Aws::new(sift_shell::AwsOptions::default());
+    let loaded = sift_shell::load_contract(&location, false, Path::new(""), &aws).await?;
     note_unmapped(&location, &loaded.unmapped);
     Ok(loaded.contract)
 }

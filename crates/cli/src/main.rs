@@ -144,7 +144,7 @@ fn main() -> ExitCode {
                     .map(|()| ExitCode::SUCCESS)
             }
             Command::Contract(ContractCommand::Check { file, dialect }) => {
-                contract::check_contract(&file, dialect).map(|()| ExitCode::SUCCESS)
+                contract::check_contract(&file, dialect).await.map(|()| ExitCode::SUCCESS)
             }
             Command::History(args) => history::run(*args).await.map(|()| ExitCode::SUCCESS),
             Command::Completions { .. } => Ok(ExitCode::SUCCESS),

@@ -8,9 +8,9 @@ use sift_model::Counts;
 use sift_storage::Compression;
 use sift_warehouse::{FileSeal, LoadEvent, LoadMode, LoadStream};
 
-use sift_validator::InvalidRecords;
+use sift_validator::{FileValidator, InvalidRecords};
 
-use crate::validate::{EventSender, Held, Piece, Stop, Validated, read, validate};
+use crate::validate::{self, EventSender, Held, Piece, Stop, Validated, read, validate};
 use crate::{Error, ErrorChain, Job, Pipeline, Stage};
 
 /// Chunks of the source held between the reader and the validator.
@@ -77,6 +77,9 @@ impl Pipeline {
                 .await
                 .map_err(|e| Stop::Failed(Error::Warehouse(e)))?;
         }
+        // The contract compiled for this file: one that does not compile stops here too.
+        let mut file = FileValidator::new(job.contract.as_ref().clone(), job.as_of, self.config.chunk_rows)
+            .map_err(validate::stop)?;
         // A store slow to answer is stopped by the deadline too.
         let stream = tokio::select! {
             stream = job.sources.get(key) => stream.map_err(|e| Stop::Failed(Error::Source(e)))?,
@@ -107,14 +110,19 @@ impl Pipeline {
             let task = tokio::spawn(async move { warehouse.load(&table, &load_source, mode, events).await });
             Load { events: events_tx, task }
         });
-        let validation_setup = (job.contract.as_ref().clone(), job.as_of, self.config.chunk_rows);
+        if let Some(load) = &load {
+            // The validator's worker sends the valid rows to the load itself, in file order, as
+            // it validates them; a load that stopped taking rows stops the file (`LoadGone`).
+            let events = load.events.clone();
+            file = file.with_rows_to(Box::new(move |rows| {
+                events.blocking_send(Ok(LoadEvent::Rows(rows))).map_err(|_| ())
+            }));
+        }
         let progress = self.progress.clone();
-        let validator_events = load.as_ref().map(|l| l.events.clone());
         let cancelled = Arc::new(AtomicBool::new(false));
         let validator_cancelled = cancelled.clone();
-        let mut validation = tokio::task::spawn_blocking(move || {
-            validate(bytes_rx, validation_setup, progress, validator_events.as_ref(), &validator_cancelled)
-        });
+        let mut validation =
+            tokio::task::spawn_blocking(move || validate(bytes_rx, file, progress, &validator_cancelled));
 
         // The deadline stops the reader (dropping it closes the channel without `End`) and
         // tells the validator to stop at its next piece.

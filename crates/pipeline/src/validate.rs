@@ -77,7 +77,7 @@ pub(crate) enum Piece {
 pub(crate) type EventSender = tokio::sync::mpsc::Sender<Result<LoadEvent, AbortReason>>;
 
 /// A validator error as a stop: a rejection is the file's fault, anything else is a failure.
-fn stop(error: sift_validator::Error) -> Stop {
+pub(crate) fn stop(error: sift_validator::Error) -> Stop {
     match error {
         sift_validator::Error::Rejected(r) => Stop::Rejected(format!("file rejected: {r}")),
         sift_validator::Error::RowsRefused => Stop::LoadGone,
@@ -130,24 +130,14 @@ async fn tell_size(
     }
 }
 
-/// Validates the bytes arriving on `rx` (runs on a blocking thread); the validator's worker
-/// streams the valid rows to the load through `events`, when there is a load.
+/// Validates the bytes arriving on `rx` with `file` (runs on a blocking thread; its worker
+/// sends the valid rows to the load, when there is one).
 pub(crate) fn validate(
     mut rx: tokio::sync::mpsc::Receiver<Piece>,
-    (contract, as_of, chunk_rows): (sift_validator::Contract, chrono::NaiveDate, usize),
+    mut file: FileValidator,
     progress: Option<Progress>,
-    events: Option<&EventSender>,
     cancelled: &AtomicBool,
 ) -> Result<Validated, Stop> {
-    let mut file = FileValidator::new(contract, as_of, chunk_rows).map_err(stop)?;
-    if let Some(events) = events {
-        // The worker sends the valid rows to the load itself, in file order, as it validates
-        // them; a load that stopped taking rows stops the file (`RowsRefused`: `LoadGone`).
-        let events = events.clone();
-        file = file.with_rows_to(Box::new(move |rows| {
-            events.blocking_send(Ok(LoadEvent::Rows(rows))).map_err(|_| ())
-        }));
-    }
     let mut digest = Sha256::new();
     let mut invalid: Option<InvalidRecords> = None;
     let mut warnings: Option<InvalidRecords> = None;

@@ -14,15 +14,15 @@ pub const BUILTIN_CUSTOMER: &str = "builtin:customer";
 
 /// `contracts/customer.toml`: the customer contract of SPEC sections 3 and 7, the shells'
 /// default.
-pub const CUSTOMER_CONTRACT: &str = include_str!("../../../contracts/customer.toml");
+pub(crate) const CUSTOMER_CONTRACT: &str = include_str!("../../../contracts/customer.toml");
 
 /// `contracts/customer_country.toml`: the same with the country rule on (`--check-country`,
 /// `SIFT_CHECK_COUNTRY`).
-pub const CUSTOMER_COUNTRY_CONTRACT: &str = include_str!("../../../contracts/customer_country.toml");
+pub(crate) const CUSTOMER_COUNTRY_CONTRACT: &str = include_str!("../../../contracts/customer_country.toml");
 
 /// Where a contract is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ContractSource {
+pub(crate) enum ContractSource {
     /// `builtin:NAME`.
     Builtin(String),
     /// `s3://BUCKET/KEY`.
@@ -38,7 +38,7 @@ pub enum ContractSource {
 
 impl ContractSource {
     /// Reads where a route's `contract` (or a `--contract` flag) points.
-    pub fn parse(text: &str) -> ContractSource {
+    pub(crate) fn parse(text: &str) -> ContractSource {
         if let Some(name) = text.strip_prefix("builtin:") {
             ContractSource::Builtin(name.to_owned())
         } else if let Some(rest) = text.strip_prefix("s3://") {
@@ -60,7 +60,7 @@ pub struct LoadedContract {
 }
 
 /// The built-in contract `name` (`customer`), with its country rule on or off.
-pub fn builtin_contract(name: &str, check_country: bool) -> Result<Contract, Error> {
+pub(crate) fn builtin_contract(name: &str, check_country: bool) -> Result<Contract, Error> {
     let (location, text) = match (name, check_country) {
         ("customer", false) => ("contracts/customer.toml", CUSTOMER_CONTRACT),
         ("customer", true) => ("contracts/customer_country.toml", CUSTOMER_COUNTRY_CONTRACT),
@@ -71,7 +71,7 @@ pub fn builtin_contract(name: &str, check_country: bool) -> Result<Contract, Err
 
 /// `location` without the ODCS schema object it names, and the object: `orders.yaml#lines`
 /// reads object `lines` of `orders.yaml`. A `#` in any other name is part of the name.
-pub fn split_object(location: &str) -> (&str, Option<&str>) {
+fn split_object(location: &str) -> (&str, Option<&str>) {
     match location.rsplit_once('#') {
         Some((base, object)) if is_odcs(base) && !object.is_empty() => (base, Some(object)),
         _ => (location, None),
@@ -85,7 +85,7 @@ fn is_odcs(location: &str) -> bool {
 
 /// The contract in `text`, read from `location`: ODCS YAML when the name ends in `.yaml` or
 /// `.yml` (its schema object named after a `#`, when the document has several), else sift TOML.
-pub fn contract_from_text(location: &str, text: &str) -> Result<LoadedContract, Error> {
+pub(crate) fn contract_from_text(location: &str, text: &str) -> Result<LoadedContract, Error> {
     let (base, object) = split_object(location);
     let loaded = if is_odcs(base) {
         let imported = match object {

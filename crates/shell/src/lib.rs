@@ -23,10 +23,7 @@ pub mod settings;
 mod warehouse;
 
 pub use crate::aws::{Aws, AwsOptions};
-pub use crate::contracts::{
-    BUILTIN_CUSTOMER, CUSTOMER_CONTRACT, CUSTOMER_COUNTRY_CONTRACT, ContractSource, LoadedContract,
-    builtin_contract, contract_from_text, load_contract, split_object,
-};
+pub use crate::contracts::{BUILTIN_CUSTOMER, LoadedContract, load_contract};
 pub use crate::error::Error;
 pub use crate::routes::Route;
 pub use crate::warehouse::{Database, open_warehouse, sslmode_note};

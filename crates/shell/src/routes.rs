@@ -23,7 +23,7 @@ pub struct Route {
 impl Route {
     /// Parses a JSON list of routes, trimming the invalid prefixes' slashes. The error says
     /// what is expected, for the caller to put beside the setting's name.
-    pub fn parse_list(json: &str) -> Result<Vec<Route>, Error> {
+    pub(crate) fn parse_list(json: &str) -> Result<Vec<Route>, Error> {
         let mut routes: Vec<Route> = serde_json::from_str(json).map_err(|e| {
             Error::Routes(format!(
                 "a JSON list of {{\"prefix\", \"contract\", \"invalid_prefix\"}} routes ({e})"

@@ -40,7 +40,10 @@ pub fn encryption(mode: &str, kms_key_id: Option<String>) -> Result<Encryption, 
 
 /// `SIFT_ROUTES`: an ordered JSON list of routes.
 pub fn routes(json: &str) -> Result<Vec<Route>, String> {
-    Route::parse_list(json).map_err(|e| e.to_string().trim_start_matches("expected ").to_owned())
+    Route::parse_list(json).map_err(|e| match e {
+        crate::Error::Routes(expected) => expected,
+        other => other.to_string(),
+    })
 }
 
 #[cfg(test)]

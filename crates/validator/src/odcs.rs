@@ -8,8 +8,8 @@
 //!   `primaryKey: true` in `primaryKeyPosition` order;
 //! - each property is a column, named by its `physicalName` when it has one (the name in the
 //!   file's header and in the table; its `name` otherwise), `required` as given; its
-//!   `logicalType` and `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`, `exclusiveMinimum`,
-//!   `exclusiveMaximum`), `number` with a `physicalType` of `decimal(p,s)` or `numeric(p,s)`
+//!   `logicalType` and `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`,
+//!   `exclusiveMinimum`, `exclusiveMaximum`, `format`, an integer `physicalType`), `number` with a `physicalType` of `decimal(p,s)` or `numeric(p,s)`
 //!   (`minimum`, `maximum`), `boolean`, `date` (`minimum`, `exclusiveMinimum`, `format:
 //!   yyyy-MM-dd`), `timestamp` (`exclusiveMinimum`), `string` (`pattern`, `format: email`,
 //!   `minLength`/`maxLength`); `unique: true` a uniqueness rule;
@@ -50,7 +50,8 @@ pub struct Imported {
 const EMAIL: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
 
 /// Reads an ODCS v3 contract (YAML or JSON text) of one schema object as a sift contract, with
-/// what it could not map. A document of several objects names the one to read: [`import_odcs_object`].
+/// what it could not map. A document of several objects names the one to read:
+/// [`import_odcs_object`].
 pub fn import_odcs(text: &str) -> Result<Imported> {
     import(text, None)
 }

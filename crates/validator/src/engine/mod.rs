@@ -121,8 +121,13 @@ impl Validator {
     pub fn bind(&mut self, header: &Header) -> Result<()> {
         let mut columns = Vec::new();
         let mut missing = Vec::new();
+        // The header positions some contract column names (for `extra_columns`).
+        let mut declared = vec![false; header.len()];
         for spec in &self.contract.columns {
             let found = header.find_all(&spec.name);
+            for &position in found {
+                declared[position] = true;
+            }
             match (found, spec.required) {
                 ([], true) => missing.push(spec.name.clone()),
                 ([], false) => {}
@@ -141,11 +146,12 @@ impl Validator {
             return Err(Rejection::MissingColumns { columns: missing }.into());
         }
         if self.contract.format.extra_columns == crate::contract::ExtraColumns::Reject {
-            let declared: std::collections::HashSet<usize> =
-                self.contract.columns.iter().flat_map(|spec| header.find_all(&spec.name)).copied().collect();
-            let extra: Vec<String> = (0..header.len())
-                .filter(|i| !declared.contains(i))
-                .map(|i| header.raw()[i].clone())
+            let extra: Vec<String> = header
+                .raw()
+                .iter()
+                .zip(&declared)
+                .filter(|(_, d)| !**d)
+                .map(|(name, _)| name.clone())
                 .collect();
             if !extra.is_empty() {
                 return Err(Rejection::ExtraColumns { columns: extra }.into());
