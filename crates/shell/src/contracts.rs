@@ -99,8 +99,9 @@ pub(crate) fn contract_from_text(location: &str, text: &str) -> Result<LoadedCon
     loaded.map_err(|source| Error::Contract { location: location.to_owned(), source })
 }
 
-/// The contract `source` names ([`ContractSource::parse`]): a built-in one (with the country
-/// rule when `check_country`), an S3 object read through `aws`, or a file under `root`.
+/// The contract `source` names: `builtin:customer` (with the country rule when
+/// `check_country`), `s3://BUCKET/KEY` read through `aws`, or a file under `root`; TOML, or ODCS
+/// YAML by a `.yaml` / `.yml` name (`FILE.yaml#NAME` reads schema object `NAME`).
 pub async fn load_contract(
     source: &str,
     check_country: bool,

@@ -14,7 +14,7 @@ use crate::Error;
 pub struct Route {
     /// Key prefix of the objects the route takes.
     pub prefix: String,
-    /// Where the contract comes from; see [`crate::ContractSource::parse`].
+    /// Where the contract comes from; see [`crate::load_contract`].
     pub contract: String,
     /// Key prefix of the route's invalid-records files (no leading or trailing slash).
     pub invalid_prefix: String,
