@@ -416,3 +416,33 @@ fn sift_runs_and_imports_one_object_of_an_odcs_document_of_several() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("name = \"orders\""));
 }
+
+#[test]
+fn an_exported_odcs_contract_reads_back_and_runs_as_its_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    for (dataset, file) in [("customer", "customers"), ("orders", "orders"), ("products", "products")] {
+        let toml = contract(dataset);
+        let yaml = dir.path().join(format!("{dataset}.odcs.yaml"));
+        let output =
+            sift().args(["contract", "export", "--odcs", "--out"]).arg(&yaml).arg(&toml).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        // Imported again, it is the same contract, with nothing left unmapped.
+        let output = sift().args(["contract", "import"]).arg(&yaml).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            sift_validator::Contract::from_toml(&String::from_utf8(output.stdout).unwrap()).unwrap(),
+            sift_validator::Contract::from_toml(&std::fs::read_to_string(&toml).unwrap()).unwrap(),
+            "{dataset}"
+        );
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.trim_end().ends_with("; 0 fields not mapped"), "{stderr}");
+        // And a run under it gives the TOML's outcome.
+        let (code_a, a) = run(&example(file), &toml, &dir.path().join(format!("{dataset}-toml")), None);
+        let (code_b, b) = run(&example(file), &yaml, &dir.path().join(format!("{dataset}-odcs")), None);
+        assert_eq!((code_a, code_b), (0, 0), "{a}\n{b}");
+        for field in ["rows", "valid", "invalid", "inserted", "rule_failures", "rule_warnings"] {
+            assert_eq!(a[field], b[field], "{dataset}: {field}");
+        }
+        assert!(a["invalid"].as_u64().unwrap() > 0, "the example plants invalid rows: {a}");
+    }
+}

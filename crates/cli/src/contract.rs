@@ -1,4 +1,4 @@
-//! `sift contract check` and `sift contract import`, and reading a contract file the way every
+//! `sift contract check`, `import` and `export`, and reading a contract file the way every
 //! command does.
 
 use std::path::Path;
@@ -99,6 +99,28 @@ pub(crate) fn note_unmapped(location: &str, unmapped: &[String]) {
     }
 }
 
+/// `sift contract export`: a contract as sift TOML, or as ODCS v3.1 YAML.
+pub(crate) async fn export_contract(path: &Path, odcs: bool, out: Option<&Path>) -> Result<()> {
+    let contract = read_contract(path).await?;
+    let text = if odcs {
+        sift_validator::export_odcs(&contract).with_context(|| format!("exporting {}", path.display()))?
+    } else {
+        contract.to_toml()
+    };
+    write_out(&text, out)
+}
+
+/// Writes `text` to the file `out`, or to stdout.
+fn write_out(text: &str, out: Option<&Path>) -> Result<()> {
+    match out {
+        Some(out) => std::fs::write(out, text).with_context(|| format!("writing {}", out.display())),
+        None => {
+            out!("{text}");
+            Ok(())
+        }
+    }
+}
+
 /// `sift contract import`: an ODCS contract as sift TOML.
 pub(crate) fn import_contract(path: &Path, object: Option<&str>, out: Option<&Path>) -> Result<()> {
     let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
@@ -107,11 +129,7 @@ pub(crate) fn import_contract(path: &Path, object: Option<&str>, out: Option<&Pa
         None => sift_validator::import_odcs(&text),
     }
     .with_context(|| format!("in {}", path.display()))?;
-    let toml = imported.contract.to_toml();
-    match out {
-        Some(out) => std::fs::write(out, &toml).with_context(|| format!("writing {}", out.display()))?,
-        None => out!("{toml}"),
-    }
+    write_out(&imported.contract.to_toml(), out)?;
     if !imported.unmapped.is_empty() {
         eprintln!("not mapped from {} ({}):", path.display(), imported.unmapped.len());
         for item in &imported.unmapped {

@@ -95,6 +95,20 @@ enum ContractCommand {
         #[arg(long, value_name = "NAME")]
         object: Option<String>,
     },
+    /// Write a contract out: as sift TOML, or with --odcs as an Open Data Contract Standard
+    /// v3.1 document that `sift contract import` reads back to the same contract (what ODCS
+    /// has no words for is written in sift's own terms, which other tools read past).
+    Export {
+        /// The contract: a file (TOML or ODCS YAML), `s3://...` or `builtin:customer`.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Write ODCS v3.1 YAML instead of TOML.
+        #[arg(long)]
+        odcs: bool,
+        /// Write here instead of stdout.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// The shells `sift completions` writes for.
@@ -142,6 +156,9 @@ fn main() -> ExitCode {
             Command::Contract(ContractCommand::Import { file, out, object }) => {
                 contract::import_contract(&file, object.as_deref(), out.as_deref())
                     .map(|()| ExitCode::SUCCESS)
+            }
+            Command::Contract(ContractCommand::Export { file, odcs, out }) => {
+                contract::export_contract(&file, odcs, out.as_deref()).await.map(|()| ExitCode::SUCCESS)
             }
             Command::Contract(ContractCommand::Check { file, dialect }) => {
                 contract::check_contract(&file, dialect).await.map(|()| ExitCode::SUCCESS)

@@ -58,4 +58,4 @@ pub use crate::csv::{CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, InputLimit
 pub use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES, date_from_days, parse_date};
 pub use crate::error::{Error, Rejection, Result};
 pub use crate::file::{FileReport, FileValidator, InvalidRecords, RowSink, Tally, validate_bytes};
-pub use crate::odcs::{Imported, import_odcs, import_odcs_object};
+pub use crate::odcs::{Imported, export_odcs, import_odcs, import_odcs_object};

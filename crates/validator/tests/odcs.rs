@@ -21,7 +21,7 @@ fn the_customer_odcs_contract_imports_to_its_twin_and_lists_what_it_cannot_map()
             "team",
             "schema[0].properties[5].classification",
             "schema[0].quality[1].query",
-            "schema[0].quality[1]: only library rules (metric: ...) are mapped",
+            "schema[0].quality[1]: only library rules (metric: ...) and sift's own (type: custom, engine: sift) are mapped",
         ]
     );
     // The TOML it prints reads back to the same contract.

@@ -1,39 +1,13 @@
-//! Open Data Contract Standard (ODCS v3) contracts, read as sift contracts.
-//!
-//! [`import_odcs`] maps what sift can check and lists, by path, everything else: nothing is
-//! dropped silently. The mapping (field names as the ODCS v3.1 JSON Schema spells them):
-//!
-//! - `name` (or the schema object's `name`) is the dataset; the one schema object's
-//!   `physicalName` (else its `name`) is the table, keyed by the properties with
-//!   `primaryKey: true` in `primaryKeyPosition` order;
-//! - each property is a column, named by its `physicalName` when it has one (the name in the
-//!   file's header and in the table; its `name` otherwise), `required` as given; its
-//!   `logicalType` and `logicalTypeOptions` become checks: `integer` (`minimum`, `maximum`,
-//!   `exclusiveMinimum`, `exclusiveMaximum`, `format`, an integer `physicalType`), `number` with a `physicalType` of `decimal(p,s)` or `numeric(p,s)`
-//!   (`minimum`, `maximum`), `boolean`, `date` (`minimum`, `exclusiveMinimum`, `format:
-//!   yyyy-MM-dd`), `timestamp` (`exclusiveMinimum`), `string` (`pattern`, `format: email`,
-//!   `minLength`/`maxLength`); `unique: true` a uniqueness rule;
-//! - library quality rules (`metric:`, or the deprecated `rule:`) `nullValues`,
-//!   `invalidValues` (`arguments.validValues` or `arguments.pattern`) and `duplicateValues` (on
-//!   a property, or on the object with `arguments.properties`), with `mustBe: 0` (every row
-//!   must pass) or `mustBeLessThan` / `mustBeLessOrEqualTo` with `unit: percent` (a limit past
-//!   which the file is held; sift holds strictly above it, so a share exactly at a
-//!   `mustBeLessThan` value passes); `severity: warning` (or `warn`, `info`) makes a rule warn.
-//!
-//! Checked against the ODCS v3.1.0 JSON Schema (`schema/odcs-json-schema-v3.1.0.json` of
-//! bitol-io/open-data-contract-standard): the field names, the per-type `logicalTypeOptions`,
-//! `metric` replacing `rule`, and the operators.
-//!
-//! Every property's checks are mapped, required or not: a null passes a check (SQL `CHECK`
-//! semantics), so an optional column's present values are checked and its nulls load. A YAML
-//! `null` (or an empty string) in `validValues` allows the null, which passes anyway: it is
-//! left out of the allowed set, never read as the text `null`.
+//! ODCS to sift: [`import_odcs`] and [`import_odcs_object`] (the mapping is in the module
+//! docs of `odcs`).
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::contract::{Check, ColumnSpec, Contract, KeyPart, Rule, Severity, TableTarget};
+use super::types::{char_length, decimal_type, ecma_pattern, integer_format, integer_physical};
+use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_TABLE};
+use crate::contract::{Check, ColumnSpec, Contract, Format, KeyPart, Limits, Rule, Severity, TableTarget};
 use crate::error::{Error, Result};
 
 /// A sift contract read from an ODCS document, and what it could not map.
@@ -80,8 +54,27 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
     out.unknown(
         "",
         &root,
-        &["apiVersion", "kind", "id", "name", "version", "status", "schema", "description"],
+        &[
+            "apiVersion",
+            "kind",
+            "id",
+            "name",
+            "version",
+            "status",
+            "schema",
+            "description",
+            "customProperties",
+        ],
     );
+    let mut format = Format::default();
+    let mut limits = Limits::default();
+    for (path, property, value) in out.custom_properties("", &root) {
+        match property.as_str() {
+            SIFT_FORMAT => format = extension(&path, value)?,
+            SIFT_LIMITS => limits = extension(&path, value)?,
+            _ => out.unmapped.push(format!("{path}: {property} (sift reads this on a property)")),
+        }
+    }
     let schema = root.get("schema").and_then(Value::as_array).cloned().unwrap_or_default();
     let names: Vec<String> =
         schema.iter().map(|o| o.get("name").and_then(Value::as_str).unwrap_or_default().to_owned()).collect();
@@ -121,8 +114,25 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
     out.unknown(
         &format!("{at}."),
         object,
-        &["name", "physicalName", "logicalType", "physicalType", "description", "properties", "quality"],
+        &[
+            "name",
+            "physicalName",
+            "logicalType",
+            "physicalType",
+            "description",
+            "properties",
+            "quality",
+            "customProperties",
+        ],
     );
+    let mut loads = true;
+    for (path, property, value) in out.custom_properties(&format!("{at}."), object) {
+        match property.as_str() {
+            SIFT_TABLE => loads = extension(&path, value)?,
+            _ => out.unmapped.push(format!("{path}: {property} (sift reads this at the top level)")),
+        }
+    }
+    out.typed_by_sift = sift_typed_columns(&at, object)?;
     let properties = object.get("properties").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut keys: Vec<(i64, String)> = Vec::new();
     for (i, property) in properties.iter().enumerate() {
@@ -134,20 +144,22 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
         }
     }
     for (i, rule) in object.get("quality").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        out.object_quality(&format!("{at}.quality[{i}]"), rule);
+        out.object_quality(&format!("{at}.quality[{i}]"), rule)?;
     }
     keys.sort();
+    // The null limits read from nullValues rules, and any other the document sets.
+    limits.max_failure_pct.extend(out.null_limits);
     let contract = Contract {
         name,
-        table: Some(TableTarget {
+        table: loads.then(|| TableTarget {
             name: table,
             key: keys.into_iter().map(|(_, k)| k).collect(),
             on_conflict: Default::default(),
         }),
         columns: out.columns,
         rules: out.rules,
-        format: Default::default(),
-        limits: crate::contract::Limits { max_invalid_pct: None, max_failure_pct: out.null_limits },
+        format,
+        limits,
     };
     contract.check()?;
     Ok(Imported { contract, unmapped: out.unmapped })
@@ -161,6 +173,9 @@ struct Importer {
     rules: Vec<Rule>,
     null_limits: BTreeMap<String, f64>,
     unmapped: Vec<String>,
+    /// The columns whose type a sift rule (`type: custom, engine: sift`) proves: their
+    /// `logicalType` describes them for other readers and makes no check of its own.
+    typed_by_sift: Vec<String>,
 }
 
 /// What a quality rule's threshold asks.
@@ -177,6 +192,24 @@ impl Importer {
         for key in map.keys().filter(|k| !known.contains(&k.as_str())) {
             self.unmapped.push(format!("{path}{key}"));
         }
+    }
+
+    /// The sift custom properties of `map` (`customProperties` entries whose `property` starts
+    /// with `sift`) as (path, property, value); the others are listed.
+    fn custom_properties(&mut self, path: &str, map: &Map<String, Value>) -> Vec<(String, String, Value)> {
+        let mut sift = Vec::new();
+        let entries = map.get("customProperties").and_then(Value::as_array).into_iter().flatten();
+        for (i, entry) in entries.enumerate() {
+            let at = format!("{path}customProperties[{i}]");
+            let property = entry.get("property").and_then(Value::as_str).unwrap_or_default();
+            match entry.get("value") {
+                Some(value) if property.starts_with("sift") => {
+                    sift.push((at, property.to_owned(), value.clone()));
+                }
+                _ => self.unmapped.push(format!("{at} ({property})")),
+            }
+        }
+        sift
     }
 
     /// Maps one property; returns its primary key position when it is part of the key.
@@ -205,8 +238,16 @@ impl Importer {
                 "logicalTypeOptions",
                 "quality",
                 "description",
+                "customProperties",
             ],
         );
+        let mut load = true;
+        for (at, property, value) in self.custom_properties(&format!("{path}."), p) {
+            match property.as_str() {
+                SIFT_LOAD => load = extension(&at, value)?,
+                _ => self.unmapped.push(format!("{at}: {property} (sift reads this elsewhere)")),
+            }
+        }
         let flag = |key: &str| p.get(key).and_then(Value::as_bool).unwrap_or(false);
         let primary = flag("primaryKey");
         // A null-value quality rule may make the column required.
@@ -217,13 +258,16 @@ impl Importer {
                 required = true;
             }
         }
-        self.columns.push(if required { ColumnSpec::required(&name) } else { ColumnSpec::optional(&name) });
-        let options = p.get("logicalTypeOptions").and_then(Value::as_object).cloned().unwrap_or_default();
-        let logical = p.get("logicalType").and_then(Value::as_str).unwrap_or("string");
-        let checks =
-            self.type_checks(path, &name, logical, p.get("physicalType").and_then(Value::as_str), &options);
-        for (id, check) in checks {
-            self.rules.push(Rule::new(id, check));
+        let column = if required { ColumnSpec::required(&name) } else { ColumnSpec::optional(&name) };
+        self.columns.push(if load { column } else { column.not_loaded() });
+        // A sift rule proves this column's type: the logical type only describes it.
+        if !self.typed_by_sift.contains(&name) {
+            let options = p.get("logicalTypeOptions").and_then(Value::as_object).cloned().unwrap_or_default();
+            let logical = p.get("logicalType").and_then(Value::as_str).unwrap_or("string");
+            let physical = p.get("physicalType").and_then(Value::as_str);
+            for (id, check) in self.type_checks(path, &name, logical, physical, &options) {
+                self.rules.push(Rule::new(id, check));
+            }
         }
         if flag("unique") {
             self.rules.push(Rule::new(
@@ -232,7 +276,7 @@ impl Importer {
             ));
         }
         for (i, rule) in quality.iter().enumerate() {
-            self.property_quality(&format!("{path}.quality[{i}]"), &name, rule);
+            self.property_quality(&format!("{path}.quality[{i}]"), &name, rule)?;
         }
         Ok(primary.then(|| (p.get("primaryKeyPosition").and_then(Value::as_i64).unwrap_or(i64::MAX), name)))
     }
@@ -256,15 +300,20 @@ impl Importer {
             _ => &[],
         };
         self.unknown(&format!("{path}.logicalTypeOptions."), options, used);
-        let num = |key: &str| options.get(key).and_then(Value::as_f64);
         let mut checks = Vec::new();
         match logical {
             "integer" => {
-                // The tighter of the inclusive and exclusive bound on each side.
-                let min = [num("minimum").map(|v| v.ceil()), num("exclusiveMinimum").map(|v| v.floor() + 1.0)];
-                let max = [num("maximum").map(|v| v.floor()), num("exclusiveMaximum").map(|v| v.ceil() - 1.0)];
-                let min = min.into_iter().flatten().reduce(f64::max);
-                let max = max.into_iter().flatten().reduce(f64::min);
+                // The tighter of the inclusive and exclusive bound on each side, exact for
+                // whole numbers (an f64 is not, past 2^53).
+                let bound = |key: &str, round: fn(f64) -> f64, step: i64| {
+                    let value = options.get(key)?;
+                    let whole = value.as_i64().or_else(|| value.as_f64().map(|v| round(v) as i64))?;
+                    Some(whole.saturating_add(step))
+                };
+                let min = [bound("minimum", f64::ceil, 0), bound("exclusiveMinimum", f64::floor, 1)];
+                let max = [bound("maximum", f64::floor, 0), bound("exclusiveMaximum", f64::ceil, -1)];
+                let min = min.into_iter().flatten().max();
+                let max = max.into_iter().flatten().min();
                 // The type's own range: `logicalTypeOptions.format`, else an integer
                 // `physicalType`, else the schema's default format, i32.
                 let format = options.get("format").and_then(Value::as_str);
@@ -288,8 +337,8 @@ impl Importer {
                     column.clone(),
                     Check::Integer {
                         column,
-                        min: min.map_or(type_min, |v| (v as i64).max(type_min)),
-                        max: max.map_or(type_max, |v| (v as i64).min(type_max)),
+                        min: min.map_or(type_min, |v| v.max(type_min)),
+                        max: max.map_or(type_max, |v| v.min(type_max)),
                     },
                 ));
             }
@@ -300,8 +349,8 @@ impl Importer {
                         column,
                         precision,
                         scale,
-                        min: options.get("minimum").map(Value::to_string),
-                        max: options.get("maximum").map(Value::to_string),
+                        min: options.get("minimum").map(decimal_text),
+                        max: options.get("maximum").map(decimal_text),
                     },
                 )),
                 None => self.unmapped.push(format!(
@@ -363,10 +412,14 @@ impl Importer {
     }
 
     /// A property's quality rule.
-    fn property_quality(&mut self, path: &str, column: &str, rule: &Value) {
-        let Some((kind, threshold, severity)) = self.quality_terms(path, rule) else { return };
-        match kind.as_str() {
-            "nullValues" => match threshold {
+    fn property_quality(&mut self, path: &str, column: &str, rule: &Value) -> Result<()> {
+        if let Some(own) = self.sift_rule(path, rule)? {
+            self.rules.push(own);
+            return Ok(());
+        }
+        let Some(terms) = self.quality_terms(path, rule) else { return Ok(()) };
+        match terms.kind.as_str() {
+            "nullValues" => match terms.threshold {
                 Threshold::All => {}
                 Threshold::Pct(pct) => {
                     self.null_limits.insert(format!("not_null:{column}"), pct);
@@ -394,20 +447,20 @@ impl Importer {
                     // No argument: the threshold and severity apply to the column's own check.
                     (None, None) => {
                         match self.rules.iter_mut().find(|r| r.id == column) {
-                            Some(own) => apply(path, own, threshold, severity, &mut self.unmapped),
+                            Some(own) => terms.apply(path, own, &mut self.unmapped),
                             None => self
                                 .unmapped
                                 .push(format!("{path}: invalidValues on `{column}`, which has no check")),
                         }
-                        return;
+                        return Ok(());
                     }
                 };
                 if matches!(&check, Check::OneOf { values, .. } if values.is_empty()) {
                     self.unmapped.push(format!("{path}: validValues of `{column}` hold only null"));
-                    return;
+                    return Ok(());
                 }
                 let mut new = Rule::new(format!("{column}_valid"), check);
-                apply(path, &mut new, threshold, severity, &mut self.unmapped);
+                terms.apply(path, &mut new, &mut self.unmapped);
                 self.rules.push(new);
             }
             "duplicateValues" => {
@@ -415,16 +468,36 @@ impl Importer {
                     format!("duplicate_{column}"),
                     Check::Unique { key: vec![KeyPart::exact(column)] },
                 );
-                apply(path, &mut new, threshold, severity, &mut self.unmapped);
+                terms.apply(path, &mut new, &mut self.unmapped);
                 self.rules.push(new);
             }
             other => self.unmapped.push(format!("{path}: rule {other} on `{column}`")),
         }
+        Ok(())
     }
 
-    /// An object-level quality rule: `duplicateValues` over `arguments.properties`.
-    fn object_quality(&mut self, path: &str, rule: &Value) {
-        let Some((kind, threshold, severity)) = self.quality_terms(path, rule) else { return };
+    /// A sift rule written into the document (`type: custom, engine: sift`, the rule as sift's
+    /// TOML spells it in `implementation`); `None` for any other quality rule.
+    fn sift_rule(&mut self, path: &str, rule: &Value) -> Result<Option<Rule>> {
+        let Some(implementation) = sift_implementation(rule) else { return Ok(None) };
+        if let Value::Object(map) = rule {
+            self.unknown(
+                &format!("{path}."),
+                map,
+                &["type", "engine", "implementation", "name", "description"],
+            );
+        }
+        extension(&format!("{path}.implementation"), implementation.clone()).map(Some)
+    }
+
+    /// An object-level quality rule: `duplicateValues` over `arguments.properties`, or a sift
+    /// rule.
+    fn object_quality(&mut self, path: &str, rule: &Value) -> Result<()> {
+        if let Some(own) = self.sift_rule(path, rule)? {
+            self.rules.push(own);
+            return Ok(());
+        }
+        let Some(terms) = self.quality_terms(path, rule) else { return Ok(()) };
         let properties: Vec<String> = rule
             .pointer("/arguments/properties")
             .and_then(Value::as_array)
@@ -435,19 +508,20 @@ impl Importer {
                     .collect()
             })
             .unwrap_or_default();
-        if kind != "duplicateValues" || properties.is_empty() {
-            self.unmapped.push(format!("{path}: rule {kind}"));
-            return;
+        if terms.kind != "duplicateValues" || properties.is_empty() {
+            self.unmapped.push(format!("{path}: rule {}", terms.kind));
+            return Ok(());
         }
         let key = properties.iter().map(KeyPart::exact).collect();
         let mut new = Rule::new("duplicate", Check::Unique { key });
-        apply(path, &mut new, threshold, severity, &mut self.unmapped);
+        terms.apply(path, &mut new, &mut self.unmapped);
         self.rules.push(new);
+        Ok(())
     }
 
-    /// A library quality rule's kind, threshold and severity; `None` (listed) when sift cannot
-    /// express it.
-    fn quality_terms(&mut self, path: &str, rule: &Value) -> Option<(String, Threshold, Severity)> {
+    /// A library quality rule's kind, threshold, severity and description; `None` (listed)
+    /// when sift cannot express it.
+    fn quality_terms(&mut self, path: &str, rule: &Value) -> Option<Terms> {
         let Value::Object(map) = rule else {
             self.unmapped.push(path.to_owned());
             return None;
@@ -468,7 +542,9 @@ impl Importer {
         self.unknown(&format!("{path}."), map, &known);
         let kind = metric(rule).unwrap_or_default().to_owned();
         if map.get("type").and_then(Value::as_str).is_some_and(|t| t != "library") || kind.is_empty() {
-            self.unmapped.push(format!("{path}: only library rules (metric: ...) are mapped"));
+            self.unmapped.push(format!(
+                "{path}: only library rules (metric: ...) and sift's own (type: custom, engine: sift) are mapped"
+            ));
             return None;
         }
         let unit = map.get("unit").and_then(Value::as_str).unwrap_or("rows");
@@ -489,7 +565,40 @@ impl Importer {
             Some("warning" | "warn" | "info") => Severity::Warn,
             _ => Severity::Error,
         };
-        Some((kind, threshold, severity))
+        let description = map.get("description").and_then(Value::as_str).map(str::to_owned);
+        Some(Terms { kind, threshold, severity, description })
+    }
+}
+
+/// What a library quality rule asks, in sift's terms.
+struct Terms {
+    /// The metric: `nullValues`, `invalidValues`, `duplicateValues`, ...
+    kind: String,
+    threshold: Threshold,
+    severity: Severity,
+    description: Option<String>,
+}
+
+impl Terms {
+    /// Puts the threshold, severity and description on a sift rule (a check that fixes its
+    /// column's type cannot warn: that is listed instead).
+    fn apply(&self, path: &str, rule: &mut Rule, unmapped: &mut Vec<String>) {
+        if let Threshold::Pct(pct) = self.threshold {
+            rule.max_failure_pct = Some(pct);
+        }
+        if self.description.is_some() {
+            rule.description.clone_from(&self.description);
+        }
+        if self.severity == Severity::Warn {
+            if rule.check.proves().is_some() {
+                unmapped.push(format!(
+                    "{path}.severity: a warning on `{}`, whose check fixes the column's type",
+                    rule.id
+                ));
+            } else {
+                rule.severity = Severity::Warn;
+            }
+        }
     }
 }
 
@@ -498,142 +607,42 @@ fn metric(rule: &Value) -> Option<&str> {
     rule.get("metric").or_else(|| rule.get("rule")).and_then(Value::as_str)
 }
 
-/// Puts a quality rule's threshold and severity on a sift rule (a check that fixes its
-/// column's type cannot warn: that is listed instead).
-fn apply(path: &str, rule: &mut Rule, threshold: Threshold, severity: Severity, unmapped: &mut Vec<String>) {
-    if let Threshold::Pct(pct) = threshold {
-        rule.max_failure_pct = Some(pct);
-    }
-    if severity == Severity::Warn {
-        if rule.check.proves().is_some() {
-            unmapped.push(format!(
-                "{path}.severity: a warning on `{}`, whose check fixes the column's type",
-                rule.id
-            ));
-        } else {
-            rule.severity = Severity::Warn;
+/// The `implementation` of a sift rule in the document (`type: custom, engine: sift`).
+fn sift_implementation(rule: &Value) -> Option<&Value> {
+    let field = |key: &str| rule.get(key).and_then(Value::as_str);
+    (field("type") == Some("custom") && field("engine") == Some(SIFT_ENGINE))
+        .then(|| rule.get("implementation"))?
+}
+
+/// The columns of the schema object at `at` whose type a sift rule proves, wherever in the
+/// object the rule is written.
+fn sift_typed_columns(at: &str, object: &Map<String, Value>) -> Result<Vec<String>> {
+    let quality = |v: &Value| v.get("quality").and_then(Value::as_array).cloned().unwrap_or_default();
+    let properties = object.get("properties").and_then(Value::as_array).cloned().unwrap_or_default();
+    let lists = properties
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("{at}.properties[{i}]"), quality(p)))
+        .chain([(at.to_owned(), quality(&Value::Object(object.clone())))]);
+    let mut typed = Vec::new();
+    for (path, rules) in lists {
+        for (j, rule) in rules.iter().enumerate() {
+            let Some(implementation) = sift_implementation(rule) else { continue };
+            let rule: Rule =
+                extension(&format!("{path}.quality[{j}].implementation"), implementation.clone())?;
+            typed.extend(rule.check.proves().map(|(column, _)| column.to_owned()));
         }
     }
+    Ok(typed)
 }
 
-/// `(p, s)` of a `decimal(p,s)` or `numeric(p,s)` physical type.
-/// An ODCS pattern (ECMA-262, as JSON Schema's `pattern`) in the regex crate's syntax, with
-/// ECMA's meaning of its class escapes: `\d` is `[0-9]` and `\w` `[0-9A-Za-z_]` (ASCII, where
-/// the regex crate's are Unicode: `\d` would match `١٢٣`), `\b` the boundary of those, `\s`
-/// ECMA's white space and line terminators, and `[\b]` a backspace. Everything else is passed
-/// on as written.
-fn ecma_pattern(pattern: &str) -> String {
-    const SPACE: &str = "\\t\\n\\x0B\\x0C\\r \\u{A0}\\u{1680}\\u{2000}-\\u{200A}\\u{2028}\\u{2029}\\u{202F}\\u{205F}\\u{3000}\\u{FEFF}";
-    let mut out = String::with_capacity(pattern.len() + 16);
-    let mut chars = pattern.chars();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('d') => out.push_str("[0-9]"),
-                Some('D') => out.push_str("[^0-9]"),
-                Some('w') => out.push_str("[0-9A-Za-z_]"),
-                Some('W') => out.push_str("[^0-9A-Za-z_]"),
-                Some('s') => out.push_str(&format!("[{SPACE}]")),
-                Some('S') => out.push_str(&format!("[^{SPACE}]")),
-                Some('b') if in_class => out.push_str("\\x08"),
-                Some('b') => out.push_str("(?-u:\\b)"),
-                Some('B') if !in_class => out.push_str("(?-u:\\B)"),
-                Some(other) => {
-                    out.push('\\');
-                    out.push(other);
-                }
-                None => out.push('\\'),
-            },
-
-            ']' if in_class => {
-                in_class = false;
-                out.push(c);
-            }
-            // Literal inside an ECMA class; a nested class or a set operator in the regex crate's.
-            '[' | '&' | '~' if in_class => {
-                out.push('\\');
-                out.push(c);
-            }
-            '[' => {
-                in_class = true;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
+/// A sift extension's value, read as sift's own TOML would read it.
+fn extension<T: serde::de::DeserializeOwned>(path: &str, value: Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| Error::Contract(format!("{path}: not what sift reads there: {e}")))
 }
 
-/// The range of an ODCS integer `format` (the JSON Schema's enum: Rust's integer types), within
-/// i64; `None` for another value.
-fn integer_format(format: &str) -> Option<(i64, i64)> {
-    Some(match format {
-        "i8" => (i8::MIN.into(), i8::MAX.into()),
-        "i16" => (i16::MIN.into(), i16::MAX.into()),
-        "i32" => (i32::MIN.into(), i32::MAX.into()),
-        "i64" | "i128" => (i64::MIN, i64::MAX),
-        "u8" => (0, u8::MAX.into()),
-        "u16" => (0, u16::MAX.into()),
-        "u32" => (0, u32::MAX.into()),
-        "u64" | "u128" => (0, i64::MAX),
-        _ => return None,
-    })
-}
-
-/// The range of an SQL integer `physicalType` (`tinyint`, `smallint`, `int`, `bigint` and their
-/// aliases); `None` for anything else.
-fn integer_physical(physical: &str) -> Option<(i64, i64)> {
-    match physical.trim().to_ascii_lowercase().as_str() {
-        "tinyint" | "byte" => integer_format("i8"),
-        "smallint" | "int2" | "short" => integer_format("i16"),
-        "int" | "integer" | "int4" | "serial" => integer_format("i32"),
-        "bigint" | "int8" | "long" | "bigserial" => integer_format("i64"),
-        _ => None,
-    }
-}
-
-/// The `n` of a `varchar(n)`, `char(n)`, `character varying(n)` or `nvarchar(n)` physical type.
-fn char_length(physical: &str) -> Option<u64> {
-    let lower = physical.trim().to_ascii_lowercase();
-    let (name, rest) = lower.split_once('(')?;
-    let known = ["varchar", "char", "character varying", "character", "nvarchar", "nchar", "string"];
-    known.contains(&name.trim()).then_some(())?;
-    rest.strip_suffix(')')?.trim().parse().ok()
-}
-
-fn decimal_type(physical: &str) -> Option<(u8, u8)> {
-    let lower = physical.trim().to_ascii_lowercase();
-    let inner =
-        lower.strip_prefix("decimal(").or_else(|| lower.strip_prefix("numeric("))?.strip_suffix(')')?;
-    let (p, s) = inner.split_once(',')?;
-    Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)] // Tests fail loudly by design.
-
-    use super::*;
-
-    #[test]
-    fn ecma_class_escapes_keep_their_ecma_meaning() {
-        let matches =
-            |pattern: &str, text: &str| regex::Regex::new(&ecma_pattern(pattern)).unwrap().is_match(text);
-        // `\d` and `\w` are ASCII: Arabic-Indic digits and accented letters are not in them.
-        assert!(matches(r"^\d{3}$", "123") && !matches(r"^\d{3}$", "١٢٣"));
-        assert!(matches(r"^\w+$", "ab_9") && !matches(r"^\w+$", "é"));
-        assert!(matches(r"^\D$", "é") && matches(r"^\W$", "é"));
-        // Inside a class too, and with a literal `[` there.
-        assert!(matches(r"^[\d.]+$", "1.5") && !matches(r"^[\d.]+$", "١.٥"));
-        assert!(matches(r"^[[a]+$", "[a[") && matches(r"^[a&&b]$", "&"));
-        // `\b` is the boundary of ASCII words; `[\b]` a backspace.
-        assert!(matches(r"\bé", "xé") && matches(r"\bx", "éx"));
-        assert!(matches(r"^[\b]$", "\u{8}"));
-        // `\s` is ECMA's white space: a no-break space and a BOM are in it, NEL is not.
-        assert!(matches(r"^\s$", "\u{a0}") && matches(r"^\s$", "\u{feff}") && !matches(r"^\s$", "\u{85}"));
-        assert!(matches(r"^\S$", "\u{85}"));
-        // Other escapes and text pass through.
-        assert_eq!(ecma_pattern(r"^[A-Z]{2}\.\-x$"), r"^[A-Z]{2}\.\-x$");
-    }
+/// A decimal bound as text: a YAML number as written back, a string as is.
+fn decimal_text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
 }
