@@ -446,3 +446,92 @@ fn an_exported_odcs_contract_reads_back_and_runs_as_its_toml() {
         assert!(a["invalid"].as_u64().unwrap() > 0, "the example plants invalid rows: {a}");
     }
 }
+
+/// `sift contract suggest FILE` (with `extra` flags): the contract, with the stderr line.
+fn suggest(input: &Path, out: &Path, extra: &[&str]) -> String {
+    let output = sift()
+        .args(["contract", "suggest", "--as-of", "2026-11-26", "--out"])
+        .arg(out)
+        .args(extra)
+        .arg(input)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    stderr
+}
+
+#[test]
+fn a_suggested_contract_checks_and_its_file_validates_with_no_invalid_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // Each shipped example, and generated files of every dataset: planted defects, none, and
+    // the customers' country column.
+    let mut inputs: Vec<PathBuf> = ["customers", "orders", "products"].iter().map(|f| example(f)).collect();
+    for (dataset, invalid_pct, country) in [
+        ("customers", 0.0, false),
+        ("customers", 5.0, true),
+        ("orders", 0.0, false),
+        ("products", 0.0, false),
+    ] {
+        let mut csv = Vec::new();
+        match dataset {
+            "orders" => {
+                sift_datagen::generate_orders(7, invalid_pct, 3_000, &mut csv).unwrap();
+            }
+            "products" => {
+                sift_datagen::generate_products(7, invalid_pct, 3_000, &mut csv).unwrap();
+            }
+            _ => {
+                let config = sift_datagen::Config { seed: 7, invalid_pct, country };
+                sift_datagen::generate(&config, 3_000, &mut csv).unwrap();
+            }
+        }
+        let path = dir.path().join(format!("{dataset}-{invalid_pct}-{country}.csv"));
+        std::fs::write(&path, csv).unwrap();
+        inputs.push(path);
+    }
+    for (i, input) in inputs.iter().enumerate() {
+        for (kind, extra) in [("toml", &[][..]), ("odcs.yaml", &["--odcs"][..])] {
+            let contract = dir.path().join(format!("suggested-{i}.{kind}"));
+            let stderr = suggest(input, &contract, extra);
+            assert!(stderr.contains("suggested ") && stderr.contains(" rows"), "{stderr}");
+            let check = sift().args(["contract", "check"]).arg(&contract).output().unwrap();
+            assert!(check.status.success(), "{}", String::from_utf8_lossy(&check.stderr));
+            let (code, json) = run(input, &contract, &dir.path().join(format!("out-{i}-{kind}")), None);
+            assert_eq!(code, 0, "{json}");
+            assert_eq!(json["invalid"], 0, "{}: {json}", input.display());
+            assert_eq!(json["valid"], json["total"], "{json}");
+            assert!(json["total"].as_u64().unwrap() >= 1_000, "{json}");
+        }
+    }
+    // The clean customers file: its id, age and date of birth are typed, its email a pattern.
+    let text = std::fs::read_to_string(dir.path().join("suggested-3.toml")).unwrap();
+    let contract = sift_validator::Contract::from_toml(&text).unwrap();
+    let table = contract.table().unwrap();
+    let ty = |name: &str| table.columns.iter().find(|c| c.name == name).unwrap().ty;
+    assert!(ty("customer_id").is_integer() && ty("age").is_integer(), "{text}");
+    assert_eq!(ty("date_of_birth"), sift_model::ColumnType::Date, "{text}");
+    assert!(text.contains("# date_of_birth: 0 nulls in 3,000 rows: required"), "{text}");
+}
+
+#[test]
+fn suggest_reads_a_compressed_file_as_run_does_and_refuses_what_run_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = example("orders");
+    let gz = dir.path().join("orders.csv.gz");
+    std::fs::write(&gz, sift_tests::gzip(&std::fs::read(&plain).unwrap())).unwrap();
+    suggest(&plain, &dir.path().join("plain.toml"), &[]);
+    suggest(&gz, &dir.path().join("gz.toml"), &[]);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    // The same contract, named `orders` from the file's name without its extensions.
+    let parse = |name: &str| sift_validator::Contract::from_toml(&read(name)).unwrap();
+    assert_eq!(parse("plain.toml"), parse("gz.toml"));
+    assert_eq!(parse("gz.toml").name, "orders");
+    // A row longer than the header: rejected, exit 2, the line named.
+    let ragged = dir.path().join("ragged.csv");
+    std::fs::write(&ragged, "a,b\n1,2\n3,4,5\n").unwrap();
+    let output = sift().args(["contract", "suggest"]).arg(&ragged).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("file rejected") && stderr.contains("line 3"), "{stderr}");
+}

@@ -1,5 +1,5 @@
-//! Hostile input and hostile machines, through the real `sift` binary: compression bombs, an
-//! endless field, headers of millions of columns, hundreds of failing rules, all under a memory
+//! Hostile input and hostile machines, through the real `sift` binary (`sift run`, and `sift
+//! contract suggest` on the inputs it reads the same way): compression bombs, an endless field, headers of millions of columns, hundreds of failing rules, all under a memory
 //! limit (`prlimit --as`); a value PostgreSQL cannot store; a full disk (`prlimit --fsize`);
 //! concurrent first loads into a new schema. Each run ends with a clear outcome (processed, or
 //! rejected naming the line and the limit; never killed, never exit 1 for the input's fault),
@@ -113,6 +113,11 @@ fn run(input: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, Value) {
 }
 
 fn assert_rejected(input: &Path, out: &Path, needle: &str) {
+    // `sift contract suggest` reads the file as `sift run` does: refused the same way.
+    let suggested = sift_limited(&["contract", "suggest", input.to_str().unwrap()], None, out);
+    let stderr = String::from_utf8_lossy(&suggested.stderr);
+    assert_eq!(suggested.status.code(), Some(2), "suggest: rejected, never killed: {stderr}");
+    assert!(stderr.contains(needle), "{stderr}");
     let (code, json) = run(input, out, &[]);
     assert_eq!(code, Some(2), "rejected, never killed: {json}");
     assert_eq!(json["status"], "rejected");
@@ -164,6 +169,14 @@ fn headers_of_2_000_000_and_100_000_columns_are_rejected_and_10_000_run() {
     let (code, json) = run(&wide, &dir.path().join("out10000"), &[]);
     assert_eq!(code, Some(0), "{json}");
     assert_eq!((json["total"].as_u64(), json["inserted"].as_u64()), (Some(200), Some(200)));
+    // Suggested too, one check for each of the 10,000 columns.
+    let out = dir.path().join("out10000");
+    let contract = out.join("wide.toml");
+    let args = ["contract", "suggest", wide.to_str().unwrap(), "--out", contract.to_str().unwrap()];
+    let suggested = sift_limited(&args, None, &out);
+    assert!(suggested.status.success(), "{}", String::from_utf8_lossy(&suggested.stderr));
+    let contract = sift_validator::Contract::from_toml(&std::fs::read_to_string(&contract).unwrap()).unwrap();
+    assert_eq!((contract.columns.len(), contract.rules.len()), (10_000, 10_000));
 }
 
 #[test]

@@ -22,6 +22,7 @@ mod history;
 mod human;
 mod output;
 mod run;
+mod suggest;
 mod warehouse;
 
 /// jemalloc, as polars recommends (lower peak RSS than the system allocator; docs/benchmarks.md).
@@ -95,6 +96,11 @@ enum ContractCommand {
         #[arg(long, value_name = "NAME")]
         object: Option<String>,
     },
+    /// Propose a contract from a file, read once the way `sift run` reads it: each column's
+    /// type, nulls, lengths, small sets of values, code patterns and a key, each under a
+    /// comment giving its evidence. Every check holds on the file, so `sift run` with the
+    /// contract finds no invalid row there.
+    Suggest(Box<suggest::SuggestArgs>),
     /// Write a contract out: as sift TOML, or with --odcs as an Open Data Contract Standard
     /// v3.1 document that `sift contract import` reads back to the same contract (what ODCS
     /// has no words for is written in sift's own terms, which other tools read past).
@@ -157,6 +163,7 @@ fn main() -> ExitCode {
                 contract::import_contract(&file, object.as_deref(), out.as_deref())
                     .map(|()| ExitCode::SUCCESS)
             }
+            Command::Contract(ContractCommand::Suggest(args)) => suggest::suggest(*args).await,
             Command::Contract(ContractCommand::Export { file, odcs, out }) => {
                 contract::export_contract(&file, odcs, out.as_deref()).await.map(|()| ExitCode::SUCCESS)
             }

@@ -90,7 +90,7 @@ pub(crate) struct RunArgs {
     chunk_rows: usize,
 }
 
-fn parse_date(text: &str) -> Result<NaiveDate, String> {
+pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|e| format!("expected YYYY-MM-DD: {e}"))
 }
 
@@ -200,7 +200,7 @@ fn auto_migrate_from_env() -> Result<bool> {
 }
 
 /// A local input as (folder, file name): the folder becomes the source store's root.
-fn split_input(input: &Path) -> Result<(PathBuf, String)> {
+pub(crate) fn split_input(input: &Path) -> Result<(PathBuf, String)> {
     let name = input
         .file_name()
         .and_then(|n| n.to_str())

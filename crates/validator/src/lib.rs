@@ -49,6 +49,7 @@ mod instant;
 mod keys;
 mod odcs;
 mod pattern;
+mod suggest;
 
 pub use crate::contract::{
     Check, ColumnSpec, Contract, Encoding, ExtraColumns, Format, Hold, HoldLimit, KeyPart, Limits, NUL_BYTE,
@@ -59,3 +60,4 @@ pub use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES, d
 pub use crate::error::{Error, Rejection, Result};
 pub use crate::file::{FileReport, FileValidator, InvalidRecords, RowSink, Tally, validate_bytes};
 pub use crate::odcs::{Imported, export_odcs, import_odcs, import_odcs_object};
+pub use crate::suggest::{SNIFF_BYTES, SuggestOptions, Suggester, Suggestion};

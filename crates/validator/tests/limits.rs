@@ -236,8 +236,8 @@ fn contracts_that_cannot_work_are_refused_before_any_file() {
     }
     let err = Contract::from_toml(&format!("name = {}", "[".repeat(200_000))).unwrap_err().to_string();
     assert!(err.contains("nests deeper than 64"), "{err}");
-    let big = format!("name = \"x\"\n# {}\n", "x".repeat(2 << 20));
-    assert!(Contract::from_toml(&big).unwrap_err().to_string().contains("more than the 1048576"));
+    let big = format!("name = \"x\"\n# {}\n", "x".repeat(9 << 20));
+    assert!(Contract::from_toml(&big).unwrap_err().to_string().contains("more than the 8388608"));
     // The shipped contracts pass the scan.
     sift_validator::import_odcs(
         &std::fs::read_to_string("../../contracts/odcs/customers.odcs.yaml").unwrap(),

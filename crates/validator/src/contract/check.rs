@@ -214,6 +214,10 @@ impl KeyPart {
     }
 }
 
+/// The email pattern of ODCS's `format: email` and of a suggested contract (the customer
+/// contract's).
+pub(crate) const EMAIL_PATTERN: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
+
 /// The default words of a `boolean` check.
 pub(crate) const DEFAULT_TRUE_VALUES: &[&str] = &["true", "t", "yes", "y", "1"];
 /// The default words of a `boolean` check.

@@ -48,6 +48,7 @@ use sift_model::ColumnType;
 use crate::error::{Error, Result};
 
 pub use self::check::{Check, KeyPart, Rule, Severity};
+pub(crate) use self::check::{DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, EMAIL_PATTERN};
 pub use self::format::{Encoding, ExtraColumns, Format};
 pub use self::limits::{Hold, HoldLimit, Limits};
 pub use self::table::{ColumnSpec, OnConflict, TableTarget};

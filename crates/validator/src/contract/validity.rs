@@ -209,9 +209,10 @@ fn check_identifier(what: &str, identifier: &str) -> Result<()> {
     Ok(())
 }
 
-/// Most bytes of a contract's text (TOML or YAML): contracts are a few kilobytes, the largest
-/// real ones a few hundred.
-pub(crate) const MAX_CONTRACT_BYTES: usize = 1 << 20;
+/// Most bytes of a contract's text (TOML or YAML): contracts are a few kilobytes, and one
+/// declaring and checking the widest header a file may have (`max_columns`, 16,384), with a
+/// suggestion's evidence, about 5 MiB.
+pub(crate) const MAX_CONTRACT_BYTES: usize = 8 << 20;
 
 /// Deepest nesting of a contract's text (mappings, sequences, arrays, inline tables).
 pub(crate) const MAX_CONTRACT_DEPTH: usize = 64;

@@ -200,7 +200,7 @@ fn mark(fail: &mut [bool], values: &[Option<&str>], mut passes: impl FnMut(usize
 
 /// The trimmed values of a raw column (empty after trimming is null), and whether any value
 /// changed (so the raw column cannot stand for the trimmed one).
-pub(super) fn trim_column(ca: &StringChunked) -> (Vec<Option<&str>>, bool) {
+pub(crate) fn trim_column(ca: &StringChunked) -> (Vec<Option<&str>>, bool) {
     let mut changed = false;
     let mut values = Vec::with_capacity(ca.len());
     let no_nulls = ca.null_count() == 0;
@@ -274,7 +274,7 @@ fn parse_booleans(values: &[Option<&str>], words: &BooleanWords) -> ParsedColumn
 /// Parses a base-10 integer the way SPEC section 3 reads ids and ages: ASCII digits only (a
 /// leading `-` when `negative`), leading zeros allowed, no sign, no spaces. `None` when the text
 /// is not such a number or does not fit in an `i64`.
-pub(super) fn parse_int(text: &str, negative: bool) -> Option<i64> {
+pub(crate) fn parse_int(text: &str, negative: bool) -> Option<i64> {
     let (minus, digits) = match text.strip_prefix('-') {
         Some(rest) if negative => (true, rest),
         _ => (false, text),

@@ -31,7 +31,8 @@ use crate::contract::Contract;
 use crate::csv::{Header, RawChunk, column_name};
 use crate::error::{Error, Rejection, Result};
 
-use self::kernels::{Columns, trim_column};
+use self::kernels::Columns;
+pub(crate) use self::kernels::{parse_int, trim_column};
 use self::plan::{Bound, Plan, Step};
 
 /// Name of the `;`-joined failure ids column in the invalid rows.

@@ -7,7 +7,9 @@ use serde_json::{Map, Value};
 
 use super::types::{char_length, decimal_type, ecma_pattern, integer_format, integer_physical};
 use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_TABLE};
-use crate::contract::{Check, ColumnSpec, Contract, Format, KeyPart, Limits, Rule, Severity, TableTarget};
+use crate::contract::{
+    Check, ColumnSpec, Contract, EMAIL_PATTERN as EMAIL, Format, KeyPart, Limits, Rule, Severity, TableTarget,
+};
 use crate::error::{Error, Result};
 
 /// A sift contract read from an ODCS document, and what it could not map.
@@ -19,9 +21,6 @@ pub struct Imported {
     /// (`schema[0].properties[2].classification`), with why when it is not obvious.
     pub unmapped: Vec<String>,
 }
-
-/// The email pattern of `format: email` (the customer contract's).
-const EMAIL: &str = r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$";
 
 /// Reads an ODCS v3 contract (YAML or JSON text) of one schema object as a sift contract, with
 /// what it could not map. A document of several objects names the one to read:
