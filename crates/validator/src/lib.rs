@@ -30,10 +30,11 @@
 //!
 //! The pieces, each private with its items re-exported here: `csv.rs` reads bytes into raw
 //! columnar chunks and enforces the file-level rules, and writes the invalid-records CSV;
-//! `contract.rs` is the contract data model (Rust or TOML) and derives the table;
-//! `engine/` evaluates a contract on chunks (`plan.rs` compiles it, `kernels.rs` checks,
-//! `outputs.rs` splits); `file.rs` drives a
-//! whole file ([`FileValidator`]).
+//! `contract/` is the contract data model (Rust or TOML) and derives the table; `engine/`
+//! evaluates a contract on chunks (`plan.rs` compiles it, `kernels.rs` checks, `outputs.rs`
+//! splits); `file.rs` drives a whole file ([`FileValidator`]); `odcs/` reads and writes Open
+//! Data Contract Standard documents ([`import_odcs`], [`export_odcs`]); `suggest/` proposes a
+//! contract from a file ([`Suggester`]).
 
 mod calendar;
 mod contract;

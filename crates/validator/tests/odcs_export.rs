@@ -57,16 +57,21 @@ fn every_shipped_contract_reads_back_equal_and_is_native_where_odcs_can_say_it()
         // Only what ODCS has no words for is written as sift's own.
         for name in sift_rules(&doc) {
             let rule = contract.rules.iter().find(|r| r.id == name).unwrap();
-            let why = match &rule.check {
-                Check::Date { before_as_of, .. } | Check::Timestamp { before_as_of, .. } => *before_as_of,
-                Check::Unique { key } => key.iter().any(|k| k.lowercase || k.collapse_spaces),
-                Check::CompletedYears { .. } => true,
-                Check::OneOf { case_insensitive, .. } => {
-                    *case_insensitive || rule.id == rule.check.columns()[0]
-                }
-                Check::Decimal { .. } => true,
-                _ => false,
-            };
+            // A type check with a threshold, a severity or a description is sift's own.
+            let terms = rule.max_failure_pct.is_some()
+                || rule.description.is_some()
+                || rule.severity == sift_validator::Severity::Warn;
+            let why = terms
+                || match &rule.check {
+                    Check::Date { before_as_of, .. } | Check::Timestamp { before_as_of, .. } => *before_as_of,
+                    Check::Unique { key } => key.iter().any(|k| k.lowercase || k.collapse_spaces),
+                    Check::CompletedYears { .. } => true,
+                    Check::OneOf { case_insensitive, .. } => {
+                        *case_insensitive || rule.id == rule.check.columns()[0]
+                    }
+                    Check::Decimal { .. } => true,
+                    _ => false,
+                };
             assert!(why, "{path}: `{name}` could be native:\n{}", export_odcs(&contract).unwrap());
         }
         // Every column keeps its type for other readers.
@@ -181,12 +186,13 @@ fn thresholds_severities_descriptions_and_preconditions_read_back() {
         Rule::new("pair", Check::Unique { key: vec![KeyPart::exact("a"), KeyPart::exact("b")] }),
     ]);
     let doc = round_trip(&c);
-    // `\w` means another thing in ECMA; the case-insensitive set, the precondition and the
+    // A type check with a threshold or a description, and `\w`, which means another thing in
+    // ECMA, are sift's own; the case-insensitive set, the precondition and the
     // folded key have no ODCS words; `unique_b` comes after `b_valid`, past the flag's place,
     // and `duplicate_a` after them, past `a`'s quality rules.
     assert_eq!(
         sift_rules(&doc),
-        ["a", "unique_b", "duplicate_a", "c_valid", "after_id", "duplicate", "pair"]
+        ["id", "a", "unique_b", "duplicate_a", "c_valid", "after_id", "duplicate", "pair"]
     );
 }
 

@@ -95,9 +95,6 @@ impl Place {
 enum Item {
     /// The limit of `not_null:<column>` (`nullValues`).
     NullLimit(f64),
-    /// The threshold, severity or description of the property's type check (`invalidValues`
-    /// with no arguments).
-    TypeTerms(usize),
     /// A rule written natively.
     Native(usize),
     /// A rule written as sift's own.
@@ -181,9 +178,6 @@ impl Plan {
             Stage::TypeLength => property.length_rule = Some(i),
             Stage::UniqueFlag => property.unique_flag = true,
             Stage::Quality | Stage::Start => property.quality.push(Item::Native(i)),
-        }
-        if place.stage == Stage::Type {
-            property.quality.push(Item::TypeTerms(i));
         }
     }
 
@@ -288,10 +282,12 @@ fn native_place(
             Some(Place::at(p?, Stage::Quality))
         }
         // A pattern or length is the type check of a text column only: a column whose type
-        // another rule proves is read with that rule's logical type.
+        // another rule proves is read with that rule's logical type. A threshold, severity or
+        // description would need an `invalidValues` rule with no argument, which the import
+        // reads but ODCS linters flag: such a check is sift's own.
         check
             if id_is(column.to_owned())
-                && terms_fit
+                && plain
                 && type_options(check, true).is_some()
                 && (check.proves().is_some()
                     || !contract
@@ -468,18 +464,10 @@ fn property(contract: &Contract, i: usize, plan: &PropertyPlan) -> Result<Yaml> 
             Yaml::Sequence(vec![custom_property(SIFT_LOAD, Yaml::Bool(false))]),
         );
     }
-    let items: Vec<&Item> = plan.quality.iter().filter(|item| !is_empty_terms(contract, item)).collect();
-    if !items.is_empty() {
-        put(&mut out, "quality", quality(contract, items)?);
+    if !plan.quality.is_empty() {
+        put(&mut out, "quality", quality(contract, &plan.quality)?);
     }
     Ok(Yaml::Mapping(out))
-}
-
-/// A type check's terms item with nothing to say (no threshold, severity or description).
-fn is_empty_terms(contract: &Contract, item: &Item) -> bool {
-    let Item::TypeTerms(r) = item else { return false };
-    let rule = &contract.rules[*r];
-    rule.max_failure_pct.is_none() && rule.severity == Severity::Error && rule.description.is_none()
 }
 
 /// A quality list.
@@ -492,10 +480,6 @@ fn quality<'a>(contract: &Contract, items: impl IntoIterator<Item = &'a Item>) -
                 library(&mut out, "nullValues");
                 put(&mut out, "mustBeLessOrEqualTo", *pct);
                 put(&mut out, "unit", "percent");
-            }
-            Item::TypeTerms(r) => {
-                library(&mut out, "invalidValues");
-                terms(&mut out, &contract.rules[*r]);
             }
             Item::Native(r) => {
                 let rule = &contract.rules[*r];
