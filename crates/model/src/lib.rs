@@ -38,5 +38,5 @@ mod table;
 
 pub use crate::decimal::Decimal;
 pub use crate::history::{AnomalyTest, FileHistory, RuleHistory, Trend, rate_pct, trends};
-pub use crate::run::{Counts, FileRun, NotificationStatus, Status, Summary};
+pub use crate::run::{Counts, FileRun, NotificationStatus, Status, Summary, thousands};
 pub use crate::table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};

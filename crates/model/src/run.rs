@@ -250,6 +250,20 @@ fn ordered_map<S: Serializer>(entries: &[(String, u64)], s: S) -> Result<S::Ok, 
     map.end()
 }
 
+/// `n` with a comma between groups of three digits (`1,234,567`), as the report and the
+/// evidence of a suggested contract write counts.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,5 +351,13 @@ mod tests {
         let json: serde_json::Value = serde_json::from_str(&redelivered.to_json()).expect("json");
         assert_eq!(json["already_loaded"], true);
         assert_eq!(json["notification"], "failed");
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -96,18 +96,7 @@ struct TextReport<'a> {
     v: &'a View,
 }
 
-/// `n` with a comma between groups of three digits: `1,234,567`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use sift_model::thousands;
 
 fn percent(value: f64) -> String {
     format!("{value:.1}%")

@@ -33,18 +33,7 @@ pub(crate) struct Proposal {
     pub integer: bool,
 }
 
-/// `n` with thousands separators.
-pub(crate) fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub(crate) use sift_model::thousands as count;
 
 pub(crate) fn propose(p: &ColumnProfile, rows: u64, as_of: NaiveDate) -> Proposal {
     let name = p.name.clone();
@@ -318,13 +307,5 @@ mod tests {
         assert_eq!(pattern(b"A9.a").as_deref(), Some(r"^[A-Z][0-9]\.[a-z]$"));
         assert_eq!(pattern(b"99..9").as_deref(), Some(r"^[0-9]{2}(?:\.){2}[0-9]$"));
         assert_eq!(pattern(b"--"), None);
-    }
-
-    #[test]
-    fn counts_have_thousands_separators() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1_000), "1,000");
-        assert_eq!(count(1_234_567), "1,234,567");
     }
 }
