@@ -3,7 +3,8 @@
 //! template's `InvalidShareAlarm` is one).
 //!
 //! Namespace `sift`, one dimension, `Dataset` (the contract's name: as many series as
-//! contracts). Metrics: `Rows`, `Valid`, `Invalid`, `Inserted` (Count), `InvalidPercent`
+//! contracts). Metrics: `Rows`, `Valid`, `Invalid`, `Inserted` (Count; with `Updated` and
+//! `Unchanged` for a table with `on_conflict = "update"`), `InvalidPercent`
 //! (Percent), `RowsPerSecond` (Count/Second), `Duration` (Milliseconds), `Rejected` and `Held`
 //! (Count, 0 or 1), `Anomalies` (Count: rules far above their history), and per rule `Failures.<id>` and `Warnings.<id>` (Count) for the ids that
 //! failed or warned: the rule ids are the contract's, so bounded, and they are metric names
@@ -39,6 +40,11 @@ pub(crate) fn document(summary: &Summary, timestamp_ms: i64) -> Value {
     put("Valid".into(), "Count", json!(summary.valid));
     put("Invalid".into(), "Count", json!(summary.invalid));
     put("Inserted".into(), "Count", json!(summary.inserted));
+    // A table that updates (`on_conflict = "update"`) also counts its updated and unchanged rows.
+    if let (Some(updated), Some(unchanged)) = (summary.updated, summary.unchanged) {
+        put("Updated".into(), "Count", json!(updated));
+        put("Unchanged".into(), "Count", json!(unchanged));
+    }
     put("InvalidPercent".into(), "Percent", json!(share));
     put("RowsPerSecond".into(), "Count/Second", json!(rate));
     put("Duration".into(), "Milliseconds", json!(summary.duration_ms));
@@ -94,6 +100,7 @@ mod tests {
             invalid: 241,
             inserted: 4748,
             already_present: 11,
+            updates: None,
             rule_failures: vec![("not_null:email".into(), 8), ("email".into(), 28)],
             rule_warnings: vec![("phone_number".into(), 27)],
             co_failures: Vec::new(),
@@ -125,6 +132,21 @@ mod tests {
         assert_eq!(doc["Warnings.phone_number"].as_u64(), Some(27));
         assert_eq!((doc["Held"].as_u64(), doc["Rejected"].as_u64()), (Some(0), Some(0)));
         assert_eq!(doc["_aws"]["CloudWatchMetrics"][0]["Namespace"], NAMESPACE);
+        assert!(doc.get("Updated").is_none(), "a table that skips has no update counts");
+        // A table that updates counts its updated and unchanged rows too.
+        let updating = Counts {
+            updates: Some(sift_model::Updates { updated: 7, unchanged: 4 }),
+            ..Counts { total: 20, valid: 20, inserted: 9, ..Counts::default() }
+        };
+        let summary = Summary::processed(
+            file(),
+            updating,
+            None,
+            NotificationStatus::Sent,
+            std::time::Duration::from_millis(250),
+        );
+        let doc = document(&summary, 0);
+        assert_eq!((doc["Updated"].as_u64(), doc["Unchanged"].as_u64()), (Some(7), Some(4)));
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub(crate) fn print(summary: &Summary, delivered: &str) {
     outln!("  invalid          {:>10}  {:5.1}%", summary.invalid, pct(summary.invalid, summary.total));
     outln!("  inserted         {:>10}", summary.inserted);
     outln!("  already present  {:>10}", summary.already_present);
+    if let (Some(updated), Some(unchanged)) = (summary.updated, summary.unchanged) {
+        outln!("  updated          {:>10}", updated);
+        outln!("  unchanged        {:>10}", unchanged);
+    }
     if !summary.rule_failures.is_empty() {
         let mut rules = summary.rule_failures.clone();
         rules.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -16,7 +16,7 @@
 //! and keep the history; the pipeline builds the summary; the notifier renders it.
 //!
 //! ```
-//! use sift_model::{ColumnType, TableColumn, TableSpec};
+//! use sift_model::{ColumnType, OnConflict, TableColumn, TableSpec};
 //!
 //! let table = TableSpec {
 //!     name: "sales.fact_order".into(),
@@ -26,6 +26,7 @@
 //!         TableColumn::new("note", ColumnType::Text, true),
 //!     ],
 //!     key: vec!["order_id".into()],
+//!     on_conflict: OnConflict::Skip,
 //! };
 //! assert_eq!(table.key_positions(), Some(vec![0]));
 //! assert_eq!(table.unqualified_name(), "fact_order");
@@ -38,5 +39,5 @@ mod table;
 
 pub use crate::decimal::Decimal;
 pub use crate::history::{AnomalyTest, FileHistory, RuleHistory, Trend, rate_pct, trends};
-pub use crate::run::{Counts, FileRun, NotificationStatus, Status, Summary, thousands};
-pub use crate::table::{Batch, ColumnType, ROW_NUMBER, TableColumn, TableSpec};
+pub use crate::run::{Counts, FileRun, NotificationStatus, Status, Summary, Updates, thousands};
+pub use crate::table::{Batch, ColumnType, OnConflict, ROW_NUMBER, TableColumn, TableSpec};

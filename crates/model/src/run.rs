@@ -53,8 +53,17 @@ pub struct Summary {
     pub invalid: u64,
     /// Valid rows inserted into the warehouse.
     pub inserted: u64,
-    /// Valid rows whose key was already in the warehouse or earlier in the file.
+    /// Valid rows whose key was already in the warehouse or earlier in the file (with
+    /// `on_conflict = "update"`: earlier in the file).
     pub already_present: u64,
+    /// With `on_conflict = "update"` only: valid rows that replaced their key's row in the
+    /// table, its values being others.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated: Option<u64>,
+    /// With `on_conflict = "update"` only: valid rows whose key's row in the table had the same
+    /// values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unchanged: Option<u64>,
     /// Rows per failure id, in rule order; ids that never failed are left out.
     #[serde(serialize_with = "ordered_map")]
     pub rule_failures: Vec<(String, u64)>,
@@ -107,6 +116,9 @@ pub struct Counts {
     pub inserted: u64,
     /// Valid rows whose key was already in the warehouse or earlier in the file.
     pub already_present: u64,
+    /// Rows that updated their key's row, and rows that found it the same (`on_conflict =
+    /// "update"` only).
+    pub updates: Option<Updates>,
     /// Rows per failure id, in rule order; ids that never failed are left out.
     pub rule_failures: Vec<(String, u64)>,
     /// Valid rows per `warn` rule, in rule order; rules that never warned are left out.
@@ -118,6 +130,15 @@ pub struct Counts {
     pub duplicate_groups: Vec<(String, u64)>,
     /// The warehouse's ledger already had this file: nothing was loaded again.
     pub already_loaded: bool,
+}
+
+/// What a load into a table with `on_conflict = "update"` did to the rows already there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Updates {
+    /// Rows that replaced their key's row (other values).
+    pub updated: u64,
+    /// Rows whose key's row had the same values.
+    pub unchanged: u64,
 }
 
 impl Summary {
@@ -135,6 +156,7 @@ impl Summary {
             invalid,
             inserted,
             already_present,
+            updates,
             rule_failures,
             rule_warnings,
             co_failures: _,
@@ -154,6 +176,8 @@ impl Summary {
             invalid,
             inserted,
             already_present,
+            updated: updates.map(|u| u.updated),
+            unchanged: updates.map(|u| u.unchanged),
             rule_failures,
             rule_warnings,
             invalid_records_uri,
@@ -190,7 +214,8 @@ impl Summary {
         duration: std::time::Duration,
     ) -> Self {
         // Nothing of a held file is loaded, whatever `counts` says about a load.
-        let counts = Counts { inserted: 0, already_present: 0, already_loaded: false, ..counts };
+        let counts =
+            Counts { inserted: 0, already_present: 0, updates: None, already_loaded: false, ..counts };
         Self {
             status: Status::Rejected,
             error: Some(Self::held_error(limit)),
@@ -282,6 +307,7 @@ mod tests {
             invalid: 50,
             inserted: 940,
             already_present: 10,
+            updates: None,
             rule_failures: vec![("not_null:age".into(), 3), ("email".into(), 12), ("duplicate".into(), 5)],
             rule_warnings: Vec::new(),
             co_failures: Vec::new(),

@@ -108,6 +108,22 @@ pub struct TableSpec {
     pub columns: Vec<TableColumn>,
     /// The identity columns (names of `columns`); empty for an append-only table.
     pub key: Vec<String>,
+    /// What a valid row whose key is already in the table does.
+    pub on_conflict: OnConflict,
+}
+
+/// What a valid row whose key is already in the table (or earlier in the file) does: the
+/// contract's `[table] on_conflict`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnConflict {
+    /// It is not loaded and counts as `already_present`: the first row with a key wins.
+    #[default]
+    Skip,
+    /// It replaces the loaded columns of the table's row when any differs (`updated`), and
+    /// leaves it alone when none does (`unchanged`): a type 1 dimension. A key repeated within
+    /// the file: the first row wins, as in `skip`, and the later ones are `already_present`.
+    Update,
 }
 
 impl TableSpec {

@@ -42,6 +42,7 @@ fn counts(
         invalid,
         inserted: total - invalid - 1_204,
         already_present: 1_204,
+        updates: None,
         rule_failures: failures.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
         rule_warnings: warnings.iter().map(|(id, n)| ((*id).to_owned(), *n)).collect(),
         co_failures,

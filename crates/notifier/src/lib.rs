@@ -24,7 +24,7 @@
 //!     alert_threshold_pct: 10.0,
 //! };
 //! let counts = Counts {
-//!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10,
+//!     total: 1000, valid: 950, invalid: 50, inserted: 940, already_present: 10, updates: None,
 //!     rule_failures: vec![("email".into(), 50)],
 //!     ..Counts::default()
 //! };

@@ -72,6 +72,8 @@ struct View {
     inserted: String,
     /// With thousands separators.
     already_present: String,
+    /// Updated and unchanged rows, with thousands separators (a table that updates only).
+    updates: Option<(String, String)>,
     failures: Vec<FailureRow>,
     /// Duplicate groups per uniqueness rule: id, groups (with thousands separators).
     duplicate_groups: Vec<(String, String)>,
@@ -178,6 +180,7 @@ impl View {
             invalid_pct: percent(report.invalid_pct()),
             inserted: thousands(report.inserted),
             already_present: thousands(report.already_present),
+            updates: report.updates.map(|u| (thousands(u.updated), thousands(u.unchanged))),
             failures,
             duplicate_groups: report
                 .duplicate_groups

@@ -61,6 +61,9 @@ pub struct Report {
     pub inserted: u64,
     /// Valid rows whose key was already in the warehouse or earlier in the file.
     pub already_present: u64,
+    /// Rows that updated their key's row, and rows that found it the same (a table with
+    /// `on_conflict = "update"` only).
+    pub updates: Option<sift_model::Updates>,
     /// Rows per failure id, in any order.
     pub rule_failures: Vec<RuleCount>,
     /// Valid rows per `warn` rule (loaded, with a warning), in any order.
@@ -153,6 +156,7 @@ impl Report {
             invalid: counts.invalid,
             inserted: counts.inserted,
             already_present: counts.already_present,
+            updates: counts.updates,
             rule_failures: rule_counts(&counts.rule_failures),
             rule_warnings: rule_counts(&counts.rule_warnings),
             warnings_uri: None,
@@ -341,6 +345,7 @@ mod tests {
             invalid: 2,
             inserted: 7,
             already_present: 1,
+            updates: None,
             rule_failures: vec![("email".into(), 2)],
             rule_warnings: Vec::new(),
             co_failures: Vec::new(),

@@ -29,6 +29,7 @@ fn report(source: &str, invalid: u64) -> Report {
         invalid,
         inserted: 1000 - invalid - 10,
         already_present: 10,
+        updates: None,
         rule_failures: vec![
             RuleCount { rule: "email".into(), count: invalid / 2 },
             RuleCount { rule: "not_null:age".into(), count: invalid / 2 },

@@ -31,6 +31,7 @@ fn sample() -> Report {
         invalid: 50,
         inserted: 940,
         already_present: 10,
+        updates: None,
         rule_failures: rules(&[("duplicate", 5), ("email", 12), ("age", 5), ("not_null:age", 40)]),
         rule_warnings: Vec::new(),
         warnings_uri: None,

@@ -268,9 +268,10 @@ impl Pipeline {
             tracing::info!(source = %source, conflict = %ErrorChain(conflict), "loading the file again, alone");
             processed = self.process(job, table.as_ref(), &source, LoadMode::Exclusive).await;
         }
+        let updating = table.as_ref().is_some_and(|t| t.on_conflict == sift_model::OnConflict::Update);
         match processed {
             Ok(done) => {
-                let counts = done.counts();
+                let counts = done.counts(updating);
                 tracing::info!(
                     source = %source,
                     total = counts.total,
@@ -278,6 +279,8 @@ impl Pipeline {
                     invalid = counts.invalid,
                     inserted = counts.inserted,
                     already_present = counts.already_present,
+                    updated = counts.updates.map(|u| u.updated),
+                    unchanged = counts.updates.map(|u| u.unchanged),
                     already_loaded = counts.already_loaded,
                     "file processed"
                 );
@@ -294,7 +297,7 @@ impl Pipeline {
                     .with_anomalies(&report.trends))
             }
             Err(Stop::Held(held)) => {
-                let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default());
+                let counts = process::counts(&held.tally, &sift_warehouse::LoadOutcome::default(), updating);
                 tracing::info!(source = %source, reason = %held.reason(), "file held");
                 let trends = self.remember(&file.dataset, &source, &held.checksum, &held.tally, true).await;
                 let limit = held.hold.to_string();

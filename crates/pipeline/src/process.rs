@@ -32,14 +32,20 @@ pub(crate) struct Processed {
 }
 
 impl Processed {
-    /// The counts the summary and the report give.
-    pub(crate) fn counts(&self) -> Counts {
-        counts(&self.tally, &self.outcome)
+    /// The counts the summary and the report give; `updating` when the table's `on_conflict`
+    /// is `update`.
+    pub(crate) fn counts(&self, updating: bool) -> Counts {
+        counts(&self.tally, &self.outcome, updating)
     }
 }
 
-/// The counts of a file validated as `tally` and loaded as `outcome`.
-pub(crate) fn counts(tally: &sift_validator::Tally, outcome: &sift_warehouse::LoadOutcome) -> Counts {
+/// The counts of a file validated as `tally` and loaded as `outcome` (into a table that
+/// updates, when `updating`).
+pub(crate) fn counts(
+    tally: &sift_validator::Tally,
+    outcome: &sift_warehouse::LoadOutcome,
+    updating: bool,
+) -> Counts {
     let owned = |(id, n): (&str, u64)| (id.to_owned(), n);
     Counts {
         total: tally.total,
@@ -47,6 +53,8 @@ pub(crate) fn counts(tally: &sift_validator::Tally, outcome: &sift_warehouse::Lo
         invalid: tally.invalid,
         inserted: outcome.inserted,
         already_present: outcome.already_present,
+        updates: updating
+            .then_some(sift_model::Updates { updated: outcome.updated, unchanged: outcome.unchanged }),
         rule_failures: tally.nonzero_failures().map(owned).collect(),
         rule_warnings: tally.nonzero_warnings().map(owned).collect(),
         duplicate_groups: tally.nonzero_duplicate_groups().map(owned).collect(),

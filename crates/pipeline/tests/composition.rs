@@ -144,7 +144,12 @@ async fn effects_happen_in_order_and_the_summary_adds_up() {
     let mut invalid = invalid_store();
     let flag = Arc::new(AtomicBool::new(false));
     let warehouse = loading(&mut seq, Some(flag.clone()), |rows| {
-        Ok(LoadOutcome { inserted: rows - 1, already_present: 1, already_loaded: false })
+        Ok(LoadOutcome {
+            inserted: rows - 1,
+            already_present: 1,
+            already_loaded: false,
+            ..LoadOutcome::default()
+        })
     });
     let written = Arc::new(Mutex::new(Vec::new()));
     let w2 = written.clone();
@@ -227,7 +232,12 @@ async fn a_failing_notifier_never_loses_the_load_or_the_invalid_file() {
     let sources = source(CSV, &mut seq);
     let mut invalid = invalid_store();
     let warehouse = loading(&mut seq, None, |rows| {
-        Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+        Ok(LoadOutcome {
+            inserted: rows,
+            already_present: 0,
+            already_loaded: false,
+            ..LoadOutcome::default()
+        })
     });
     invalid.expect_put().times(1).in_sequence(&mut seq).returning(|_, _, _| Ok(()));
     let reports = Arc::new(Mutex::new(Vec::new()));
@@ -326,7 +336,12 @@ async fn all_valid_writes_no_invalid_file_and_no_notifier_means_skipped() {
     let mut invalid = invalid_store();
     invalid.expect_put().never();
     let warehouse = loading(&mut seq, None, |rows| {
-        Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+        Ok(LoadOutcome {
+            inserted: rows,
+            already_present: 0,
+            already_loaded: false,
+            ..LoadOutcome::default()
+        })
     });
     let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse));
 
@@ -376,7 +391,12 @@ async fn an_alert_goes_out_only_above_the_threshold_and_its_failure_changes_noth
         let sources = source(CSV, &mut seq);
         let mut invalid = invalid_store();
         let warehouse = loading(&mut seq, None, |rows| {
-            Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
+            Ok(LoadOutcome {
+                inserted: rows,
+                already_present: 0,
+                already_loaded: false,
+                ..LoadOutcome::default()
+            })
         });
         invalid.expect_put().returning(|_, _, _| Ok(()));
         let mut alerter = MockAlerter::new();
@@ -487,9 +507,12 @@ async fn a_key_conflict_with_a_concurrent_load_runs_the_file_again_alone() {
                 table: "dim_customer".into(),
                 source: sqlx::Error::Protocol("deadlock detected".into()),
             }),
-            LoadMode::Exclusive => {
-                Ok(LoadOutcome { inserted: rows, already_present: 0, already_loaded: false })
-            }
+            LoadMode::Exclusive => Ok(LoadOutcome {
+                inserted: rows,
+                already_present: 0,
+                already_loaded: false,
+                ..LoadOutcome::default()
+            }),
         }
     });
     let pipeline = Pipeline::new(config(), Arc::new(invalid), Arc::new(warehouse));
@@ -524,7 +547,7 @@ fn loads_the_two_valid_rows() -> MockWarehouse {
     warehouse.expect_prepare().returning(|_, _| Ok(()));
     warehouse.expect_load().times(1).returning(|_, _, _, stream| {
         let _ = futures::executor::block_on(futures::StreamExt::collect::<Vec<_>>(stream));
-        Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false })
+        Ok(LoadOutcome { inserted: 2, already_present: 0, already_loaded: false, ..LoadOutcome::default() })
     });
     warehouse
 }

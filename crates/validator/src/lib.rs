@@ -54,7 +54,7 @@ mod suggest;
 
 pub use crate::contract::{
     Check, ColumnSpec, Contract, Encoding, ExtraColumns, Format, Hold, HoldLimit, KeyPart, Limits, NUL_BYTE,
-    OnConflict, Rule, Severity, TableTarget,
+    Rule, Severity, TableTarget,
 };
 pub use crate::csv::{CsvDecoder, DEFAULT_CHUNK_ROWS, Dialect, Header, InputLimits, RawChunk, column_name};
 pub use crate::engine::{FAILED_RULES, ValidatedChunk, Validator, WARNED_RULES, date_from_days, parse_date};

@@ -445,6 +445,20 @@ fn rule_sets_round_trip_through_toml_and_the_country_contract_is_the_customer_on
     assert!(column.required);
     column.required = false;
     assert_eq!(with_country, common::customer());
+    // customer_update.toml is customer.toml with `on_conflict = "update"`, nothing else.
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contracts/customer_update.toml");
+    let mut updating = Contract::from_toml(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let table = updating.table.as_mut().unwrap();
+    assert_eq!(table.on_conflict, sift_model::OnConflict::Update);
+    table.on_conflict = sift_model::OnConflict::Skip;
+    assert_eq!(updating, common::customer());
+    // Updating needs a key to update by.
+    let keyless = common::customer()
+        .to_toml()
+        .replace("key = [\"customer_id\"]", "key = []")
+        .replace("on_conflict = \"skip\"", "on_conflict = \"update\"");
+    let err = Contract::from_toml(&keyless).unwrap_err().to_string();
+    assert!(err.contains("on_conflict = \"update\" needs a key"), "{err}");
 }
 
 #[test]

@@ -27,6 +27,7 @@
 //!     name: "fact_order".into(),
 //!     columns: vec![TableColumn::new("order_id", ColumnType::Int64, false)],
 //!     key: vec!["order_id".into()],
+//!     on_conflict: Default::default(),
 //! };
 //! warehouse.prepare(&table, true).await?; // creates fact_order
 //! // Valid rows as the validator hands them over: the table's columns, then row_number.
@@ -110,8 +111,14 @@ pub struct LoadOutcome {
     /// Rows inserted.
     pub inserted: u64,
     /// Valid rows not inserted because their key was already in the table or earlier in the
-    /// file (0 for an append-only table, unless the file was loaded before).
+    /// file (0 for an append-only table, unless the file was loaded before). With
+    /// `on_conflict = "update"`, only the rows whose key came earlier in the file.
     pub already_present: u64,
+    /// With `on_conflict = "update"`: rows whose key was in the table with other values, which
+    /// they replaced.
+    pub updated: u64,
+    /// With `on_conflict = "update"`: rows whose key was in the table with the same values.
+    pub unchanged: u64,
     /// The ledger already had this file (same URI, same content): nothing was loaded again.
     pub already_loaded: bool,
 }

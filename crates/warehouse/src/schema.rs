@@ -253,6 +253,7 @@ mod tests {
                 TableColumn::new("note", ColumnType::Text, true),
             ],
             key: vec!["order_id".into(), "line_no".into()],
+            on_conflict: Default::default(),
         }
     }
 

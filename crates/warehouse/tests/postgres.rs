@@ -113,7 +113,10 @@ async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: P
         )
         .await
         .unwrap();
-    assert_eq!(first, LoadOutcome { inserted: 3, already_present: 0, already_loaded: false });
+    assert_eq!(
+        first,
+        LoadOutcome { inserted: 3, already_present: 0, already_loaded: false, ..LoadOutcome::default() }
+    );
 
     // The same content again: recognised by the ledger, nothing loaded.
     let again = w
@@ -125,7 +128,10 @@ async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: P
         )
         .await
         .unwrap();
-    assert_eq!(again, LoadOutcome { inserted: 0, already_present: 3, already_loaded: true });
+    assert_eq!(
+        again,
+        LoadOutcome { inserted: 0, already_present: 3, already_loaded: true, ..LoadOutcome::default() }
+    );
 
     // Other content with the same ids: loads nothing new, counts them as already present.
     let other = w
@@ -137,7 +143,10 @@ async fn loads_once_and_a_rerun_inserts_nothing_new(_: PgPoolOptions, connect: P
         )
         .await
         .unwrap();
-    assert_eq!(other, LoadOutcome { inserted: 0, already_present: 3, already_loaded: false });
+    assert_eq!(
+        other,
+        LoadOutcome { inserted: 0, already_present: 3, already_loaded: false, ..LoadOutcome::default() }
+    );
     assert_eq!(names(w.pool()).await.len(), 3);
 
     let ledger: Vec<(String, i64, i64)> = sqlx::query_as(

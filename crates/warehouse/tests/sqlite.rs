@@ -61,7 +61,7 @@ async fn loads_first_occurrence_and_counts_already_present() {
         .await;
     assert_eq!(
         again.unwrap(),
-        sift_warehouse::LoadOutcome { inserted: 0, already_present: 3, already_loaded: false }
+        sift_warehouse::LoadOutcome { inserted: 0, already_present: 3, ..Default::default() }
     );
 }
 

@@ -51,7 +51,7 @@ pub use self::check::{Check, KeyPart, Rule, Severity};
 pub(crate) use self::check::{DEFAULT_FALSE_VALUES, DEFAULT_TRUE_VALUES, EMAIL_PATTERN};
 pub use self::format::{Encoding, ExtraColumns, Format};
 pub use self::limits::{Hold, HoldLimit, Limits};
-pub use self::table::{ColumnSpec, OnConflict, TableTarget};
+pub use self::table::{ColumnSpec, TableTarget};
 pub(crate) use self::validity::check_text_shape;
 
 /// A dataset's columns and checks, and the table its valid rows load.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
-use sift_model::{ColumnType, TableColumn, TableSpec};
+use sift_model::{ColumnType, OnConflict, TableColumn, TableSpec};
 
 use super::Contract;
 
@@ -20,15 +20,6 @@ pub struct TableTarget {
     /// What a row whose key is already loaded does.
     #[serde(default)]
     pub on_conflict: OnConflict,
-}
-
-/// What a row whose key is already in the table (or earlier in the file) does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnConflict {
-    /// It is not loaded and counts as `already_present`: the first row with a key wins.
-    #[default]
-    Skip,
 }
 
 /// A column the contract knows.
@@ -92,6 +83,11 @@ impl Contract {
     /// The target table, when the contract has one ([`Contract::table_columns`] and the key).
     pub fn table(&self) -> Option<TableSpec> {
         let target = self.table.as_ref()?;
-        Some(TableSpec { name: target.name.clone(), columns: self.table_columns(), key: target.key.clone() })
+        Some(TableSpec {
+            name: target.name.clone(),
+            columns: self.table_columns(),
+            key: target.key.clone(),
+            on_conflict: target.on_conflict,
+        })
     }
 }

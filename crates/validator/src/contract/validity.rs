@@ -155,6 +155,13 @@ impl Contract {
             for column in self.columns.iter().filter(|c| c.load) {
                 check_identifier(&format!("column `{}`", column.name), &column.name)?;
             }
+            if table.on_conflict == sift_model::OnConflict::Update && table.key.is_empty() {
+                return bad(
+                    "[table] on_conflict = \"update\" needs a key: with none, no row is the one a later \
+                     row updates"
+                        .into(),
+                );
+            }
             let mut seen = HashSet::new();
             for key in &table.key {
                 match self.column(key) {

@@ -14,7 +14,9 @@
 use chrono::NaiveDate;
 
 use super::{Setup, compare};
-use crate::{Check, ColumnSpec, Contract, Encoding, Format, KeyPart, OnConflict, Rule, TableTarget, Tally};
+use sift_model::OnConflict;
+
+use crate::{Check, ColumnSpec, Contract, Encoding, Format, KeyPart, Rule, TableTarget, Tally};
 
 /// What a drawn column holds, and so which check (if any) reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

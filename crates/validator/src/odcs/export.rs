@@ -15,7 +15,7 @@ use serde_norway::{Mapping, Value as Yaml};
 use sift_model::ColumnType;
 
 use super::types::ecma_pattern;
-use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_TABLE};
+use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_ON_CONFLICT, SIFT_TABLE};
 use crate::contract::{Check, Contract, KeyPart, Limits, Rule, Severity};
 use crate::error::{Error, Result};
 
@@ -205,6 +205,10 @@ impl Plan {
                 put(&mut object, "physicalName", table.name.as_str());
                 put(&mut object, "logicalType", "object");
                 put(&mut object, "physicalType", "table");
+                if table.on_conflict != sift_model::OnConflict::Skip {
+                    let mode = custom_property(SIFT_ON_CONFLICT, yaml(&table.on_conflict)?);
+                    put(&mut object, "customProperties", Yaml::Sequence(vec![mode]));
+                }
             }
             None => {
                 put(&mut object, "logicalType", "object");

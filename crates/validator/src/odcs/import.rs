@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::types::{char_length, decimal_type, ecma_pattern, integer_format, integer_physical};
-use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_TABLE};
+use super::{SIFT_ENGINE, SIFT_FORMAT, SIFT_LIMITS, SIFT_LOAD, SIFT_ON_CONFLICT, SIFT_TABLE};
 use crate::contract::{
     Check, ColumnSpec, Contract, EMAIL_PATTERN as EMAIL, Format, KeyPart, Limits, Rule, Severity, TableTarget,
 };
@@ -125,9 +125,11 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
         ],
     );
     let mut loads = true;
+    let mut on_conflict = sift_model::OnConflict::Skip;
     for (path, property, value) in out.custom_properties(&format!("{at}."), object) {
         match property.as_str() {
             SIFT_TABLE => loads = extension(&path, value)?,
+            SIFT_ON_CONFLICT => on_conflict = extension(&path, value)?,
             _ => out.unmapped.push(format!("{path}: {property} (sift reads this at the top level)")),
         }
     }
@@ -153,7 +155,7 @@ fn import(text: &str, wanted: Option<&str>) -> Result<Imported> {
         table: loads.then(|| TableTarget {
             name: table,
             key: keys.into_iter().map(|(_, k)| k).collect(),
-            on_conflict: Default::default(),
+            on_conflict,
         }),
         columns: out.columns,
         rules: out.rules,

@@ -45,8 +45,8 @@
 //!   makes no check of its own;
 //! - `customProperties`: `siftFormat` (the contract's `[format]`) and `siftLimits` (its
 //!   `[limits]`, beside the null limits `nullValues` carries) on the document, `siftTable:
-//!   false` on a schema object that loads nowhere, `siftLoad: false` on a property that is
-//!   checked but not loaded.
+//!   false` on a schema object that loads nowhere, `siftOnConflict: update` on one whose table
+//!   updates, `siftLoad: false` on a property that is checked but not loaded.
 //!
 //! [`export_odcs`] writes a sift contract as ODCS v3.1 in those terms, natively wherever the
 //! import reads the native field back to the same rule at the same place in the report order,
@@ -67,5 +67,7 @@ const SIFT_FORMAT: &str = "siftFormat";
 const SIFT_LIMITS: &str = "siftLimits";
 /// A schema object's custom property: `false` when the contract loads no table.
 const SIFT_TABLE: &str = "siftTable";
+/// A schema object's custom property: the table's `on_conflict` when it is not `skip`.
+const SIFT_ON_CONFLICT: &str = "siftOnConflict";
 /// A property's custom property: `false` when the column is checked but not loaded.
 const SIFT_LOAD: &str = "siftLoad";

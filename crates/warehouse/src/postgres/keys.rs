@@ -25,7 +25,7 @@ pub(crate) enum FileKeys {
 }
 
 impl FileKeys {
-    pub(super) fn for_table(table: &TableSpec) -> Self {
+    pub(crate) fn for_table(table: &TableSpec) -> Self {
         match table.key_positions().as_deref() {
             None => FileKeys::None,
             Some([k]) if table.columns[*k].ty.is_integer() => {

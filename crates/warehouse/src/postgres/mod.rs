@@ -37,19 +37,22 @@ mod catalog;
 mod claims;
 mod copy;
 mod history;
-mod keys;
+// The file's keys (first occurrence wins) serve the SQLite loader too.
+pub(crate) mod keys;
 mod numeric;
+mod upsert;
 
 use std::time::Duration;
 
 use bytes::BytesMut;
-use sift_model::TableSpec;
+use sift_model::{OnConflict, TableSpec};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
 use self::claims::Peers;
 use self::copy::Rows;
 use self::keys::{ExistingKeys, FileKeys, already_in_table, first_occurrences};
+use self::upsert::Upsert;
 use crate::error::{Error, Result};
 use crate::schema::{SqlDialect, differences, pg_create, pg_table, quote};
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, stable_hash, to_i64};
@@ -63,7 +66,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bytes buffered before they are sent to the server during a COPY.
-const COPY_FLUSH_BYTES: usize = 4 * 1024 * 1024;
+pub(super) const COPY_FLUSH_BYTES: usize = 4 * 1024 * 1024;
 
 /// How connecting retries: `attempts` tries, waiting `first_delay`, then twice as long each
 /// time, at most `max_delay`.
@@ -253,13 +256,15 @@ impl Warehouse for PgWarehouse {
         };
         let mut tx = self.pool.begin().await.map_err(load_err)?;
         // Concurrent loads share the table's lock; an exclusive one waits for them and keeps
-        // new ones out until it commits.
+        // new ones out until it commits. Loads that update a table always take turns, in the
+        // order they ask (`upsert.rs`).
         let lock = stable_hash(&format!("sift load {}", table.name));
+        let updating = table.on_conflict == OnConflict::Update;
         match mode {
-            LoadMode::Concurrent => {
+            LoadMode::Concurrent if !updating => {
                 sqlx::query!("SELECT pg_advisory_xact_lock_shared($1)", lock).execute(&mut *tx).await
             }
-            LoadMode::Exclusive => {
+            LoadMode::Concurrent | LoadMode::Exclusive => {
                 sqlx::query!("SELECT pg_advisory_xact_lock($1)", lock).execute(&mut *tx).await
             }
         }
@@ -277,8 +282,12 @@ impl Warehouse for PgWarehouse {
         let job = CopyJob { table, sql: copy_statement(table), source_uri, loaded_at };
         // Beside other loads of a keyed table, the keys the files share go to the older load
         // (`claims.rs`); alone, or without a key, there is nothing to share out.
+        let upsert = updating.then(|| Upsert::new(table));
+        if let Some(upsert) = &upsert {
+            upsert.stage(&mut tx).await.map_err(load_err)?;
+        }
         let mut peers = match (mode, table.key_positions()) {
-            (LoadMode::Concurrent, Some(_)) => Some(
+            (LoadMode::Concurrent, Some(_)) if !updating => Some(
                 Peers::register(&self.pool, &mut tx, table, source_uri)
                     .await
                     .map_err(not_migrated_or(load_err))?,
@@ -304,6 +313,13 @@ impl Warehouse for PgWarehouse {
             valid_rows += batch.len() as u64;
             // First occurrence in the file wins; later ones are already present.
             let first = first_occurrences(&batch, table, &mut seen)?;
+            if let Some(upsert) = &upsert {
+                let (inserted, updated) = upsert.send(&mut tx, &job, &batch, &first, &mut buf).await?;
+                outcome.inserted += inserted;
+                outcome.updated += updated;
+                outcome.unchanged += first.len() as u64 - inserted - updated;
+                continue;
+            }
             let candidates = existing_keys.candidates(&batch, table, &first)?;
             let existing = already_in_table(&mut tx, &batch, table, &candidates, load_err).await?;
             let new: Vec<usize> = first.into_iter().filter(|i| !existing.contains(i)).collect();
@@ -326,7 +342,7 @@ impl Warehouse for PgWarehouse {
                 outcome.inserted += send(&mut tx, &job, mode, &batch, rows, &mut buf, &copy_err).await?;
             }
         }
-        outcome.already_present = valid_rows - outcome.inserted;
+        outcome.already_present = valid_rows - outcome.inserted - outcome.updated - outcome.unchanged;
 
         let recorded = sqlx::query!(
             "INSERT INTO sift_load_ledger (source_uri, table_name, checksum, total_rows, valid_rows, \
@@ -346,7 +362,11 @@ impl Warehouse for PgWarehouse {
         if recorded.rows_affected() == 0 {
             // Committed before with the same content: load nothing again.
             tx.rollback().await.map_err(load_err)?;
-            return Ok(LoadOutcome { inserted: 0, already_present: valid_rows, already_loaded: true });
+            return Ok(LoadOutcome {
+                already_present: valid_rows,
+                already_loaded: true,
+                ..LoadOutcome::default()
+            });
         }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
@@ -403,7 +423,7 @@ impl CopyError {
 }
 
 /// What every `COPY` of one load shares.
-struct CopyJob<'a> {
+pub(super) struct CopyJob<'a> {
     table: &'a TableSpec,
     sql: String,
     source_uri: &'a str,
@@ -541,6 +561,7 @@ mod tests {
                 TableColumn::new("country", ColumnType::Text, true),
             ],
             key: vec!["customer_id".into()],
+            on_conflict: Default::default(),
         };
         assert_eq!(
             copy_statement(&spec),

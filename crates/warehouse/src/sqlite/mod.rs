@@ -1,7 +1,8 @@
 //! The embedded SQLite warehouse.
 //!
 //! A contract's table is loaded with multi-row `INSERT ... ON CONFLICT (key) DO NOTHING` in
-//! one `BEGIN IMMEDIATE` transaction (a plain `INSERT` for an append-only table). Values are
+//! one `BEGIN IMMEDIATE` transaction (a plain `INSERT` for an append-only table; `ON CONFLICT
+//! ... DO UPDATE ... WHERE` the row differs for `on_conflict = "update"`). Values are
 //! stored as SPEC section 7 says: integers and booleans (0/1) as INTEGER; decimals as
 //! canonical text with exactly `scale` digits after the point; dates as `YYYY-MM-DD`; instants
 //! as RFC 3339 UTC text with six fraction digits (`2026-11-26T08:15:00.000000Z`), so that text
@@ -11,11 +12,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use polars::prelude::*;
-use sift_model::{Batch, ColumnType, TableSpec};
+use sift_model::{Batch, ColumnType, OnConflict, TableSpec};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
+use crate::postgres::keys::{FileKeys, first_occurrences};
 use crate::schema::{
     ExistingColumn, ExistingTable, SqlDialect, differences, quote, sqlite_create, sqlite_table,
 };
@@ -109,6 +111,10 @@ impl Warehouse for SqliteWarehouse {
         // BEGIN IMMEDIATE: take the write lock now, so two loads queue instead of deadlocking.
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(load_err)?;
         let mut outcome = LoadOutcome::default();
+        let target = Target { table, source_uri, loaded_at: &loaded_at };
+        // Updating, the first row with a key in the file wins, as it does skipping (where the
+        // table's ON CONFLICT DO NOTHING decides): a later one would update it.
+        let mut seen = (table.on_conflict == OnConflict::Update).then(|| FileKeys::for_table(table));
         let seal = loop {
             let batch = match next_event(&mut events).await {
                 Ok(LoadEvent::Rows(batch)) => batch,
@@ -118,9 +124,16 @@ impl Warehouse for SqliteWarehouse {
                     return Err(Error::Aborted { source_uri: source_uri.to_owned(), reason });
                 }
             };
-            insert_batch(&mut tx, table, source_uri, &loaded_at, &batch, &mut outcome).await?;
+            match &mut seen {
+                Some(seen) => {
+                    let first = first_occurrences(&batch, table, seen)?;
+                    outcome.already_present += (batch.len() - first.len()) as u64;
+                    upsert_batch(&mut tx, &target, &batch, &first, &mut outcome).await?;
+                }
+                None => insert_batch(&mut tx, &target, &batch, &mut outcome).await?,
+            }
         };
-        let valid_rows = outcome.inserted + outcome.already_present;
+        let valid_rows = outcome.inserted + outcome.already_present + outcome.updated + outcome.unchanged;
         let entry = queries::LedgerEntry {
             source_uri,
             table_name: &table.name,
@@ -136,7 +149,11 @@ impl Warehouse for SqliteWarehouse {
         if !recorded {
             // The same content from the same URI was committed before: load nothing again.
             tx.rollback().await.map_err(load_err)?;
-            return Ok(LoadOutcome { inserted: 0, already_present: valid_rows, already_loaded: true });
+            return Ok(LoadOutcome {
+                already_present: valid_rows,
+                already_loaded: true,
+                ..LoadOutcome::default()
+            });
         }
         tx.commit().await.map_err(load_err)?;
         Ok(outcome)
@@ -268,62 +285,157 @@ impl Columns {
     }
 }
 
+/// What one load writes with: the table, the source, the load's instant.
+struct Target<'a> {
+    table: &'a TableSpec,
+    source_uri: &'a str,
+    loaded_at: &'a str,
+}
+
+impl Target<'_> {
+    fn load_err(&self) -> impl Fn(sqlx::Error) -> Error + '_ {
+        not_migrated_or(|source| Error::Load { source_uri: self.source_uri.to_owned(), source })
+    }
+
+    /// Rows per statement: SQLite binds at most [`MAX_BOUND_VALUES`] values in one.
+    fn per_statement(&self) -> usize {
+        (MAX_BOUND_VALUES / (self.table.columns.len() + 2)).clamp(1, ROWS_PER_STATEMENT)
+    }
+}
+
+/// Inserts every row of `batch`: a key already in the table (or earlier in the file) is
+/// `already_present` (`ON CONFLICT DO NOTHING`, first row wins).
 async fn insert_batch(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
-    table: &TableSpec,
-    source_uri: &str,
-    loaded_at: &str,
+    target: &Target<'_>,
     batch: &Batch,
     outcome: &mut LoadOutcome,
 ) -> Result<()> {
     if batch.is_empty() {
         return Ok(());
     }
-    let columns = Columns::of(batch, table)?;
-    let names: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
-    let per_statement = (MAX_BOUND_VALUES / (names.len() + 2)).clamp(1, ROWS_PER_STATEMENT);
-    let conflict = if table.key.is_empty() {
+    let columns = Columns::of(batch, target.table)?;
+    let conflict = if target.table.key.is_empty() {
         String::new()
     } else {
-        let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
-        format!(" ON CONFLICT ({}) DO NOTHING", key.join(", "))
+        format!(" ON CONFLICT ({}) DO NOTHING", key_list(target.table))
     };
-    let rows = batch.len();
-    let mut start = 0;
-    while start < rows {
-        let end = (start + per_statement).min(rows);
-        let mut values = Vec::with_capacity((end - start) * names.len());
-        for row in start..end {
-            for column in 0..names.len() {
-                values.push(columns.value(column, row)?);
-            }
-        }
-        let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-            "INSERT INTO {} ({}, source_uri, loaded_at) ",
-            sqlite_table(table),
-            names.join(", ")
-        ));
-        let mut values = values.into_iter();
-        insert.push_values(start..end, |mut row, _| {
-            for value in values.by_ref().take(names.len()) {
-                match value {
-                    Value::Int(v) => row.push_bind(v),
-                    Value::Text(v) => row.push_bind(v.map(std::borrow::Cow::into_owned)),
-                };
-            }
-            row.push_bind(source_uri.to_owned()).push_bind(loaded_at.to_owned());
-        });
-        insert.push(&conflict);
-        let done = insert
-            .build()
-            .execute(&mut **tx)
-            .await
-            .map_err(not_migrated_or(|source| Error::Load { source_uri: source_uri.to_owned(), source }))?;
-        outcome.inserted += done.rows_affected();
-        outcome.already_present += (end - start) as u64 - done.rows_affected();
-        start = end;
+    let rows: Vec<usize> = (0..batch.len()).collect();
+    for chunk in rows.chunks(target.per_statement()) {
+        let done = insert_rows(tx, target, &columns, chunk, &conflict).await?;
+        outcome.inserted += done;
+        outcome.already_present += chunk.len() as u64 - done;
     }
     Ok(())
+}
+
+/// Upserts rows `rows` of `batch` (`on_conflict = "update"`; the first occurrences of their
+/// keys in the file): a new key is inserted, a key in the table with other values updated, one
+/// with the same values left alone. The keys in the table are counted first, so the inserted
+/// and the updated rows are told apart.
+async fn upsert_batch(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    target: &Target<'_>,
+    batch: &Batch,
+    rows: &[usize],
+    outcome: &mut LoadOutcome,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let table = target.table;
+    let columns = Columns::of(batch, table)?;
+    let others: Vec<String> =
+        table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+    let conflict = if others.is_empty() {
+        format!(" ON CONFLICT ({}) DO NOTHING", key_list(table))
+    } else {
+        let mut set: Vec<String> = others.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        set.extend([
+            "source_uri = excluded.source_uri".to_owned(),
+            "loaded_at = excluded.loaded_at".to_owned(),
+        ]);
+        let new: Vec<String> = others.iter().map(|c| format!("excluded.{c}")).collect();
+        format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE ({}) IS NOT ({})",
+            key_list(table),
+            set.join(", "),
+            others.join(", "),
+            new.join(", ")
+        )
+    };
+    let keys: Vec<usize> = table.key_positions().unwrap_or_default();
+    for chunk in rows.chunks(target.per_statement()) {
+        // The chunk's keys already in the table.
+        let mut probe: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT count(*) FROM {} WHERE ({}) IN (VALUES ",
+            sqlite_table(table),
+            key_list(table)
+        ));
+        for (n, &row) in chunk.iter().enumerate() {
+            probe.push(if n == 0 { "(" } else { ", (" });
+            let mut values = probe.separated(", ");
+            for &k in &keys {
+                match columns.value(k, row)? {
+                    Value::Int(v) => values.push_bind(v),
+                    Value::Text(v) => values.push_bind(v.map(std::borrow::Cow::into_owned)),
+                };
+            }
+            probe.push(")");
+        }
+        probe.push(")");
+        let existing: i64 =
+            probe.build_query_scalar().fetch_one(&mut **tx).await.map_err(target.load_err())?;
+        let existing = u64::try_from(existing).unwrap_or(0);
+        let done = insert_rows(tx, target, &columns, chunk, &conflict).await?;
+        let inserted = chunk.len() as u64 - existing;
+        let updated = done.saturating_sub(inserted);
+        outcome.inserted += inserted;
+        outcome.updated += updated;
+        outcome.unchanged += existing - updated;
+    }
+    Ok(())
+}
+
+/// The key's columns, quoted, comma-separated.
+fn key_list(table: &TableSpec) -> String {
+    table.key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ")
+}
+
+/// One multi-row `INSERT` of rows `rows` with `conflict` after it; returns the rows it wrote.
+async fn insert_rows(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    target: &Target<'_>,
+    columns: &Columns,
+    rows: &[usize],
+    conflict: &str,
+) -> Result<u64> {
+    let width = target.table.columns.len();
+    let names: Vec<String> = target.table.columns.iter().map(|c| quote(&c.name)).collect();
+    let mut values = Vec::with_capacity(rows.len() * width);
+    for &row in rows {
+        for column in 0..width {
+            values.push(columns.value(column, row)?);
+        }
+    }
+    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+        "INSERT INTO {} ({}, source_uri, loaded_at) ",
+        sqlite_table(target.table),
+        names.join(", ")
+    ));
+    let mut values = values.into_iter();
+    insert.push_values(rows, |mut row, _| {
+        for value in values.by_ref().take(width) {
+            match value {
+                Value::Int(v) => row.push_bind(v),
+                Value::Text(v) => row.push_bind(v.map(std::borrow::Cow::into_owned)),
+            };
+        }
+        row.push_bind(target.source_uri.to_owned()).push_bind(target.loaded_at.to_owned());
+    });
+    insert.push(conflict);
+    let done = insert.build().execute(&mut **tx).await.map_err(target.load_err())?;
+    Ok(done.rows_affected())
 }
 
 /// Maps "no such table" to [`Error::NotMigrated`], anything else with `other`.

@@ -24,6 +24,7 @@ pub(crate) fn customers() -> TableSpec {
             TableColumn::new("country", ColumnType::Text, true),
         ],
         key: vec!["customer_id".into()],
+        on_conflict: Default::default(),
     }
 }
 

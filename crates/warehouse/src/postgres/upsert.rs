@@ -1,0 +1,105 @@
+//! `on_conflict = "update"`: a batch's rows are copied (binary `COPY`) into a staging table of
+//! the transaction, then upserted from it in one statement. A row whose key is new is
+//! inserted; one whose key is in the table replaces the row's loaded columns when any differs
+//! (`IS DISTINCT FROM`: a NULL equals a NULL), and is left alone when none does. Which of the
+//! two each row was is read from the statement's `RETURNING` (`xmax = 0` on an inserted row).
+//!
+//! Loads that update one table take turns (the table's advisory lock, held exclusively, is
+//! granted in the order they ask): the file whose load starts later writes its values last, so
+//! an older file's version never lands after a younger one's.
+
+use bytes::BytesMut;
+use sift_model::{Batch, TableSpec};
+
+use super::copy::Rows;
+use super::{COPY_FLUSH_BYTES, CopyJob};
+use crate::error::{Error, Result};
+use crate::schema::{pg_table, quote};
+
+/// The staging table of one load (dropped at its commit or rollback).
+const STAGE: &str = "pg_temp.sift_stage";
+
+/// The statements of one table's updating load.
+pub(super) struct Upsert {
+    create: String,
+    copy: String,
+    upsert: String,
+    clear: String,
+}
+
+impl Upsert {
+    pub(super) fn new(table: &TableSpec) -> Self {
+        let mut columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
+        columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
+        let list = columns.join(", ");
+        let target = pg_table(table);
+        let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
+        let others: Vec<String> =
+            table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+        let action = if others.is_empty() {
+            "DO NOTHING".to_owned()
+        } else {
+            let mut set: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
+            set.extend([
+                "source_uri = EXCLUDED.source_uri".to_owned(),
+                "loaded_at = EXCLUDED.loaded_at".to_owned(),
+            ]);
+            let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
+            let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
+            format!("DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})", set.join(", "), row(&old), row(&new))
+        };
+        Self {
+            create: format!(
+                "CREATE TEMP TABLE sift_stage ON COMMIT DROP AS SELECT {list} FROM {target} WITH NO DATA"
+            ),
+            copy: format!("COPY {STAGE} ({list}) FROM STDIN (FORMAT binary)"),
+            upsert: format!(
+                "WITH done AS (INSERT INTO {target} AS t ({list}) SELECT {list} FROM {STAGE} \
+                 ON CONFLICT ({}) {action} RETURNING (t.xmax = 0) AS inserted) \
+                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done",
+                key.join(", ")
+            ),
+            clear: format!("TRUNCATE {STAGE}"),
+        }
+    }
+
+    /// Creates the staging table (once per load).
+    pub(super) async fn stage(&self, tx: &mut sqlx::PgConnection) -> sqlx::Result<()> {
+        sqlx::query(sqlx::AssertSqlSafe(self.create.clone())).execute(tx).await.map(drop)
+    }
+
+    /// Upserts rows `rows` of `batch`; returns (inserted, updated).
+    pub(super) async fn send(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        job: &CopyJob<'_>,
+        batch: &Batch,
+        rows: &[usize],
+        buf: &mut BytesMut,
+    ) -> Result<(u64, u64)> {
+        if rows.is_empty() {
+            return Ok((0, 0));
+        }
+        let load_err = |source| Error::Load { source_uri: job.source_uri.to_owned(), source };
+        buf.clear();
+        Rows::of(batch, job.table)?.encode(rows, job.source_uri, job.loaded_at, buf)?;
+        let mut copy = tx.copy_in_raw(&self.copy).await.map_err(load_err)?;
+        let mut rest = buf.split().freeze();
+        while !rest.is_empty() {
+            let part = rest.split_to(rest.len().min(COPY_FLUSH_BYTES));
+            copy.send(part).await.map_err(load_err)?;
+        }
+        copy.finish().await.map_err(load_err)?;
+        let (inserted, updated): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(self.upsert.clone()))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(load_err)?;
+        sqlx::query(sqlx::AssertSqlSafe(self.clear.clone())).execute(&mut *tx).await.map_err(load_err)?;
+        Ok((u64::try_from(inserted).unwrap_or(0), u64::try_from(updated).unwrap_or(0)))
+    }
+}
+
+/// A row constructor of `items` (a single value needs `ROW(...)` to be one).
+fn row(items: &[String]) -> String {
+    if items.len() == 1 { format!("ROW({})", items[0]) } else { items.join(", ") }
+}
