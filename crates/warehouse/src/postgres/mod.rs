@@ -313,14 +313,22 @@ impl Warehouse for PgWarehouse {
             valid_rows += batch.len() as u64;
             // First occurrence in the file wins; later ones are already present.
             let first = first_occurrences(&batch, table, &mut seen)?;
+            let candidates = existing_keys.candidates(&batch, table, &first)?;
             if let Some(upsert) = &upsert {
-                let (inserted, updated) = upsert.send(&mut tx, &job, &batch, &first, &mut buf).await?;
+                // Keys the table cannot hold (an empty table; for one integer key, ids outside
+                // its range) go straight in (binary COPY, as skipping loads send them); the others
+                // through the staging table's upsert, which tells inserted from updated. The
+                // load is alone on the table, so what it read of it holds until the commit.
+                let maybe: hashbrown::HashSet<usize> = candidates.iter().copied().collect();
+                let new: Vec<usize> = first.iter().copied().filter(|i| !maybe.contains(i)).collect();
+                outcome.inserted +=
+                    send(&mut tx, &job, LoadMode::Exclusive, &batch, new, &mut buf, &copy_err).await?;
+                let (inserted, updated) = upsert.send(&mut tx, &job, &batch, &candidates, &mut buf).await?;
                 outcome.inserted += inserted;
                 outcome.updated += updated;
-                outcome.unchanged += first.len() as u64 - inserted - updated;
+                outcome.unchanged += candidates.len() as u64 - inserted - updated;
                 continue;
             }
-            let candidates = existing_keys.candidates(&batch, table, &first)?;
             let existing = already_in_table(&mut tx, &batch, table, &candidates, load_err).await?;
             let new: Vec<usize> = first.into_iter().filter(|i| !existing.contains(i)).collect();
             let ready = match &mut peers {

@@ -1,5 +1,7 @@
-//! `on_conflict = "update"`: a batch's rows are copied (binary `COPY`) into a staging table of
-//! the transaction, then upserted from it in one statement. A row whose key is new is
+//! `on_conflict = "update"`: a batch's rows whose keys the table may hold are copied (binary
+//! `COPY`) into a staging table of the transaction, then upserted from it in one statement;
+//! rows whose keys it cannot hold (an empty table; for one integer key, ids outside its range)
+//! are copied straight into the table, as a skipping load sends them. A row whose key is new is
 //! inserted; one whose key is in the table replaces the row's loaded columns when any differs
 //! (`IS DISTINCT FROM`: a NULL equals a NULL), and is left alone when none does. Which of the
 //! two each row was is read from the statement's `RETURNING` (`xmax = 0` on an inserted row).
