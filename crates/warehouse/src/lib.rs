@@ -43,6 +43,7 @@
 
 mod error;
 mod history;
+mod keys;
 mod postgres;
 mod schema;
 mod secrets;

@@ -44,8 +44,9 @@ use hashbrown::HashSet;
 use sift_model::{Batch, TableSpec};
 use sqlx::PgPool;
 
-use super::keys::{ClaimKeys, FileKeys, key_hash};
+use super::keys::{ClaimKeys, key_hash};
 use crate::error::{Error, Result};
+use crate::keys::FileKeys;
 use crate::stable_hash;
 
 /// Memory a load may hold while it waits for older loads' claims; past it, it waits for

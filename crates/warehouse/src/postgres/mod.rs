@@ -3,7 +3,8 @@
 //! A load writes the file's new rows with binary `COPY` straight into the contract's table,
 //! the fastest path PostgreSQL has (its batched heap insert), each column in the wire form of
 //! its type (`copy.rs`, NUMERIC through `numeric.rs`). `COPY` has no `ON CONFLICT`, so the
-//! loader makes every row conflict-free before it is sent (`keys.rs`):
+//! loader makes every row conflict-free before it is sent (`keys.rs`; the file's own keys in
+//! `crate::keys`):
 //!
 //! - a row whose key came earlier in the file is `already_present` (first occurrence in file
 //!   order wins), tracked in memory: a compressed bitmap for one integer key column (8 bytes
@@ -37,8 +38,7 @@ mod catalog;
 mod claims;
 mod copy;
 mod history;
-// The file's keys (first occurrence wins) serve the SQLite loader too.
-pub(crate) mod keys;
+mod keys;
 mod numeric;
 mod upsert;
 
@@ -51,9 +51,10 @@ use sqlx::{ConnectOptions, Connection};
 
 use self::claims::Peers;
 use self::copy::Rows;
-use self::keys::{ExistingKeys, FileKeys, already_in_table, first_occurrences};
+use self::keys::{ExistingKeys, already_in_table};
 use self::upsert::Upsert;
 use crate::error::{Error, Result};
+use crate::keys::{FileKeys, first_occurrences};
 use crate::schema::{SqlDialect, differences, pg_create, pg_table, quote};
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, stable_hash, to_i64};
 

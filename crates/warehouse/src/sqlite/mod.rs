@@ -17,7 +17,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::error::{Error, Result};
-use crate::postgres::keys::{FileKeys, first_occurrences};
+use crate::keys::{FileKeys, first_occurrences};
 use crate::schema::{
     ExistingColumn, ExistingTable, SqlDialect, differences, quote, sqlite_create, sqlite_table,
 };
