@@ -18,6 +18,14 @@ fn contract() -> PathBuf {
     repo().join("contracts/customer_update.toml")
 }
 
+/// The same contract with `on_conflict = "history"`, written into `dir`.
+fn history_contract(dir: &Path) -> PathBuf {
+    let text = std::fs::read_to_string(contract()).unwrap();
+    let path = dir.join("customer_history.toml");
+    std::fs::write(&path, text.replace("on_conflict = \"update\"", "on_conflict = \"history\"")).unwrap();
+    path
+}
+
 fn write(dir: &Path, name: &str, rows: &[String]) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, format!("{HEADER}\n{}\n", rows.join("\n"))).unwrap();
@@ -32,8 +40,12 @@ fn customer(id: u64, name: &str, email: &str) -> String {
 /// `sift run INPUT --contract customer_update.toml --json` into `warehouse` (SQLite in `out`
 /// when `None`).
 fn run(input: &Path, out: &Path, warehouse: Option<&str>) -> Value {
+    run_with(&contract(), input, out, warehouse)
+}
+
+fn run_with(contract: &Path, input: &Path, out: &Path, warehouse: Option<&str>) -> Value {
     let mut command = sift();
-    command.arg("run").arg(input).arg("--contract").arg(contract()).arg("--out").arg(out);
+    command.arg("run").arg(input).arg("--contract").arg(contract).arg("--out").arg(out);
     command.args(["--as-of", "2026-11-26", "--json"]);
     if let Some(url) = warehouse {
         command.args(["--warehouse", url]);
@@ -136,10 +148,42 @@ async fn a_changed_email_updates_the_row_in_postgres() {
 
 #[tokio::test]
 async fn two_files_changing_one_key_at_once_end_with_the_younger_files_value() {
-    let url = fresh_database("sift_updates_race").await;
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    run(&write(dir.path(), "base.csv", &[customer(3, "Cid Moe", "cid@example.com")]), &out, Some(&url));
+    race(dir.path(), &contract(), "sift_updates_race").await;
+}
+
+#[tokio::test]
+async fn two_files_versioning_one_key_at_once_end_with_the_younger_files_version_current() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = race(dir.path(), &history_contract(dir.path()), "sift_history_race").await;
+    // Three versions of key 3, in load order: the base, the older file's, the younger's.
+    let ids: Vec<(String, bool)> = versions(&url)
+        .await
+        .into_iter()
+        .filter(|v| v.0 == 3)
+        .map(|(_, email, current, _)| (email, current))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("cid@example.com".into(), false),
+            ("cid@older.com".into(), false),
+            ("cid@younger.com".into(), true)
+        ]
+    );
+}
+
+/// An older, large file and a younger one both change key 3 under `contract`, the younger
+/// starting while the older loads: the younger's value ends current. Returns the database.
+async fn race(dir: &Path, contract: &Path, database: &str) -> String {
+    let url = fresh_database(database).await;
+    let out = dir.join("out");
+    run_with(
+        contract,
+        &write(dir, "base.csv", &[customer(3, "Cid Moe", "cid@example.com")]),
+        &out,
+        Some(&url),
+    );
     // The older file is large, so the younger one starts while it loads.
     let mut older: Vec<String> = (1_000..121_000)
         .map(|id| {
@@ -151,16 +195,16 @@ async fn two_files_changing_one_key_at_once_end_with_the_younger_files_value() {
         })
         .collect();
     older.push(customer(3, "Cid Moe", "cid@older.com"));
-    let older = write(dir.path(), "older.csv", &older);
-    let younger = write(dir.path(), "younger.csv", &[customer(3, "Cid Moe", "cid@younger.com")]);
+    let older = write(dir, "older.csv", &older);
+    let younger = write(dir, "younger.csv", &[customer(3, "Cid Moe", "cid@younger.com")]);
     let spawn = |input: &Path, out: &Path| {
         let mut command = std::process::Command::new(sift_tests::sift_path());
         command.env_remove("SIFT_AUTO_MIGRATE").env_remove("DATABASE_URL");
-        command.arg("run").arg(input).arg("--contract").arg(contract()).arg("--out").arg(out);
+        command.arg("run").arg(input).arg("--contract").arg(contract).arg("--out").arg(out);
         command.args(["--as-of", "2026-11-26", "--json", "--warehouse", &url]);
         command.stdout(std::process::Stdio::piped()).spawn().unwrap()
     };
-    let first = spawn(&older, &dir.path().join("out-older"));
+    let first = spawn(&older, &dir.join("out-older"));
     // The younger file starts once the older one holds the table's load lock.
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
     let started = std::time::Instant::now();
@@ -178,7 +222,7 @@ async fn two_files_changing_one_key_at_once_end_with_the_younger_files_value() {
         assert!(started.elapsed() < std::time::Duration::from_secs(60), "the older load never started");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    let second = spawn(&younger, &dir.path().join("out-younger"));
+    let second = spawn(&younger, &dir.join("out-younger"));
     let summary = |child: std::process::Child| -> Value {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success());
@@ -187,9 +231,86 @@ async fn two_files_changing_one_key_at_once_end_with_the_younger_files_value() {
     let (older, younger) = (summary(first), summary(second));
     assert_eq!(counts(&older), [120_000, 1, 0, 0, 120_001], "{older}");
     assert_eq!(counts(&younger), [0, 1, 0, 0, 1], "{younger}");
-    let email: String = sqlx::query_scalar("SELECT email FROM dim_customer WHERE customer_id = 3")
-        .fetch_one(&mut db)
-        .await
-        .unwrap();
+    let history = contract.to_string_lossy().contains("history");
+    let current = if history { " AND is_current" } else { "" };
+    let query = format!("SELECT email FROM dim_customer WHERE customer_id = 3{current}");
+    let email: String = sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(&mut db).await.unwrap();
     assert_eq!(email, "cid@younger.com");
+    url
+}
+
+/// The table's versions: (customer_id, email, is_current, whether valid_to is set), in order.
+async fn versions(warehouse: &str) -> Vec<(i64, String, bool, bool)> {
+    let query = "SELECT customer_id, email, is_current, valid_to IS NOT NULL FROM dim_customer \
+                 ORDER BY customer_id, valid_from, is_current";
+    if warehouse.starts_with("sqlite") {
+        let mut db = sqlx::SqliteConnection::connect(warehouse).await.unwrap();
+        sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
+    } else {
+        let mut db = sqlx::PgConnection::connect(warehouse).await.unwrap();
+        sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
+    }
+}
+
+/// The history story on one warehouse: a changed email is a new version, the old one closed.
+async fn a_changed_email_is_versioned(dir: &Path, warehouse: Option<&str>) {
+    let out = dir.join("out");
+    let url = warehouse.map_or_else(|| format!("sqlite://{}/warehouse.db", out.display()), str::to_owned);
+    let contract = history_contract(dir);
+    let monday = write(
+        dir,
+        "monday.csv",
+        &[customer(1, "Ann Lee", "ann@example.com"), customer(2, "Bob Ray", "bob@example.com")],
+    );
+    assert_eq!(counts(&run_with(&contract, &monday, &out, warehouse)), [2, 0, 0, 0, 2]);
+    let tuesday = write(
+        dir,
+        "tuesday.csv",
+        &[
+            customer(1, "Ann Lee", "ann.lee@newmail.com"),
+            customer(2, "Bob Ray", "bob@example.com"),
+            customer(4, "Dee Fox", "dee@example.com"),
+            customer(4, "Eve Gus", "eve@example.com"),
+        ],
+    );
+    let second = run_with(&contract, &tuesday, &out, warehouse);
+    assert_eq!(counts(&second), [1, 1, 1, 1, 4], "{second}");
+    let expected = vec![
+        (1, "ann@example.com".to_owned(), false, true),
+        (1, "ann.lee@newmail.com".to_owned(), true, false),
+        (2, "bob@example.com".to_owned(), true, false),
+        (4, "dee@example.com".to_owned(), true, false),
+    ];
+    assert_eq!(versions(&url).await, expected);
+    // Delivered again: nothing changes. A third change closes the second version.
+    assert_eq!(run_with(&contract, &tuesday, &out, warehouse)["already_loaded"], true);
+    assert_eq!(versions(&url).await, expected);
+    let wednesday = write(dir, "wednesday.csv", &[customer(1, "Ann Lee", "ann@third.org")]);
+    assert_eq!(counts(&run_with(&contract, &wednesday, &out, warehouse)), [0, 1, 0, 0, 1]);
+    let ann: Vec<(i64, String, bool, bool)> = versions(&url).await.into_iter().filter(|v| v.0 == 1).collect();
+    assert_eq!(
+        ann.iter().map(|v| (v.1.as_str(), v.2)).collect::<Vec<_>>(),
+        [("ann@example.com", false), ("ann.lee@newmail.com", false), ("ann@third.org", true)]
+    );
+}
+
+#[tokio::test]
+async fn a_changed_email_is_versioned_in_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    a_changed_email_is_versioned(dir.path(), None).await;
+}
+
+#[tokio::test]
+async fn a_changed_email_is_versioned_in_postgres() {
+    let url = fresh_database("sift_history").await;
+    let dir = tempfile::tempdir().unwrap();
+    a_changed_email_is_versioned(dir.path(), Some(&url)).await;
+    // The key is unique among current rows: a partial unique index.
+    let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+    let index: String =
+        sqlx::query_scalar("SELECT indexdef FROM pg_indexes WHERE tablename = 'dim_customer'")
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+    assert!(index.contains("UNIQUE") && index.ends_with("WHERE is_current"), "{index}");
 }

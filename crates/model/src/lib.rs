@@ -40,4 +40,4 @@ mod table;
 pub use crate::decimal::Decimal;
 pub use crate::history::{AnomalyTest, FileHistory, RuleHistory, Trend, rate_pct, trends};
 pub use crate::run::{Counts, FileRun, NotificationStatus, Status, Summary, Updates, thousands};
-pub use crate::table::{Batch, ColumnType, OnConflict, ROW_NUMBER, TableColumn, TableSpec};
+pub use crate::table::{Batch, ColumnType, OnConflict, ROW_NUMBER, TableColumn, TableSpec, VALIDITY_COLUMNS};

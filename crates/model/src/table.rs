@@ -124,6 +124,23 @@ pub enum OnConflict {
     /// leaves it alone when none does (`unchanged`): a type 1 dimension. A key repeated within
     /// the file: the first row wins, as in `skip`, and the later ones are `already_present`.
     Update,
+    /// It closes the key's current row (`valid_to`, `is_current` false) when any loaded column
+    /// differs and inserts the new version as current (`updated`), and leaves it alone when none
+    /// does (`unchanged`): a type 2 dimension, every version kept. The table has
+    /// [`VALIDITY_COLUMNS`], and the key is unique among its current rows.
+    History,
+}
+
+/// The columns sift adds to a table with `on_conflict = "history"`: when a version became
+/// current (the load's time), when it stopped being current (NULL while it is), and whether it
+/// is.
+pub const VALIDITY_COLUMNS: [&str; 3] = ["valid_from", "valid_to", "is_current"];
+
+impl OnConflict {
+    /// Whether a row whose key is in the table can change it (`update` or `history`).
+    pub fn changes_rows(self) -> bool {
+        matches!(self, OnConflict::Update | OnConflict::History)
+    }
 }
 
 impl TableSpec {

@@ -268,7 +268,7 @@ impl Pipeline {
             tracing::info!(source = %source, conflict = %ErrorChain(conflict), "loading the file again, alone");
             processed = self.process(job, table.as_ref(), &source, LoadMode::Exclusive).await;
         }
-        let updating = table.as_ref().is_some_and(|t| t.on_conflict == sift_model::OnConflict::Update);
+        let updating = table.as_ref().is_some_and(|t| t.on_conflict.changes_rows());
         match processed {
             Ok(done) => {
                 let counts = done.counts(updating);

@@ -459,6 +459,13 @@ fn rule_sets_round_trip_through_toml_and_the_country_contract_is_the_customer_on
         .replace("on_conflict = \"skip\"", "on_conflict = \"update\"");
     let err = Contract::from_toml(&keyless).unwrap_err().to_string();
     assert!(err.contains("on_conflict = \"update\" needs a key"), "{err}");
+    // A history table's validity columns are sift's.
+    let history = common::customer()
+        .to_toml()
+        .replace("on_conflict = \"skip\"", "on_conflict = \"history\"")
+        .replace("name = \"country\"", "name = \"is_current\"");
+    let err = Contract::from_toml(&history).unwrap_err().to_string();
+    assert!(err.contains("column `is_current` is one sift adds"), "{err}");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! the same rows, in one run.
 //!
 //! Run with `scripts/bench-update` (it provides a durable PostgreSQL server), or directly with
-//! `DATABASE_URL=postgres://... cargo bench -p sift-warehouse --bench update [-- ROWS]`.
+//! `DATABASE_URL=postgres://... cargo bench -p sift-warehouse --bench update [-- ROWS] [--history]`.
 //!
 //! It makes ROWS (default 1,000,000) customers (the table) and a file of ROWS rows against
 //! them: 10% of the table's rows with a changed email, 10% new keys, the other 80% unchanged.
@@ -10,8 +10,10 @@
 //! of the file into `dim_customer` with `on_conflict = "update"`, and (2), after another reset,
 //! the baseline: in one transaction, `psql \copy` of the same rows into a temporary table,
 //! then `INSERT ... SELECT ... ON CONFLICT (customer_id) DO UPDATE SET ... WHERE` the row
-//! differs. It prints both medians, sift's speed as a ratio of the baseline's (target >= 0.8),
-//! and this process's peak RSS.
+//! differs. With `--history`, the table keeps versions (`on_conflict = "history"`) and the
+//! baseline is `UPDATE ... FROM` the temporary table (closing the changed current versions),
+//! then `INSERT ... SELECT ... WHERE NOT EXISTS` a current version. It prints both medians,
+//! sift's speed as a ratio of the baseline's (target >= 0.8), and this process's peak RSS.
 
 #![allow(clippy::unwrap_used, clippy::print_stdout)] // A benchmark binary: fail loudly, print results.
 
@@ -101,13 +103,21 @@ async fn changed(db: &mut sqlx::PgConnection) -> (i64, i64) {
 async fn main() {
     let server = std::env::var("DATABASE_URL")
         .expect("DATABASE_URL must name a PostgreSQL server; run scripts/bench-update, which starts one");
-    let rows: usize = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rows: usize = args
+        .iter()
         .find(|a| !a.starts_with('-'))
         .map_or(1_000_000, |a| a.parse().expect("ROWS must be a number"));
-    let contract = Contract::from_toml(include_str!("../../../contracts/customer_update.toml")).unwrap();
+    let history = args.iter().any(|a| a == "--history");
+    let text = include_str!("../../../contracts/customer_update.toml");
+    let text = if history {
+        text.replace("on_conflict = \"update\"", "on_conflict = \"history\"")
+    } else {
+        text.to_owned()
+    };
+    let contract = Contract::from_toml(&text).unwrap();
     let table = contract.table().unwrap();
-    assert_eq!(table.on_conflict, OnConflict::Update);
+    assert_eq!(table.on_conflict, if history { OnConflict::History } else { OnConflict::Update });
 
     let t = Instant::now();
     let tenth = rows / 10;
@@ -135,18 +145,37 @@ async fn main() {
     let set: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
     let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
     let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
-    let baseline = format!(
+    let stage = format!(
         "BEGIN;\nCREATE TEMP TABLE stage (LIKE dim_customer INCLUDING DEFAULTS) ON COMMIT DROP;\n\
-         \\copy stage ({list}, source_uri) FROM '{csv}' WITH (FORMAT csv)\n\
-         INSERT INTO dim_customer AS t ({list}, source_uri, loaded_at) SELECT {list}, source_uri, now() FROM stage \
-         ON CONFLICT (customer_id) DO UPDATE SET {set}, source_uri = EXCLUDED.source_uri, loaded_at = EXCLUDED.loaded_at \
-         WHERE ({old}) IS DISTINCT FROM ({new});\nCOMMIT;\n",
+         \\copy stage ({list}, source_uri) FROM '{csv}' WITH (FORMAT csv)\n",
         list = columns.join(", "),
         csv = file_csv.display(),
-        set = set.join(", "),
-        old = old.join(", "),
-        new = new.join(", "),
     );
+    let change = if history {
+        let staged: Vec<String> = others.iter().map(|c| format!("s.{c}")).collect();
+        format!(
+            "UPDATE dim_customer AS t SET valid_to = now(), is_current = false FROM stage AS s \
+             WHERE t.customer_id = s.customer_id AND t.is_current AND ({old}) IS DISTINCT FROM ({staged});\n\
+             INSERT INTO dim_customer ({list}, source_uri, loaded_at) SELECT {list}, source_uri, now() FROM stage AS s \
+             WHERE NOT EXISTS (SELECT 1 FROM dim_customer AS c WHERE c.customer_id = s.customer_id AND c.is_current);\n",
+            list = columns.join(", "),
+            old = old.join(", "),
+            staged = staged.join(", "),
+        )
+    } else {
+        format!(
+            "INSERT INTO dim_customer AS t ({list}, source_uri, loaded_at) SELECT {list}, source_uri, now() FROM stage \
+             ON CONFLICT (customer_id) DO UPDATE SET {set}, source_uri = EXCLUDED.source_uri, loaded_at = EXCLUDED.loaded_at \
+             WHERE ({old}) IS DISTINCT FROM ({new});\n",
+            list = columns.join(", "),
+            set = set.join(", "),
+            old = old.join(", "),
+            new = new.join(", "),
+        )
+    };
+    let baseline = format!("{stage}{change}COMMIT;\n");
+    // The table after either load: a version more per changed key with history.
+    let after = ((rows + tenth + if history { tenth } else { 0 }) as i64, tenth as i64);
     let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
     let mut sift_times = Vec::new();
     let mut baseline_times = Vec::new();
@@ -161,12 +190,12 @@ async fn main() {
         sift_times.push(t.elapsed().as_secs_f64());
         let expected = (tenth as u64, tenth as u64, (rows - 2 * tenth) as u64);
         assert_eq!((outcome.inserted, outcome.updated, outcome.unchanged), expected);
-        assert_eq!(changed(&mut db).await, ((rows + tenth) as i64, tenth as i64));
+        assert_eq!(changed(&mut db).await, after);
         reset(&url, &table, &base_csv);
         let t = Instant::now();
         psql(&url, &baseline);
         baseline_times.push(t.elapsed().as_secs_f64());
-        assert_eq!(changed(&mut db).await, ((rows + tenth) as i64, tenth as i64));
+        assert_eq!(changed(&mut db).await, after);
         println!("round {round}: sift {:.2} s, baseline {:.2} s", sift_times[round], baseline_times[round]);
     }
     std::fs::remove_file(&base_csv).ok();
@@ -176,8 +205,10 @@ async fn main() {
         v[v.len() / 2]
     };
     let (sift_secs, baseline_secs) = (median(sift_times), median(baseline_times));
+    let mode = if history { "history" } else { "update" };
+    println!("mode        : on_conflict = {mode:?}");
     println!(
-        "sift update : {rows} rows in {sift_secs:.2} s = {:.0} rows/s (median of {ROUNDS})",
+        "sift        : {rows} rows in {sift_secs:.2} s = {:.0} rows/s (median of {ROUNDS})",
         rows as f64 / sift_secs
     );
     println!(

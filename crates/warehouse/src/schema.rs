@@ -2,7 +2,7 @@
 //! of an existing table against it (SPEC section 7). sift creates a missing table and never
 //! alters or drops an existing one: a mismatch is refused with every difference listed.
 
-use sift_model::{ColumnType, TableSpec};
+use sift_model::{ColumnType, OnConflict, TableSpec, VALIDITY_COLUMNS};
 
 /// An identifier quoted for SQL (both PostgreSQL and SQLite): `"name"`, `"` doubled.
 pub(crate) fn quote(name: &str) -> String {
@@ -46,12 +46,15 @@ pub(crate) fn sqlite_type(ty: ColumnType) -> &'static str {
 }
 
 /// `CREATE TABLE IF NOT EXISTS` for the table: its columns (`NOT NULL` when required), then
-/// `source_uri` and `loaded_at`, and the key as the primary key.
+/// `source_uri` and `loaded_at`, and the key as the primary key. A history table
+/// (`on_conflict = "history"`) has the validity columns (`history`: their DDL) instead of
+/// a primary key; [`current_key_index`] makes its key unique among current rows.
 pub(crate) fn create_table(
     spec: &TableSpec,
     table: &str,
     type_of: impl Fn(ColumnType) -> String,
     loaded_at: &str,
+    history: [&str; 3],
 ) -> String {
     let mut lines: Vec<String> = spec
         .columns
@@ -62,7 +65,11 @@ pub(crate) fn create_table(
         .collect();
     lines.push("    source_uri TEXT NOT NULL".into());
     lines.push(format!("    loaded_at {loaded_at}"));
-    if !spec.key.is_empty() {
+    if spec.on_conflict == OnConflict::History {
+        for (name, ty) in VALIDITY_COLUMNS.iter().zip(history) {
+            lines.push(format!("    {name} {ty}"));
+        }
+    } else if !spec.key.is_empty() {
         let key: Vec<String> = spec.key.iter().map(|k| quote(k)).collect();
         lines.push(format!("    PRIMARY KEY ({})", key.join(", ")));
     }
@@ -75,13 +82,39 @@ pub(crate) fn pg_create(spec: &TableSpec) -> Vec<String> {
     if let (Some(schema), _) = spec.qualified() {
         statements.push(format!("CREATE SCHEMA IF NOT EXISTS {}", quote(schema)));
     }
-    statements.push(create_table(spec, &pg_table(spec), pg_type, "TIMESTAMPTZ NOT NULL DEFAULT now()"));
+    let history = ["TIMESTAMPTZ NOT NULL DEFAULT now()", "TIMESTAMPTZ", "BOOLEAN NOT NULL DEFAULT TRUE"];
+    statements.push(create_table(
+        spec,
+        &pg_table(spec),
+        pg_type,
+        "TIMESTAMPTZ NOT NULL DEFAULT now()",
+        history,
+    ));
+    statements.extend(current_key_index(spec, &pg_table(spec)));
     statements
 }
 
 /// The SQLite DDL of the table.
-pub(crate) fn sqlite_create(spec: &TableSpec) -> String {
-    create_table(spec, &sqlite_table(spec), |ty| sqlite_type(ty).to_owned(), "TEXT NOT NULL")
+pub(crate) fn sqlite_create(spec: &TableSpec) -> Vec<String> {
+    let history = ["TEXT NOT NULL", "TEXT", "INTEGER NOT NULL DEFAULT 1"];
+    let mut statements = vec![create_table(
+        spec,
+        &sqlite_table(spec),
+        |ty| sqlite_type(ty).to_owned(),
+        "TEXT NOT NULL",
+        history,
+    )];
+    statements.extend(current_key_index(spec, &sqlite_table(spec)));
+    statements
+}
+
+/// A history table's key, unique among its current rows: a partial unique index.
+fn current_key_index(spec: &TableSpec, table: &str) -> Option<String> {
+    (spec.on_conflict == OnConflict::History && !spec.key.is_empty()).then(|| {
+        let key: Vec<String> = spec.key.iter().map(|k| quote(k)).collect();
+        let index = quote(&format!("{}_current_key", spec.unqualified_name()));
+        format!("CREATE UNIQUE INDEX IF NOT EXISTS {index} ON {table} ({}) WHERE is_current", key.join(", "))
+    })
 }
 
 /// A column of an existing table, as its catalog describes it.
@@ -96,11 +129,13 @@ pub(crate) struct ExistingColumn {
 }
 
 /// An existing table: its columns and the column sets of its primary key and unique
-/// constraints (each sorted).
+/// constraints (each sorted), and of its unique indexes partial on `is_current` (a history
+/// table's key).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ExistingTable {
     pub columns: Vec<ExistingColumn>,
     pub unique_keys: Vec<Vec<String>>,
+    pub current_keys: Vec<Vec<String>>,
 }
 
 /// The SQL dialect of a warehouse.
@@ -117,7 +152,7 @@ pub enum SqlDialect {
 pub fn ddl(table: &TableSpec, dialect: SqlDialect) -> Vec<String> {
     match dialect {
         SqlDialect::Postgres => pg_create(table),
-        SqlDialect::Sqlite => vec![sqlite_create(table)],
+        SqlDialect::Sqlite => sqlite_create(table),
     }
 }
 
@@ -212,9 +247,31 @@ pub(crate) fn differences(dialect: SqlDialect, spec: &TableSpec, existing: &Exis
             Some(_) => {}
         }
     }
+    let history = spec.on_conflict == OnConflict::History;
+    if history {
+        let validity = [ColumnType::Timestamp, ColumnType::Timestamp, ColumnType::Boolean];
+        for (name, ty) in VALIDITY_COLUMNS.iter().zip(validity) {
+            let fits = |found: &ExistingColumn| match dialect {
+                SqlDialect::Sqlite if ty == ColumnType::Timestamp => {
+                    affinity(&found.ty.to_ascii_lowercase()) == "TEXT"
+                }
+                _ => compatible(dialect, ty, &found.ty),
+            };
+            match find(name) {
+                None => out.push(format!(
+                    "column `{name}` is missing (a table with on_conflict = \"history\" keeps each version's validity)"
+                )),
+                Some(found) if !fits(found) => {
+                    out.push(format!("column `{name}` is {}, but sift writes {} into it", found.ty, want(ty)))
+                }
+                Some(_) => {}
+            }
+        }
+    }
     for found in &existing.columns {
-        let loaded =
-            spec.column(&found.name).is_some() || ["source_uri", "loaded_at"].contains(&found.name.as_str());
+        let loaded = spec.column(&found.name).is_some()
+            || ["source_uri", "loaded_at"].contains(&found.name.as_str())
+            || (history && VALIDITY_COLUMNS.contains(&found.name.as_str()));
         if !loaded && found.not_null && !found.has_default {
             out.push(format!(
                 "column `{}` is NOT NULL without a default, and the contract does not load it",
@@ -222,7 +279,16 @@ pub(crate) fn differences(dialect: SqlDialect, spec: &TableSpec, existing: &Exis
             ));
         }
     }
-    if !spec.key.is_empty() {
+    if history {
+        let mut key = spec.key.clone();
+        key.sort();
+        if !existing.current_keys.contains(&key) {
+            out.push(format!(
+                "no unique index on exactly ({}) WHERE is_current, the contract's key among current rows",
+                spec.key.join(", ")
+            ));
+        }
+    } else if !spec.key.is_empty() {
         let mut key = spec.key.clone();
         key.sort();
         if !existing.unique_keys.contains(&key) {
@@ -274,6 +340,7 @@ mod tests {
                 column("loaded_at", "timestamp with time zone", true),
             ],
             unique_keys: vec![vec!["line_no".into(), "order_id".into()]],
+            current_keys: Vec::new(),
         }
     }
 
@@ -295,7 +362,7 @@ mod tests {
         ] {
             assert!(ddl[1].contains(line), "{line} in {}", ddl[1]);
         }
-        let sqlite = sqlite_create(&orders());
+        let sqlite = sqlite_create(&orders()).join(";\n");
         assert!(sqlite.starts_with("CREATE TABLE IF NOT EXISTS \"fact_order\" ("), "{sqlite}");
         assert!(
             sqlite.contains("\"paid\" INTEGER NOT NULL") && sqlite.contains("\"amount\" TEXT NOT NULL"),
@@ -326,6 +393,36 @@ mod tests {
         for (f, e) in found.iter().zip(expected) {
             assert!(f.starts_with(e), "{f:?} should start with {e:?}");
         }
+    }
+
+    #[test]
+    fn a_history_table_has_its_validity_columns_and_its_key_unique_among_current_rows() {
+        let history = TableSpec { on_conflict: OnConflict::History, ..orders() };
+        let ddl = pg_create(&history);
+        assert!(!ddl[1].contains("PRIMARY KEY"), "{}", ddl[1]);
+        for line in
+            ["valid_from TIMESTAMPTZ NOT NULL DEFAULT now()", "valid_to TIMESTAMPTZ", "is_current BOOLEAN"]
+        {
+            assert!(ddl[1].contains(line), "{line} in {}", ddl[1]);
+        }
+        assert_eq!(
+            ddl[2],
+            "CREATE UNIQUE INDEX IF NOT EXISTS \"fact_order_current_key\" ON \"sales\".\"fact_order\" (\"order_id\", \"line_no\") WHERE is_current"
+        );
+        assert!(sqlite_create(&history)[1].ends_with("WHERE is_current"));
+        // The fitting skip table is not a history table: no validity, no current key.
+        let found = differences(SqlDialect::Postgres, &history, &fitting());
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(found[0].starts_with("column `valid_from` is missing"), "{found:#?}");
+        assert!(found[3].starts_with("no unique index on exactly (order_id, line_no) WHERE is_current"));
+        let mut versioned = fitting();
+        versioned.columns.extend([
+            ExistingColumn { has_default: true, ..column("valid_from", "timestamp with time zone", true) },
+            column("valid_to", "timestamp with time zone", false),
+            ExistingColumn { has_default: true, ..column("is_current", "boolean", true) },
+        ]);
+        versioned.current_keys = versioned.unique_keys.clone();
+        assert_eq!(differences(SqlDialect::Postgres, &history, &versioned), Vec::<String>::new());
     }
 
     #[test]

@@ -155,12 +155,24 @@ impl Contract {
             for column in self.columns.iter().filter(|c| c.load) {
                 check_identifier(&format!("column `{}`", column.name), &column.name)?;
             }
-            if table.on_conflict == sift_model::OnConflict::Update && table.key.is_empty() {
-                return bad(
-                    "[table] on_conflict = \"update\" needs a key: with none, no row is the one a later \
-                     row updates"
-                        .into(),
-                );
+            if table.on_conflict.changes_rows() && table.key.is_empty() {
+                let mode =
+                    if table.on_conflict == sift_model::OnConflict::History { "history" } else { "update" };
+                return bad(format!(
+                    "[table] on_conflict = \"{mode}\" needs a key: with none, no row is the one a later \
+                     row changes"
+                ));
+            }
+            if table.on_conflict == sift_model::OnConflict::History
+                && let Some(column) = self.columns.iter().find(|c| {
+                    c.load && sift_model::VALIDITY_COLUMNS.iter().any(|v| c.name.eq_ignore_ascii_case(v))
+                })
+            {
+                return bad(format!(
+                    "column `{}` is one sift adds to a table with on_conflict = \"history\"; rename it or set \
+                     load = false",
+                    column.name
+                ));
             }
             let mut seen = HashSet::new();
             for key in &table.key {

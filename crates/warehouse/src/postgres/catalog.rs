@@ -36,7 +36,19 @@ pub(crate) async fn existing(conn: &mut PgConnection, table: &TableSpec) -> Resu
     .fetch_all(&mut *conn)
     .await
     .map_err(schema_err)?;
+    // A history table's key: a unique index partial on `is_current`.
+    let current_keys: Vec<Vec<String>> = sqlx::query_scalar(
+        "SELECT array_agg(a.attname::text ORDER BY a.attname::text) \
+         FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
+         WHERE i.indrelid = $1::int8::oid AND i.indisunique AND i.indexprs IS NULL \
+         AND pg_get_expr(i.indpred, i.indrelid) = 'is_current' GROUP BY i.indexrelid",
+    )
+    .bind(oid)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(schema_err)?;
     Ok(Some(ExistingTable {
+        current_keys,
         columns: columns
             .into_iter()
             .map(|(name, ty, not_null, has_default)| ExistingColumn { name, ty, not_null, has_default })

@@ -45,7 +45,7 @@ mod upsert;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use sift_model::{OnConflict, TableSpec};
+use sift_model::TableSpec;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 
@@ -260,7 +260,7 @@ impl Warehouse for PgWarehouse {
         // new ones out until it commits. Loads that update a table always take turns, in the
         // order they ask (`upsert.rs`).
         let lock = stable_hash(&format!("sift load {}", table.name));
-        let updating = table.on_conflict == OnConflict::Update;
+        let updating = table.on_conflict.changes_rows();
         match mode {
             LoadMode::Concurrent if !updating => {
                 sqlx::query!("SELECT pg_advisory_xact_lock_shared($1)", lock).execute(&mut *tx).await

@@ -6,6 +6,10 @@
 //! (`IS DISTINCT FROM`: a NULL equals a NULL), and is left alone when none does. Which of the
 //! two each row was is read from the statement's `RETURNING` (`xmax = 0` on an inserted row).
 //!
+//! `on_conflict = "history"` keeps every version: the staged rows close their key's current
+//! version when it differs (`valid_to`, `is_current` false), then every staged key without a
+//! current version gets one (the changed keys and the new ones), valid from the load's time.
+//!
 //! Loads that update one table take turns (the table's advisory lock, held exclusively, is
 //! granted in the order they ask): the file whose load starts later writes its values last, so
 //! an older file's version never lands after a younger one's.
@@ -25,7 +29,11 @@ const STAGE: &str = "pg_temp.sift_stage";
 pub(super) struct Upsert {
     create: String,
     copy: String,
+    /// `update`: the upsert, counting inserted and updated rows. `history`: closing the
+    /// changed current versions (their count is the updated rows).
     upsert: String,
+    /// `history`: inserting the new versions of the closed keys and the new keys.
+    open: Option<String>,
     clear: String,
 }
 
@@ -50,19 +58,43 @@ impl Upsert {
             let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
             format!("DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})", set.join(", "), row(&old), row(&new))
         };
-        Self {
-            create: format!(
-                "CREATE TEMP TABLE sift_stage ON COMMIT DROP AS SELECT {list} FROM {target} WITH NO DATA"
-            ),
-            copy: format!("COPY {STAGE} ({list}) FROM STDIN (FORMAT binary)"),
-            upsert: format!(
-                "WITH done AS (INSERT INTO {target} AS t ({list}) SELECT {list} FROM {STAGE} \
-                 ON CONFLICT ({}) {action} RETURNING (t.xmax = 0) AS inserted) \
-                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done",
-                key.join(", ")
-            ),
-            clear: format!("TRUNCATE {STAGE}"),
+        let create = format!(
+            "CREATE TEMP TABLE sift_stage ON COMMIT DROP AS SELECT {list} FROM {target} WITH NO DATA"
+        );
+        let copy = format!("COPY {STAGE} ({list}) FROM STDIN (FORMAT binary)");
+        let clear = format!("TRUNCATE {STAGE}");
+        if table.on_conflict == sift_model::OnConflict::History {
+            // A version's validity is the load's: `now()` is the transaction's start, as
+            // `loaded_at` and the new versions' `valid_from` default are.
+            let same_key: Vec<String> = key.iter().map(|k| format!("t.{k} = s.{k}")).collect();
+            let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
+            let new: Vec<String> = others.iter().map(|c| format!("s.{c}")).collect();
+            let close = if others.is_empty() {
+                "SELECT 0 WHERE false".to_owned()
+            } else {
+                format!(
+                    "UPDATE {target} AS t SET valid_to = now(), is_current = false FROM {STAGE} AS s \
+                     WHERE {} AND t.is_current AND ({}) IS DISTINCT FROM ({})",
+                    same_key.join(" AND "),
+                    row(&old),
+                    row(&new)
+                )
+            };
+            let current: Vec<String> = key.iter().map(|k| format!("c.{k} = s.{k}")).collect();
+            let open = format!(
+                "INSERT INTO {target} ({list}) SELECT {list} FROM {STAGE} AS s WHERE NOT EXISTS \
+                 (SELECT 1 FROM {target} AS c WHERE {} AND c.is_current)",
+                current.join(" AND ")
+            );
+            return Self { create, copy, upsert: close, open: Some(open), clear };
         }
+        let upsert = format!(
+            "WITH done AS (INSERT INTO {target} AS t ({list}) SELECT {list} FROM {STAGE} \
+             ON CONFLICT ({}) {action} RETURNING (t.xmax = 0) AS inserted) \
+             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done",
+            key.join(", ")
+        );
+        Self { create, copy, upsert, open: None, clear }
     }
 
     /// Creates the staging table (once per load).
@@ -92,12 +124,26 @@ impl Upsert {
             copy.send(part).await.map_err(load_err)?;
         }
         copy.finish().await.map_err(load_err)?;
-        let (inserted, updated): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(self.upsert.clone()))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(load_err)?;
+        let counts = match &self.open {
+            None => {
+                let (inserted, updated): (i64, i64) =
+                    sqlx::query_as(sqlx::AssertSqlSafe(self.upsert.clone()))
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(load_err)?;
+                (u64::try_from(inserted).unwrap_or(0), u64::try_from(updated).unwrap_or(0))
+            }
+            Some(open) => {
+                // Close the changed current versions first: their new versions then find no
+                // current row for their key.
+                let run = |sql: &str| sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+                let closed = run(&self.upsert).execute(&mut *tx).await.map_err(load_err)?.rows_affected();
+                let opened = run(open).execute(&mut *tx).await.map_err(load_err)?.rows_affected();
+                (opened.saturating_sub(closed), closed)
+            }
+        };
         sqlx::query(sqlx::AssertSqlSafe(self.clear.clone())).execute(&mut *tx).await.map_err(load_err)?;
-        Ok((u64::try_from(inserted).unwrap_or(0), u64::try_from(updated).unwrap_or(0)))
+        Ok(counts)
     }
 }
 

@@ -82,10 +82,9 @@ impl Warehouse for SqliteWarehouse {
             if !create {
                 return Err(Error::TableMissing { table: table.name.clone() });
             }
-            sqlx::query(sqlx::AssertSqlSafe(sqlite_create(table)))
-                .execute(&mut *conn)
-                .await
-                .map_err(schema_err)?;
+            for statement in sqlite_create(table) {
+                sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut *conn).await.map_err(schema_err)?;
+            }
             tracing::info!(table = %table.name, "table created from the contract");
         }
         let found = existing(&mut conn, table)
@@ -114,7 +113,11 @@ impl Warehouse for SqliteWarehouse {
         let target = Target { table, source_uri, loaded_at: &loaded_at };
         // Updating, the first row with a key in the file wins, as it does skipping (where the
         // table's ON CONFLICT DO NOTHING decides): a later one would update it.
-        let mut seen = (table.on_conflict == OnConflict::Update).then(|| FileKeys::for_table(table));
+        let mut seen = table.on_conflict.changes_rows().then(|| FileKeys::for_table(table));
+        let history = table.on_conflict == OnConflict::History;
+        if history {
+            stage(&mut tx, &target, true).await?;
+        }
         let seal = loop {
             let batch = match next_event(&mut events).await {
                 Ok(LoadEvent::Rows(batch)) => batch,
@@ -128,11 +131,18 @@ impl Warehouse for SqliteWarehouse {
                 Some(seen) => {
                     let first = first_occurrences(&batch, table, seen)?;
                     outcome.already_present += (batch.len() - first.len()) as u64;
-                    upsert_batch(&mut tx, &target, &batch, &first, &mut outcome).await?;
+                    if history {
+                        version_batch(&mut tx, &target, &batch, &first, &mut outcome).await?;
+                    } else {
+                        upsert_batch(&mut tx, &target, &batch, &first, &mut outcome).await?;
+                    }
                 }
                 None => insert_batch(&mut tx, &target, &batch, &mut outcome).await?,
             }
         };
+        if history {
+            stage(&mut tx, &target, false).await?;
+        }
         let valid_rows = outcome.inserted + outcome.already_present + outcome.updated + outcome.unchanged;
         let entry = queries::LedgerEntry {
             source_uri,
@@ -204,8 +214,23 @@ async fn existing(conn: &mut SqliteConnection, table: &TableSpec) -> Result<Opti
             .fetch_all(&mut *conn)
             .await
             .map_err(schema_err)?;
+    let mut current_keys = Vec::new();
     for (_, index, unique, _, partial) in indexes {
-        if !unique || partial {
+        if !unique {
+            continue;
+        }
+        // A partial index backs a history table's key when its condition is `is_current`.
+        let current = partial && {
+            let sql: Option<String> =
+                sqlx::query_scalar("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?")
+                    .bind(&index)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(schema_err)?
+                    .flatten();
+            sql.is_some_and(|sql| sql.trim_end().to_ascii_lowercase().ends_with("where is_current"))
+        };
+        if partial && !current {
             continue;
         }
         let columns: Vec<(i64, i64, Option<String>)> =
@@ -216,7 +241,7 @@ async fn existing(conn: &mut SqliteConnection, table: &TableSpec) -> Result<Opti
         // An index on an expression has a column without a name: it backs no key of columns.
         if let Some(mut key) = columns.into_iter().map(|c| c.2).collect::<Option<Vec<String>>>() {
             key.sort();
-            unique_keys.push(key);
+            if current { current_keys.push(key) } else { unique_keys.push(key) }
         }
     }
     Ok(Some(ExistingTable {
@@ -231,6 +256,7 @@ async fn existing(conn: &mut SqliteConnection, table: &TableSpec) -> Result<Opti
             })
             .collect(),
         unique_keys,
+        current_keys,
     }))
 }
 
@@ -322,7 +348,7 @@ async fn insert_batch(
     };
     let rows: Vec<usize> = (0..batch.len()).collect();
     for chunk in rows.chunks(target.per_statement()) {
-        let done = insert_rows(tx, target, &columns, chunk, &conflict).await?;
+        let done = insert_rows(tx, target, &sqlite_table(target.table), &columns, chunk, &conflict).await?;
         outcome.inserted += done;
         outcome.already_present += chunk.len() as u64 - done;
     }
@@ -387,7 +413,7 @@ async fn upsert_batch(
         let existing: i64 =
             probe.build_query_scalar().fetch_one(&mut **tx).await.map_err(target.load_err())?;
         let existing = u64::try_from(existing).unwrap_or(0);
-        let done = insert_rows(tx, target, &columns, chunk, &conflict).await?;
+        let done = insert_rows(tx, target, &sqlite_table(table), &columns, chunk, &conflict).await?;
         let inserted = chunk.len() as u64 - existing;
         let updated = done.saturating_sub(inserted);
         outcome.inserted += inserted;
@@ -397,15 +423,97 @@ async fn upsert_batch(
     Ok(())
 }
 
+/// Creates (`create`) or drops the staging table of a history load: the table's loaded
+/// columns, `source_uri` and `loaded_at`, in the connection's temporary schema.
+async fn stage(tx: &mut sqlx::Transaction<'_, Sqlite>, target: &Target<'_>, create: bool) -> Result<()> {
+    let mut statements = vec!["DROP TABLE IF EXISTS temp.sift_stage".to_owned()];
+    if create {
+        let mut columns: Vec<String> = target.table.columns.iter().map(|c| quote(&c.name)).collect();
+        columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
+        statements.push(format!(
+            "CREATE TEMP TABLE sift_stage AS SELECT {} FROM {} WHERE 0",
+            columns.join(", "),
+            sqlite_table(target.table)
+        ));
+    }
+    for statement in statements {
+        sqlx::query(sqlx::AssertSqlSafe(statement)).execute(&mut **tx).await.map_err(target.load_err())?;
+    }
+    Ok(())
+}
+
+/// Versions rows `rows` of `batch` (`on_conflict = "history"`; the first occurrences of their
+/// keys in the file): each chunk is staged, the current versions it changes are closed
+/// (`valid_to`, `is_current` 0), and every staged key without a current version gets one,
+/// valid from the load's time.
+async fn version_batch(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    target: &Target<'_>,
+    batch: &Batch,
+    rows: &[usize],
+    outcome: &mut LoadOutcome,
+) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let table = target.table;
+    let name = sqlite_table(table);
+    let columns = Columns::of(batch, table)?;
+    let quoted: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
+    let others: Vec<String> =
+        table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+    let same = |a: &str, b: &str| {
+        table.key.iter().map(|k| format!("{a}.{k} = {b}.{k}", k = quote(k))).collect::<Vec<_>>().join(" AND ")
+    };
+    let close = (!others.is_empty()).then(|| {
+        let old: Vec<String> = others.iter().map(|c| format!("{name}.{c}")).collect();
+        let new: Vec<String> = others.iter().map(|c| format!("s.{c}")).collect();
+        format!(
+            "UPDATE {name} SET valid_to = ?, is_current = 0 WHERE is_current AND EXISTS \
+             (SELECT 1 FROM temp.sift_stage AS s WHERE {} AND ({}) IS NOT ({}))",
+            same("s", &name),
+            old.join(", "),
+            new.join(", ")
+        )
+    });
+    let list = format!("{}, source_uri, loaded_at", quoted.join(", "));
+    let open = format!(
+        "INSERT INTO {name} ({list}, valid_from, is_current) SELECT {list}, loaded_at, 1 FROM temp.sift_stage AS s \
+         WHERE NOT EXISTS (SELECT 1 FROM {name} AS c WHERE {} AND c.is_current)",
+        same("c", "s")
+    );
+    let run = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));
+    for chunk in rows.chunks(target.per_statement()) {
+        insert_rows(tx, target, "temp.sift_stage", &columns, chunk, "").await?;
+        let closed = match &close {
+            Some(close) => run(close.clone())
+                .bind(target.loaded_at)
+                .execute(&mut **tx)
+                .await
+                .map_err(target.load_err())?
+                .rows_affected(),
+            None => 0,
+        };
+        let opened = run(open.clone()).execute(&mut **tx).await.map_err(target.load_err())?.rows_affected();
+        run("DELETE FROM temp.sift_stage".to_owned()).execute(&mut **tx).await.map_err(target.load_err())?;
+        outcome.inserted += opened.saturating_sub(closed);
+        outcome.updated += closed;
+        outcome.unchanged += chunk.len() as u64 - opened;
+    }
+    Ok(())
+}
+
 /// The key's columns, quoted, comma-separated.
 fn key_list(table: &TableSpec) -> String {
     table.key.iter().map(|k| quote(k)).collect::<Vec<_>>().join(", ")
 }
 
-/// One multi-row `INSERT` of rows `rows` with `conflict` after it; returns the rows it wrote.
+/// One multi-row `INSERT` into `into` of rows `rows` with `conflict` after it; returns the rows
+/// it wrote.
 async fn insert_rows(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     target: &Target<'_>,
+    into: &str,
     columns: &Columns,
     rows: &[usize],
     conflict: &str,
@@ -418,11 +526,8 @@ async fn insert_rows(
             values.push(columns.value(column, row)?);
         }
     }
-    let mut insert: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
-        "INSERT INTO {} ({}, source_uri, loaded_at) ",
-        sqlite_table(target.table),
-        names.join(", ")
-    ));
+    let mut insert: QueryBuilder<Sqlite> =
+        QueryBuilder::new(format!("INSERT INTO {into} ({}, source_uri, loaded_at) ", names.join(", ")));
     let mut values = values.into_iter();
     insert.push_values(rows, |mut row, _| {
         for value in values.by_ref().take(width) {
