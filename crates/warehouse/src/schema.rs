@@ -264,6 +264,15 @@ pub(crate) fn differences(dialect: SqlDialect, spec: &TableSpec, existing: &Exis
                 Some(found) if !fits(found) => {
                     out.push(format!("column `{name}` is {}, but sift writes {} into it", found.ty, want(ty)))
                 }
+                // PostgreSQL loads leave a new version's validity to the defaults.
+                Some(found)
+                    if dialect == SqlDialect::Postgres && *name != "valid_to" && !found.has_default =>
+                {
+                    out.push(format!(
+                        "column `{name}` has no default (a new version takes {} from it)",
+                        if *name == "valid_from" { "now()" } else { "TRUE" }
+                    ))
+                }
                 Some(_) => {}
             }
         }
@@ -423,6 +432,12 @@ mod tests {
         ]);
         versioned.current_keys = versioned.unique_keys.clone();
         assert_eq!(differences(SqlDialect::Postgres, &history, &versioned), Vec::<String>::new());
+        // A new version's validity comes from the defaults.
+        versioned.columns.iter_mut().filter(|c| c.name == "is_current").for_each(|c| c.has_default = false);
+        assert_eq!(
+            differences(SqlDialect::Postgres, &history, &versioned),
+            ["column `is_current` has no default (a new version takes TRUE from it)"]
+        );
     }
 
     #[test]
