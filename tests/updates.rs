@@ -60,9 +60,12 @@ fn counts(json: &Value) -> [u64; 5] {
     ["inserted", "updated", "unchanged", "already_present", "valid"].map(|k| json[k].as_u64().unwrap())
 }
 
-/// The table's (customer_id, full_name, email), by id.
-async fn rows(warehouse: &str) -> Vec<(i64, String, String)> {
-    let query = "SELECT customer_id, full_name, email FROM dim_customer ORDER BY customer_id";
+/// The rows `query` reads from `warehouse` (SQLite or PostgreSQL).
+async fn fetch<T>(warehouse: &str, query: &'static str) -> Vec<T>
+where
+    T: Send + Unpin,
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+{
     if warehouse.starts_with("sqlite") {
         let mut db = sqlx::SqliteConnection::connect(warehouse).await.unwrap();
         sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
@@ -70,6 +73,11 @@ async fn rows(warehouse: &str) -> Vec<(i64, String, String)> {
         let mut db = sqlx::PgConnection::connect(warehouse).await.unwrap();
         sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
     }
+}
+
+/// The table's (customer_id, full_name, email), by id.
+async fn rows(warehouse: &str) -> Vec<(i64, String, String)> {
+    fetch(warehouse, "SELECT customer_id, full_name, email FROM dim_customer ORDER BY customer_id").await
 }
 
 /// The same story on one warehouse: a first load, a changed email, a re-delivery.
@@ -243,13 +251,7 @@ async fn race(dir: &Path, contract: &Path, database: &str) -> String {
 async fn versions(warehouse: &str) -> Vec<(i64, String, bool, bool)> {
     let query = "SELECT customer_id, email, is_current, valid_to IS NOT NULL FROM dim_customer \
                  ORDER BY customer_id, valid_from, is_current";
-    if warehouse.starts_with("sqlite") {
-        let mut db = sqlx::SqliteConnection::connect(warehouse).await.unwrap();
-        sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
-    } else {
-        let mut db = sqlx::PgConnection::connect(warehouse).await.unwrap();
-        sqlx::query_as(query).fetch_all(&mut db).await.unwrap()
-    }
+    fetch(warehouse, query).await
 }
 
 /// The history story on one warehouse: a changed email is a new version, the old one closed.

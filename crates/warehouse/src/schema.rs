@@ -22,6 +22,11 @@ pub(crate) fn sqlite_table(spec: &TableSpec) -> String {
     quote(spec.unqualified_name())
 }
 
+/// The loaded columns outside the key, quoted: what an update compares and replaces.
+pub(crate) fn non_key_columns(spec: &TableSpec) -> Vec<String> {
+    spec.columns.iter().filter(|c| !spec.key.contains(&c.name)).map(|c| quote(&c.name)).collect()
+}
+
 /// The PostgreSQL type a column of `ty` is created with.
 pub(crate) fn pg_type(ty: ColumnType) -> String {
     match ty {

@@ -20,7 +20,7 @@ use sift_model::{Batch, TableSpec};
 use super::copy::Rows;
 use super::{COPY_FLUSH_BYTES, CopyJob};
 use crate::error::{Error, Result};
-use crate::schema::{pg_table, quote};
+use crate::schema::{non_key_columns, pg_table, quote};
 
 /// The staging table of one load (dropped at its commit or rollback).
 const STAGE: &str = "pg_temp.sift_stage";
@@ -44,8 +44,7 @@ impl Upsert {
         let list = columns.join(", ");
         let target = pg_table(table);
         let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
-        let others: Vec<String> =
-            table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+        let others = non_key_columns(table);
         let action = if others.is_empty() {
             "DO NOTHING".to_owned()
         } else {

@@ -19,7 +19,8 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use crate::error::{Error, Result};
 use crate::keys::{FileKeys, first_occurrences};
 use crate::schema::{
-    ExistingColumn, ExistingTable, SqlDialect, differences, quote, sqlite_create, sqlite_table,
+    ExistingColumn, ExistingTable, SqlDialect, differences, non_key_columns, quote, sqlite_create,
+    sqlite_table,
 };
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 use sift_model::FileHistory;
@@ -371,8 +372,7 @@ async fn upsert_batch(
     }
     let table = target.table;
     let columns = Columns::of(batch, table)?;
-    let others: Vec<String> =
-        table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+    let others = non_key_columns(table);
     let conflict = if others.is_empty() {
         format!(" ON CONFLICT ({}) DO NOTHING", key_list(table))
     } else {
@@ -460,8 +460,7 @@ async fn version_batch(
     let name = sqlite_table(table);
     let columns = Columns::of(batch, table)?;
     let quoted: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
-    let others: Vec<String> =
-        table.columns.iter().filter(|c| !table.key.contains(&c.name)).map(|c| quote(&c.name)).collect();
+    let others = non_key_columns(table);
     let same = |a: &str, b: &str| {
         table.key.iter().map(|k| format!("{a}.{k} = {b}.{k}", k = quote(k))).collect::<Vec<_>>().join(" AND ")
     };
