@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use sift_tests::pg::fresh_database;
-use sift_tests::{repo, sift};
+use sift_tests::repo;
 use sqlx::Connection;
 
 const HEADER: &str = "customer_id,full_name,email,age,date_of_birth,phone_number";
@@ -44,16 +44,11 @@ fn run(input: &Path, out: &Path, warehouse: Option<&str>) -> Value {
 }
 
 fn run_with(contract: &Path, input: &Path, out: &Path, warehouse: Option<&str>) -> Value {
-    let mut command = sift();
-    command.arg("run").arg(input).arg("--contract").arg(contract).arg("--out").arg(out);
-    command.args(["--as-of", "2026-11-26", "--json"]);
-    if let Some(url) = warehouse {
-        command.args(["--warehouse", url]);
-    }
-    let output = command.output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
-    serde_json::from_str(&stdout).unwrap()
+    let mut extra = vec!["--contract", contract.to_str().unwrap()];
+    extra.extend(warehouse.map(|url| ["--warehouse", url]).into_iter().flatten());
+    let (code, json) = sift_tests::sift_run_json(input, out, &extra, &[]);
+    assert_eq!(code, 0, "{json}");
+    json
 }
 
 fn counts(json: &Value) -> [u64; 5] {

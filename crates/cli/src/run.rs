@@ -96,15 +96,7 @@ pub(crate) fn parse_date(text: &str) -> Result<NaiveDate, String> {
 
 pub(crate) async fn run(args: RunArgs) -> Result<ExitCode> {
     let aws = args.aws.clients()?;
-    let (sources, key, local_input): (Arc<dyn sift_storage::ObjectStore>, String, Option<PathBuf>) =
-        match aws::parse_s3_uri(&args.input)? {
-            Some((bucket, key)) => (Arc::new(aws.s3_store(&bucket).await), key, None),
-            None => {
-                let input = Path::new(&args.input);
-                let (root, key) = split_input(input)?;
-                (Arc::new(LocalStore::new(root)), key, Some(input.to_path_buf()))
-            }
-        };
+    let (sources, key, local_input) = source(&args.input, &aws).await?;
     let (invalid, invalid_prefix): (Arc<dyn sift_storage::ObjectStore>, String) =
         match args.invalid_to.as_deref().map(aws::parse_s3_uri).transpose()?.flatten() {
             Some((bucket, prefix)) => (Arc::new(aws.s3_store(&bucket).await), prefix),
@@ -199,8 +191,24 @@ fn auto_migrate_from_env() -> Result<bool> {
     }
 }
 
+/// The store and key of an input (`s3://BUCKET/KEY` or a local path), and the path when it is
+/// local.
+pub(crate) async fn source(
+    input: &str,
+    aws: &sift_shell::Aws,
+) -> Result<(Arc<dyn sift_storage::ObjectStore>, String, Option<PathBuf>)> {
+    Ok(match aws::parse_s3_uri(input)? {
+        Some((bucket, key)) => (Arc::new(aws.s3_store(&bucket).await), key, None),
+        None => {
+            let path = Path::new(input);
+            let (root, key) = split_input(path)?;
+            (Arc::new(LocalStore::new(root)), key, Some(path.to_path_buf()))
+        }
+    })
+}
+
 /// A local input as (folder, file name): the folder becomes the source store's root.
-pub(crate) fn split_input(input: &Path) -> Result<(PathBuf, String)> {
+fn split_input(input: &Path) -> Result<(PathBuf, String)> {
     let name = input
         .file_name()
         .and_then(|n| n.to_str())

@@ -1,18 +1,17 @@
 //! `sift contract suggest`: a contract proposed from a file, read in one pass the way `sift
 //! run` reads it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::Args;
 use futures::StreamExt;
-use sift_storage::{Compression, LocalStore, ObjectStore};
+use sift_storage::Compression;
 use sift_validator::{DEFAULT_CHUNK_ROWS, Encoding, SuggestOptions, Suggester};
 
-use crate::aws::{self, AwsArgs};
+use crate::aws::AwsArgs;
 
 /// `sift contract suggest`'s arguments.
 #[derive(Debug, Args)]
@@ -59,13 +58,7 @@ fn parse_encoding(text: &str) -> Result<Encoding, String> {
 /// Reads the file once and writes the suggested contract; exit 2 when the file cannot be read
 /// as CSV at all (as `sift run` rejects it).
 pub(crate) async fn suggest(args: SuggestArgs) -> Result<ExitCode> {
-    let (store, key): (Arc<dyn ObjectStore>, String) = match aws::parse_s3_uri(&args.input)? {
-        Some((bucket, key)) => (Arc::new(args.aws.clients()?.s3_store(&bucket).await), key),
-        None => {
-            let (root, key) = crate::run::split_input(Path::new(&args.input))?;
-            (Arc::new(LocalStore::new(root)), key)
-        }
-    };
+    let (store, key, _) = crate::run::source(&args.input, &args.aws.clients()?).await?;
     let name = args.name.clone().unwrap_or_else(|| {
         let base = Compression::strip_suffix(&key);
         let file = base.rsplit('/').next().unwrap_or(base);

@@ -9,8 +9,60 @@
 //! surrogate, or an odd byte at the end); a UTF-16 file must start with its byte-order mark,
 //! which says the byte order.
 
-use crate::contract::Encoding;
-use crate::error::Rejection;
+use crate::contract::{Encoding, Format};
+use crate::csv::{CsvDecoder, RawChunk};
+use crate::error::{Rejection, Result};
+
+/// A file's bytes read as its contract's `[format]` says: converted to UTF-8 (nothing to do
+/// for UTF-8), then decoded as CSV within the input limits. What `sift run` and `sift contract
+/// suggest` both read a file with.
+pub(crate) struct Decoding {
+    transcoder: Option<Transcoder>,
+    decoder: CsvDecoder,
+}
+
+impl Decoding {
+    pub(crate) fn new(format: &Format, chunk_rows: usize) -> Self {
+        Self {
+            transcoder: Transcoder::new(format.encoding),
+            decoder: CsvDecoder::with_limits(chunk_rows, format.dialect(), format.input_limits()),
+        }
+    }
+
+    /// The CSV reader (its header, its row count).
+    pub(crate) fn decoder(&self) -> &CsvDecoder {
+        &self.decoder
+    }
+
+    /// Reads the next bytes; returns the chunks they complete.
+    pub(crate) fn push(&mut self, bytes: &[u8]) -> Result<Vec<RawChunk>> {
+        match &mut self.transcoder {
+            None => self.decoder.push(bytes),
+            Some(transcoder) => {
+                let (text, bad) = transcoder.push(bytes);
+                // The text before a bad byte is read first: a problem in it comes first.
+                self.decoder.push(&text).and_then(|chunks| bad.map_or(Ok(chunks), Err))
+            }
+        }
+    }
+
+    /// Ends the file; returns the last chunks.
+    pub(crate) fn finish(&mut self) -> Result<Vec<RawChunk>> {
+        match &mut self.transcoder {
+            None => self.decoder.finish(),
+            Some(transcoder) => {
+                let (text, bad) = transcoder.finish();
+                self.decoder.push(&text).and_then(|mut chunks| match bad {
+                    Some(e) => Err(e),
+                    None => {
+                        chunks.extend(self.decoder.finish()?);
+                        Ok(chunks)
+                    }
+                })
+            }
+        }
+    }
+}
 
 /// Converts a stream of bytes in one encoding to UTF-8.
 pub(crate) struct Transcoder {

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use polars::prelude::DataFrame;
 
-use crate::csv::{self, CsvDecoder, Dialect, Header, RawChunk};
-use crate::encoding::Transcoder;
+use crate::csv::{self, Dialect, Header, RawChunk};
+use crate::encoding::Decoding;
 use sift_model::{Batch, ROW_NUMBER};
 
 use crate::contract::Contract;
@@ -29,8 +29,8 @@ pub type RowSink = Box<dyn FnMut(Batch) -> std::result::Result<(), ()> + Send>;
 /// (one database transaction, an unwritten invalid-records file).
 pub struct FileValidator {
     /// Converts a file in another encoding to UTF-8 before the reader; `None` for UTF-8.
-    transcoder: Option<Transcoder>,
-    decoder: CsvDecoder,
+    /// The bytes converted to UTF-8 and read as CSV.
+    source: Decoding,
     dialect: Dialect,
     /// Bytes of the file pushed so far (before any conversion).
     bytes_in: u64,
@@ -212,8 +212,7 @@ impl FileValidator {
         let validator = Validator::new(contract, as_of)?;
         let tally = Tally::new(validator.failure_ids().to_vec());
         Ok(Self {
-            transcoder: Transcoder::new(format.encoding),
-            decoder: CsvDecoder::with_limits(chunk_rows, format.dialect(), format.input_limits()),
+            source: Decoding::new(&format, chunk_rows),
             dialect: format.dialect(),
             bytes_in: 0,
             unbound: Some(Box::new(validator)),
@@ -244,32 +243,13 @@ impl FileValidator {
     /// Feeds the next bytes; returns the chunks validated since the last call (often none).
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<ValidatedChunk>> {
         self.bytes_in += bytes.len() as u64;
-        let raw = match &mut self.transcoder {
-            None => self.decoder.push(bytes),
-            Some(transcoder) => {
-                let (text, bad) = transcoder.push(bytes);
-                // The text before a bad byte is read first: a problem in it comes first.
-                self.decoder.push(&text).and_then(|chunks| bad.map_or(Ok(chunks), Err))
-            }
-        };
+        let raw = self.source.push(bytes);
         self.run(raw, false)
     }
 
     /// Ends the file; returns the last validated chunks. After `Ok`, the file is accepted.
     pub fn finish(&mut self) -> Result<Vec<ValidatedChunk>> {
-        let raw = match &mut self.transcoder {
-            None => self.decoder.finish(),
-            Some(transcoder) => {
-                let (text, bad) = transcoder.finish();
-                self.decoder.push(&text).and_then(|mut chunks| match bad {
-                    Some(e) => Err(e),
-                    None => {
-                        chunks.extend(self.decoder.finish()?);
-                        Ok(chunks)
-                    }
-                })
-            }
-        };
+        let raw = self.source.finish();
         self.run(raw, true)
     }
 
@@ -283,7 +263,7 @@ impl FileValidator {
         // the file's first problem even when a later row in the same bytes is bad too, so the
         // rejection does not depend on how the bytes were split.
         if let Some(validator) = self.unbound.as_mut()
-            && let Some(header) = self.decoder.header()
+            && let Some(header) = self.source.decoder().header()
         {
             let header = header.clone();
             validator.bind(&header)?;
@@ -300,7 +280,7 @@ impl FileValidator {
                 // Rows decoded per byte read so far (the header and a partial row included): close
                 // enough to size by.
                 let seen = self.bytes_in.max(1);
-                let rows = u128::from(total) * u128::from(self.decoder.rows()) / u128::from(seen);
+                let rows = u128::from(total) * u128::from(self.source.decoder().rows()) / u128::from(seen);
                 worker.submit(Job::Reserve(usize::try_from(rows).unwrap_or(usize::MAX)), &mut out)?;
             }
             for chunk in raw {

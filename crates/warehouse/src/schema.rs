@@ -22,6 +22,15 @@ pub(crate) fn sqlite_table(spec: &TableSpec) -> String {
     quote(spec.unqualified_name())
 }
 
+/// Every column a load writes, quoted and comma-separated: the loaded columns in
+/// [`TableSpec`] order, then `source_uri` and `loaded_at` (the order of a load's `COPY` and
+/// `INSERT`).
+pub(crate) fn row_columns(spec: &TableSpec) -> String {
+    let mut columns: Vec<String> = spec.columns.iter().map(|c| quote(&c.name)).collect();
+    columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
+    columns.join(", ")
+}
+
 /// The loaded columns outside the key, quoted: what an update compares and replaces.
 pub(crate) fn non_key_columns(spec: &TableSpec) -> Vec<String> {
     spec.columns.iter().filter(|c| !spec.key.contains(&c.name)).map(|c| quote(&c.name)).collect()
@@ -239,53 +248,43 @@ pub(crate) fn differences(dialect: SqlDialect, spec: &TableSpec, existing: &Exis
             Some(_) => {}
         }
     }
-    for (name, ty) in [("source_uri", ColumnType::Text), ("loaded_at", ColumnType::Timestamp)] {
-        let fits = |found: &ExistingColumn| match (dialect, name) {
-            (SqlDialect::Sqlite, "loaded_at") => affinity(&found.ty.to_ascii_lowercase()) == "TEXT",
+    // The columns sift writes itself: on every row, and a history table's validity.
+    let history = spec.on_conflict == OnConflict::History;
+    let every_row = "sift records it on every row";
+    let validity = "a table with on_conflict = \"history\" keeps each version's validity";
+    let mut own =
+        vec![("source_uri", ColumnType::Text, every_row), ("loaded_at", ColumnType::Timestamp, every_row)];
+    if history {
+        let types = [ColumnType::Timestamp, ColumnType::Timestamp, ColumnType::Boolean];
+        own.extend(VALIDITY_COLUMNS.iter().zip(types).map(|(name, ty)| (*name, ty, validity)));
+    }
+    for &(name, ty, why) in &own {
+        // SQLite keeps instants as text.
+        let fits = |found: &ExistingColumn| match (dialect, ty) {
+            (SqlDialect::Sqlite, ColumnType::Timestamp) => affinity(&found.ty.to_ascii_lowercase()) == "TEXT",
             _ => compatible(dialect, ty, &found.ty),
         };
         match find(name) {
-            None => out.push(format!("column `{name}` is missing (sift records it on every row)")),
+            None => out.push(format!("column `{name}` is missing ({why})")),
             Some(found) if !fits(found) => {
                 out.push(format!("column `{name}` is {}, but sift writes {} into it", found.ty, want(ty)))
+            }
+            // PostgreSQL loads leave a new version's validity to the defaults.
+            Some(found)
+                if dialect == SqlDialect::Postgres
+                    && ["valid_from", "is_current"].contains(&name)
+                    && !found.has_default =>
+            {
+                out.push(format!(
+                    "column `{name}` has no default (a new version takes {} from it)",
+                    if name == "valid_from" { "now()" } else { "TRUE" }
+                ))
             }
             Some(_) => {}
         }
     }
-    let history = spec.on_conflict == OnConflict::History;
-    if history {
-        let validity = [ColumnType::Timestamp, ColumnType::Timestamp, ColumnType::Boolean];
-        for (name, ty) in VALIDITY_COLUMNS.iter().zip(validity) {
-            let fits = |found: &ExistingColumn| match dialect {
-                SqlDialect::Sqlite if ty == ColumnType::Timestamp => {
-                    affinity(&found.ty.to_ascii_lowercase()) == "TEXT"
-                }
-                _ => compatible(dialect, ty, &found.ty),
-            };
-            match find(name) {
-                None => out.push(format!(
-                    "column `{name}` is missing (a table with on_conflict = \"history\" keeps each version's validity)"
-                )),
-                Some(found) if !fits(found) => {
-                    out.push(format!("column `{name}` is {}, but sift writes {} into it", found.ty, want(ty)))
-                }
-                // PostgreSQL loads leave a new version's validity to the defaults.
-                Some(found)
-                    if dialect == SqlDialect::Postgres && *name != "valid_to" && !found.has_default =>
-                {
-                    out.push(format!(
-                        "column `{name}` has no default (a new version takes {} from it)",
-                        if *name == "valid_from" { "now()" } else { "TRUE" }
-                    ))
-                }
-                Some(_) => {}
-            }
-        }
-    }
     for found in &existing.columns {
-        let loaded = spec.column(&found.name).is_some()
-            || ["source_uri", "loaded_at"].contains(&found.name.as_str())
-            || (history && VALIDITY_COLUMNS.contains(&found.name.as_str()));
+        let loaded = spec.column(&found.name).is_some() || own.iter().any(|(name, ..)| *name == found.name);
         if !loaded && found.not_null && !found.has_default {
             out.push(format!(
                 "column `{}` is NOT NULL without a default, and the contract does not load it",

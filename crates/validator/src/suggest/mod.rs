@@ -22,8 +22,8 @@ use rayon::prelude::*;
 use self::profile::{ColumnProfile, KEY_BUDGET};
 use self::propose::Proposal;
 use crate::contract::{Contract, Encoding, Format, TableTarget};
-use crate::csv::{CsvDecoder, RawChunk, column_name};
-use crate::encoding::Transcoder;
+use crate::csv::{RawChunk, column_name};
+use crate::encoding::Decoding;
 use crate::error::{Error, Rejection, Result};
 
 /// Bytes read before the delimiter and the encoding are chosen.
@@ -69,8 +69,7 @@ pub struct Suggester {
 }
 
 struct Reader {
-    transcoder: Option<Transcoder>,
-    decoder: CsvDecoder,
+    decoding: Decoding,
     format: Format,
     /// How the dialect was chosen, for the notes.
     found: Vec<String>,
@@ -149,7 +148,7 @@ impl Suggester {
             self.feed(&[], true)?;
         }
         let reader = self.reader.take().ok_or_else(|| Error::Worker("the reader never started".into()))?;
-        let Some(header) = reader.decoder.header().cloned() else {
+        let Some(header) = reader.decoding.decoder().header().cloned() else {
             return Err(if self.bytes == 0 { Rejection::Empty } else { Rejection::NoHeader }.into());
         };
         self.bind(&header);
@@ -174,40 +173,15 @@ impl Suggester {
             delimiter
         });
         let format = Format { delimiter, encoding, ..Format::default() };
-        self.reader = Some(Reader {
-            transcoder: Transcoder::new(encoding),
-            decoder: CsvDecoder::with_limits(
-                self.options.chunk_rows,
-                format.dialect(),
-                format.input_limits(),
-            ),
-            format,
-            found,
-        });
+        self.reader =
+            Some(Reader { decoding: Decoding::new(&format, self.options.chunk_rows), format, found });
     }
 
     /// Reads bytes (or the end, when `last`) and profiles the chunks they complete.
     fn feed(&mut self, bytes: &[u8], last: bool) -> Result<()> {
         let Some(reader) = &mut self.reader else { return Ok(()) };
-        let chunks = {
-            let (text, bad) = match &mut reader.transcoder {
-                None => (None, None),
-                Some(t) => {
-                    let (text, bad) = if last { t.finish() } else { t.push(bytes) };
-                    (Some(text), bad)
-                }
-            };
-            let input = text.as_deref().unwrap_or(bytes);
-            let mut chunks = reader.decoder.push(input)?;
-            if let Some(bad) = bad {
-                return Err(bad);
-            }
-            if last {
-                chunks.extend(reader.decoder.finish()?);
-            }
-            chunks
-        };
-        if let Some(header) = reader.decoder.header().cloned() {
+        let chunks = if last { reader.decoding.finish()? } else { reader.decoding.push(bytes)? };
+        if let Some(header) = reader.decoding.decoder().header().cloned() {
             self.bind(&header);
         }
         for chunk in chunks {

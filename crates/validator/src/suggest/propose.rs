@@ -33,7 +33,7 @@ pub(crate) struct Proposal {
     pub integer: bool,
 }
 
-pub(crate) use sift_model::thousands as count;
+use sift_model::thousands;
 
 pub(crate) fn propose(p: &ColumnProfile, rows: u64, as_of: NaiveDate) -> Proposal {
     let name = p.name.clone();
@@ -41,11 +41,11 @@ pub(crate) fn propose(p: &ColumnProfile, rows: u64, as_of: NaiveDate) -> Proposa
     let required = p.nulls == 0 && p.present > 0;
     let candidate_key = required && rows > 1 && p.keys.is_some();
     let mut line = if p.present == 0 {
-        format!("always empty in {} rows: optional, nothing to check", count(rows))
+        format!("always empty in {} rows: optional, nothing to check", thousands(rows))
     } else if required {
-        format!("0 nulls in {} rows: required", count(rows))
+        format!("0 nulls in {} rows: required", thousands(rows))
     } else {
-        format!("{} nulls in {} rows: optional", count(p.nulls), count(rows))
+        format!("{} nulls in {} rows: optional", thousands(p.nulls), thousands(rows))
     };
     if p.present > 0 {
         match (&p.set, candidate_key) {
@@ -57,11 +57,11 @@ pub(crate) fn propose(p: &ColumnProfile, rows: u64, as_of: NaiveDate) -> Proposa
             (None, false) => line.push_str(&format!("; more than {SET_MAX} distinct values")),
         }
         let chars =
-            |n: u64| if n == 1 { "1 character".to_owned() } else { format!("{} characters", count(n)) };
+            |n: u64| if n == 1 { "1 character".to_owned() } else { format!("{} characters", thousands(n)) };
         if p.min_chars == p.max_chars {
             line.push_str(&format!("; every value {}", chars(p.max_chars)));
         } else {
-            line.push_str(&format!("; {} to {}", count(p.min_chars), chars(p.max_chars)));
+            line.push_str(&format!("; {} to {}", thousands(p.min_chars), chars(p.max_chars)));
         }
     }
     evidence.push(line);
@@ -69,7 +69,7 @@ pub(crate) fn propose(p: &ColumnProfile, rows: u64, as_of: NaiveDate) -> Proposa
         evidence.push(format!(
             "{} values hold a NUL byte (the first on row {}): those rows fail `nul_byte`, since no \
              warehouse's text column stores one",
-            count(p.nul_bytes),
+            thousands(p.nul_bytes),
             first.row
         ));
     }
@@ -214,9 +214,9 @@ fn near_miss(p: &ColumnProfile, evidence: &mut Vec<String>) {
         evidence.push(format!(
             "{} of {} values are {what}, {} not (the first on row {}: `{}`): checked as text; fix those \
              rows to check them as {what}",
-            count(fits),
-            count(fits + misses),
-            count(misses),
+            thousands(fits),
+            thousands(fits + misses),
+            thousands(misses),
             first.row,
             first.value
         ));
@@ -231,7 +231,7 @@ fn text(p: &ColumnProfile, evidence: &mut Vec<String>) -> (Check, String) {
     {
         let mut values: Vec<(&String, &u64)> = set.iter().collect();
         values.sort();
-        let listed: Vec<String> = values.iter().map(|(v, n)| format!("{v} ({})", count(**n))).collect();
+        let listed: Vec<String> = values.iter().map(|(v, n)| format!("{v} ({})", thousands(**n))).collect();
         evidence.push(format!("values: {}", listed.join(", ")));
         let values = values.into_iter().map(|(v, _)| v.clone()).collect();
         return (
@@ -258,7 +258,7 @@ fn text(p: &ColumnProfile, evidence: &mut Vec<String>) -> (Check, String) {
     let max = p.max_chars.max(1).next_power_of_two();
     (
         Check::Length { column, min: None, max: Some(max) },
-        format!("the longest value has {} characters: at most {max} allowed", count(p.max_chars)),
+        format!("the longest value has {} characters: at most {max} allowed", thousands(p.max_chars)),
     )
 }
 

@@ -4,9 +4,9 @@
 use serde::Serialize;
 
 use super::Suggestion;
-use super::propose::count;
 use crate::contract::{Format, TableTarget};
 use crate::error::Result;
+use sift_model::thousands;
 
 impl Suggestion {
     /// The contract as sift TOML, each column and rule under the evidence it rests on;
@@ -70,9 +70,9 @@ impl Suggestion {
     /// The opening comment: where the contract comes from and how far it holds.
     fn preamble(&self, source: &str) -> String {
         let read = if self.sampled {
-            format!("the first {} rows (--sample-rows; the rest was not read)", count(self.rows))
+            format!("the first {} rows (--sample-rows; the rest was not read)", thousands(self.rows))
         } else {
-            format!("{} rows, the whole file", count(self.rows))
+            format!("{} rows, the whole file", thousands(self.rows))
         };
         let mut out = comment(&format!(
             "Suggested by `sift contract suggest` from {source}: {read}. Every check holds on every row \

@@ -55,7 +55,7 @@ use self::keys::{ExistingKeys, already_in_table};
 use self::upsert::Upsert;
 use crate::error::{Error, Result};
 use crate::keys::{FileKeys, first_occurrences};
-use crate::schema::{SqlDialect, differences, pg_create, pg_table, quote};
+use crate::schema::{SqlDialect, differences, pg_create, pg_table, row_columns};
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, stable_hash, to_i64};
 
 /// sift's own tables (the ledger, the claims, the history). Version 1 (`dim_customer`) is
@@ -67,7 +67,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/post
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Bytes buffered before they are sent to the server during a COPY.
-pub(super) const COPY_FLUSH_BYTES: usize = 4 * 1024 * 1024;
+const COPY_FLUSH_BYTES: usize = 4 * 1024 * 1024;
 
 /// How connecting retries: `attempts` tries, waiting `first_delay`, then twice as long each
 /// time, at most `max_delay`.
@@ -417,13 +417,13 @@ fn is_collision(e: &sqlx::Error) -> bool {
 }
 
 /// Why a batch's `COPY` failed: the database (maybe a collision), or the batch itself.
-enum CopyError {
+pub(super) enum CopyError {
     Database(sqlx::Error),
     Other(Error),
 }
 
 impl CopyError {
-    fn into_error(self, database: &impl Fn(sqlx::Error) -> Error) -> Error {
+    pub(super) fn into_error(self, database: &impl Fn(sqlx::Error) -> Error) -> Error {
         match self {
             CopyError::Database(e) => database(e),
             CopyError::Other(e) => e,
@@ -501,9 +501,22 @@ fn has_state(e: &sqlx::Error, code: &str) -> bool {
     matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some(code))
 }
 
-/// Sends rows `new` of `rows` with one `COPY`.
+/// Sends rows `new` of `rows` with one `COPY` into the table.
 async fn copy_rows(
     tx: &mut sqlx::PgConnection,
+    job: &CopyJob<'_>,
+    rows: &Rows,
+    new: &[usize],
+    buf: &mut BytesMut,
+) -> std::result::Result<(), CopyError> {
+    copy_rows_with(tx, &job.sql, job, rows, new, buf).await
+}
+
+/// Sends rows `new` of `rows` with the `COPY` statement `sql` (the table's, or a staging
+/// table's of the same columns).
+async fn copy_rows_with(
+    tx: &mut sqlx::PgConnection,
+    sql: &str,
     job: &CopyJob<'_>,
     rows: &Rows,
     new: &[usize],
@@ -514,7 +527,7 @@ async fn copy_rows(
     }
     buf.clear();
     rows.encode(new, job.source_uri, job.loaded_at, buf).map_err(CopyError::Other)?;
-    let mut copy = tx.copy_in_raw(&job.sql).await.map_err(CopyError::Database)?;
+    let mut copy = tx.copy_in_raw(sql).await.map_err(CopyError::Database)?;
     let mut rest = buf.split().freeze();
     while !rest.is_empty() {
         let part = rest.split_to(rest.len().min(COPY_FLUSH_BYTES));
@@ -527,9 +540,7 @@ async fn copy_rows(
 /// The load's `COPY`: the table's columns in [`TableSpec`] order, then `source_uri` and
 /// `loaded_at`, binary (the order [`Rows::encode`] writes).
 fn copy_statement(table: &TableSpec) -> String {
-    let mut columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
-    columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
-    format!("COPY {} ({}) FROM STDIN (FORMAT binary)", pg_table(table), columns.join(", "))
+    format!("COPY {} ({}) FROM STDIN (FORMAT binary)", pg_table(table), row_columns(table))
 }
 
 /// Maps "relation does not exist" (42P01) to [`Error::NotMigrated`], anything else with `other`.

@@ -15,12 +15,12 @@
 //! an older file's version never lands after a younger one's.
 
 use bytes::BytesMut;
-use sift_model::{Batch, TableSpec};
+use sift_model::{Batch, OnConflict, TableSpec};
 
 use super::copy::Rows;
-use super::{COPY_FLUSH_BYTES, CopyJob};
+use super::{CopyJob, copy_rows_with};
 use crate::error::{Error, Result};
-use crate::schema::{non_key_columns, pg_table, quote};
+use crate::schema::{non_key_columns, pg_table, quote, row_columns};
 
 /// The staging table of one load (dropped at its commit or rollback).
 const STAGE: &str = "pg_temp.sift_stage";
@@ -29,71 +29,77 @@ const STAGE: &str = "pg_temp.sift_stage";
 pub(super) struct Upsert {
     create: String,
     copy: String,
-    /// `update`: the upsert, counting inserted and updated rows. `history`: closing the
-    /// changed current versions (their count is the updated rows).
-    upsert: String,
-    /// `history`: inserting the new versions of the closed keys and the new keys.
-    open: Option<String>,
+    change: Change,
     clear: String,
+}
+
+/// What the staged rows do to the table.
+enum Change {
+    /// `update`: one upsert, counting inserted and updated rows.
+    Upsert(String),
+    /// `history`: close the changed current versions (none to close when every column is
+    /// the key), then open a version for each staged key without a current one.
+    Version { close: Option<String>, open: String },
 }
 
 impl Upsert {
     pub(super) fn new(table: &TableSpec) -> Self {
-        let mut columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
-        columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
-        let list = columns.join(", ");
+        let list = row_columns(table);
         let target = pg_table(table);
         let key: Vec<String> = table.key.iter().map(|k| quote(k)).collect();
         let others = non_key_columns(table);
-        let action = if others.is_empty() {
-            "DO NOTHING".to_owned()
-        } else {
-            let mut set: Vec<String> = others.iter().map(|c| format!("{c} = EXCLUDED.{c}")).collect();
-            set.extend([
-                "source_uri = EXCLUDED.source_uri".to_owned(),
-                "loaded_at = EXCLUDED.loaded_at".to_owned(),
-            ]);
-            let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
-            let new: Vec<String> = others.iter().map(|c| format!("EXCLUDED.{c}")).collect();
-            format!("DO UPDATE SET {} WHERE ({}) IS DISTINCT FROM ({})", set.join(", "), row(&old), row(&new))
+        let differs = |old: &str, new: &str| {
+            let side =
+                |alias: &str| others.iter().map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ");
+            format!("({}) IS DISTINCT FROM ({})", side(old), side(new))
         };
-        let create = format!(
-            "CREATE TEMP TABLE sift_stage ON COMMIT DROP AS SELECT {list} FROM {target} WITH NO DATA"
-        );
-        let copy = format!("COPY {STAGE} ({list}) FROM STDIN (FORMAT binary)");
-        let clear = format!("TRUNCATE {STAGE}");
-        if table.on_conflict == sift_model::OnConflict::History {
+        let change = if table.on_conflict == OnConflict::History {
             // A version's validity is the load's: `now()` is the transaction's start, as
             // `loaded_at` and the new versions' `valid_from` default are.
-            let same_key: Vec<String> = key.iter().map(|k| format!("t.{k} = s.{k}")).collect();
-            let old: Vec<String> = others.iter().map(|c| format!("t.{c}")).collect();
-            let new: Vec<String> = others.iter().map(|c| format!("s.{c}")).collect();
-            let close = if others.is_empty() {
-                "SELECT 0 WHERE false".to_owned()
-            } else {
+            let same_key = |a: &str, b: &str| {
+                key.iter().map(|k| format!("{a}.{k} = {b}.{k}")).collect::<Vec<_>>().join(" AND ")
+            };
+            let close = (!others.is_empty()).then(|| {
                 format!(
                     "UPDATE {target} AS t SET valid_to = now(), is_current = false FROM {STAGE} AS s \
-                     WHERE {} AND t.is_current AND ({}) IS DISTINCT FROM ({})",
-                    same_key.join(" AND "),
-                    row(&old),
-                    row(&new)
+                     WHERE {} AND t.is_current AND {}",
+                    same_key("t", "s"),
+                    differs("t", "s")
                 )
-            };
-            let current: Vec<String> = key.iter().map(|k| format!("c.{k} = s.{k}")).collect();
+            });
             let open = format!(
                 "INSERT INTO {target} ({list}) SELECT {list} FROM {STAGE} AS s WHERE NOT EXISTS \
                  (SELECT 1 FROM {target} AS c WHERE {} AND c.is_current)",
-                current.join(" AND ")
+                same_key("c", "s")
             );
-            return Self { create, copy, upsert: close, open: Some(open), clear };
+            Change::Version { close, open }
+        } else {
+            let action = if others.is_empty() {
+                "DO NOTHING".to_owned()
+            } else {
+                let set: Vec<String> = others
+                    .iter()
+                    .map(String::as_str)
+                    .chain(["source_uri", "loaded_at"])
+                    .map(|c| format!("{c} = EXCLUDED.{c}"))
+                    .collect();
+                format!("DO UPDATE SET {} WHERE {}", set.join(", "), differs("t", "EXCLUDED"))
+            };
+            Change::Upsert(format!(
+                "WITH done AS (INSERT INTO {target} AS t ({list}) SELECT {list} FROM {STAGE} \
+                 ON CONFLICT ({}) {action} RETURNING (t.xmax = 0) AS inserted) \
+                 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done",
+                key.join(", ")
+            ))
+        };
+        Self {
+            create: format!(
+                "CREATE TEMP TABLE sift_stage ON COMMIT DROP AS SELECT {list} FROM {target} WITH NO DATA"
+            ),
+            copy: format!("COPY {STAGE} ({list}) FROM STDIN (FORMAT binary)"),
+            change,
+            clear: format!("TRUNCATE {STAGE}"),
         }
-        let upsert = format!(
-            "WITH done AS (INSERT INTO {target} AS t ({list}) SELECT {list} FROM {STAGE} \
-             ON CONFLICT ({}) {action} RETURNING (t.xmax = 0) AS inserted) \
-             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM done",
-            key.join(", ")
-        );
-        Self { create, copy, upsert, open: None, clear }
     }
 
     /// Creates the staging table (once per load).
@@ -101,7 +107,7 @@ impl Upsert {
         sqlx::query(sqlx::AssertSqlSafe(self.create.clone())).execute(tx).await.map(drop)
     }
 
-    /// Upserts rows `rows` of `batch`; returns (inserted, updated).
+    /// Stages rows `rows` of `batch` and applies them; returns (inserted, updated).
     pub(super) async fn send(
         &self,
         tx: &mut sqlx::PgConnection,
@@ -114,39 +120,30 @@ impl Upsert {
             return Ok((0, 0));
         }
         let load_err = |source| Error::Load { source_uri: job.source_uri.to_owned(), source };
-        buf.clear();
-        Rows::of(batch, job.table)?.encode(rows, job.source_uri, job.loaded_at, buf)?;
-        let mut copy = tx.copy_in_raw(&self.copy).await.map_err(load_err)?;
-        let mut rest = buf.split().freeze();
-        while !rest.is_empty() {
-            let part = rest.split_to(rest.len().min(COPY_FLUSH_BYTES));
-            copy.send(part).await.map_err(load_err)?;
-        }
-        copy.finish().await.map_err(load_err)?;
-        let counts = match &self.open {
-            None => {
-                let (inserted, updated): (i64, i64) =
-                    sqlx::query_as(sqlx::AssertSqlSafe(self.upsert.clone()))
-                        .fetch_one(&mut *tx)
-                        .await
-                        .map_err(load_err)?;
+        copy_rows_with(tx, &self.copy, job, &Rows::of(batch, job.table)?, rows, buf)
+            .await
+            .map_err(|e| e.into_error(&load_err))?;
+        let run = |sql: &str| sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        let counts = match &self.change {
+            Change::Upsert(upsert) => {
+                let (inserted, updated): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(upsert.clone()))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(load_err)?;
                 (u64::try_from(inserted).unwrap_or(0), u64::try_from(updated).unwrap_or(0))
             }
-            Some(open) => {
+            Change::Version { close, open } => {
                 // Close the changed current versions first: their new versions then find no
                 // current row for their key.
-                let run = |sql: &str| sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
-                let closed = run(&self.upsert).execute(&mut *tx).await.map_err(load_err)?.rows_affected();
+                let closed = match close {
+                    Some(close) => run(close).execute(&mut *tx).await.map_err(load_err)?.rows_affected(),
+                    None => 0,
+                };
                 let opened = run(open).execute(&mut *tx).await.map_err(load_err)?.rows_affected();
                 (opened.saturating_sub(closed), closed)
             }
         };
-        sqlx::query(sqlx::AssertSqlSafe(self.clear.clone())).execute(&mut *tx).await.map_err(load_err)?;
+        run(&self.clear).execute(&mut *tx).await.map_err(load_err)?;
         Ok(counts)
     }
-}
-
-/// A row constructor of `items` (a single value needs `ROW(...)` to be one).
-fn row(items: &[String]) -> String {
-    if items.len() == 1 { format!("ROW({})", items[0]) } else { items.join(", ") }
 }

@@ -19,8 +19,8 @@ use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 use crate::error::{Error, Result};
 use crate::keys::{FileKeys, first_occurrences};
 use crate::schema::{
-    ExistingColumn, ExistingTable, SqlDialect, differences, non_key_columns, quote, sqlite_create,
-    sqlite_table,
+    ExistingColumn, ExistingTable, SqlDialect, differences, non_key_columns, quote, row_columns,
+    sqlite_create, sqlite_table,
 };
 use crate::{LoadEvent, LoadMode, LoadOutcome, LoadStream, Warehouse, next_event, to_i64};
 use sift_model::FileHistory;
@@ -428,11 +428,9 @@ async fn upsert_batch(
 async fn stage(tx: &mut sqlx::Transaction<'_, Sqlite>, target: &Target<'_>, create: bool) -> Result<()> {
     let mut statements = vec!["DROP TABLE IF EXISTS temp.sift_stage".to_owned()];
     if create {
-        let mut columns: Vec<String> = target.table.columns.iter().map(|c| quote(&c.name)).collect();
-        columns.extend(["source_uri".to_owned(), "loaded_at".to_owned()]);
         statements.push(format!(
             "CREATE TEMP TABLE sift_stage AS SELECT {} FROM {} WHERE 0",
-            columns.join(", "),
+            row_columns(target.table),
             sqlite_table(target.table)
         ));
     }
@@ -459,7 +457,6 @@ async fn version_batch(
     let table = target.table;
     let name = sqlite_table(table);
     let columns = Columns::of(batch, table)?;
-    let quoted: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
     let others = non_key_columns(table);
     let same = |a: &str, b: &str| {
         table.key.iter().map(|k| format!("{a}.{k} = {b}.{k}", k = quote(k))).collect::<Vec<_>>().join(" AND ")
@@ -475,7 +472,7 @@ async fn version_batch(
             new.join(", ")
         )
     });
-    let list = format!("{}, source_uri, loaded_at", quoted.join(", "));
+    let list = row_columns(table);
     let open = format!(
         "INSERT INTO {name} ({list}, valid_from, is_current) SELECT {list}, loaded_at, 1 FROM temp.sift_stage AS s \
          WHERE NOT EXISTS (SELECT 1 FROM {name} AS c WHERE {} AND c.is_current)",
@@ -518,7 +515,6 @@ async fn insert_rows(
     conflict: &str,
 ) -> Result<u64> {
     let width = target.table.columns.len();
-    let names: Vec<String> = target.table.columns.iter().map(|c| quote(&c.name)).collect();
     let mut values = Vec::with_capacity(rows.len() * width);
     for &row in rows {
         for column in 0..width {
@@ -526,7 +522,7 @@ async fn insert_rows(
         }
     }
     let mut insert: QueryBuilder<Sqlite> =
-        QueryBuilder::new(format!("INSERT INTO {into} ({}, source_uri, loaded_at) ", names.join(", ")));
+        QueryBuilder::new(format!("INSERT INTO {into} ({}) ", row_columns(target.table)));
     let mut values = values.into_iter();
     insert.push_values(rows, |mut row, _| {
         for value in values.by_ref().take(width) {
